@@ -176,10 +176,14 @@ fn main() {
         report("demo week: full evaluation and gate", times);
     }
     run("demo week", &kb, week, 40, 20);
+    let activities: u32 = std::env::var("SPHERE_BENCH_ACTIVITIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     run(
-        "generated 100k",
+        &format!("generated {activities}"),
         &kb,
-        generated(10_000, 100_000, today),
+        generated((activities / 10).max(1), activities, today),
         40,
         3,
     );

@@ -50,7 +50,7 @@ pub struct RuleStep {
     /// Citations of the cited norms in the version in force on the date explained.
     pub citations: Vec<Texts>,
     /// Citations of the authorities (`BGH I ZR 164/09 (2011-02-10)`).
-    pub authority_citations: Vec<String>,
+    pub authority_citations: Vec<Texts>,
     /// The rule's variables as bound in this instance, values as text.
     pub bindings: Vec<(String, String)>,
     /// One entry per body literal, in the rule's source order.
@@ -317,7 +317,10 @@ fn node(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>, subs: Vec<Derivation
                     m.authorities
                         .iter()
                         .filter_map(|a| program.legal.authorities.iter().find(|x| &x.id == a))
-                        .map(|a| a.citation())
+                        .map(|a| Texts {
+                            en: a.citation(),
+                            de: a.citation_de(),
+                        })
                         .collect(),
                 ),
                 _ => (Vec::new(), Vec::new()),

@@ -178,7 +178,7 @@ pub struct NormVersion {
     pub from: Date,
     /// Last day in force; `None` while in force.
     pub to: Option<Date>,
-    pub title: String,
+    pub title: Texts,
     /// Official source (EUR-Lex, gesetze-im-internet.de).
     pub source: String,
 }
@@ -214,14 +214,14 @@ words!(AuthorityKind { Ruling = "ruling", Guidance = "guidance", Guideline = "gu
 pub struct AuthorityCite {
     pub id: String,
     pub kind: AuthorityKind,
-    /// `BGH I ZR 164/09 (2011-02-10)`.
-    pub citation: String,
+    /// `BGH I ZR 164/09 (2011-02-10)`; `EuGH C-673/17 (2019-10-01)` in German.
+    pub citation: Texts,
     /// Court or issuer.
     pub issuer: String,
     /// Case number of a ruling.
     pub case: Option<String>,
     pub date: Date,
-    pub title: Option<String>,
+    pub title: Option<Texts>,
     pub url: String,
 }
 
@@ -242,7 +242,7 @@ pub struct Finding {
     pub norms: Vec<NormCite>,
     pub authorities: Vec<AuthorityCite>,
     /// Why the law is contested here, where it is; the rule takes the cautious reading.
-    pub contested: Option<String>,
+    pub contested: Option<Texts>,
     pub message: Texts,
     pub remedy: Texts,
 }
@@ -415,7 +415,10 @@ fn build(
             version: Some(NormVersion {
                 from: n.from,
                 to: n.to,
-                title: n.title.clone(),
+                title: Texts {
+                    en: n.title.clone(),
+                    de: n.title_de.clone().unwrap_or_else(|| n.title.clone()),
+                },
                 source: n.source.clone(),
             }),
             citation: Texts {
@@ -468,7 +471,10 @@ fn build(
         date,
         norms,
         authorities,
-        contested: meta.contested.clone(),
+        contested: meta.contested.as_ref().map(|en| Texts {
+            en: en.clone(),
+            de: meta.contested_de.clone().unwrap_or_else(|| en.clone()),
+        }),
         message,
         remedy,
     })
@@ -482,11 +488,17 @@ pub(crate) fn authority_cite(a: &legal::Authority) -> AuthorityCite {
             legal::AuthorityKind::Guidance => AuthorityKind::Guidance,
             legal::AuthorityKind::Guideline => AuthorityKind::Guideline,
         },
-        citation: a.citation(),
+        citation: Texts {
+            en: a.citation(),
+            de: a.citation_de(),
+        },
         issuer: a.issuer.clone(),
         case: a.case.clone(),
         date: a.date,
-        title: a.title.clone(),
+        title: a.title.as_ref().map(|en| Texts {
+            en: en.clone(),
+            de: a.title_de.clone().unwrap_or_else(|| en.clone()),
+        }),
         url: a.url.clone(),
     }
 }
@@ -621,7 +633,7 @@ mod tests {
             version: from.map(|f| NormVersion {
                 from: Date::parse(f).expect("date"),
                 to: None,
-                title: String::new(),
+                title: Texts::default(),
                 source: String::new(),
             }),
             citation: Texts::default(),

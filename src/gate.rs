@@ -242,10 +242,16 @@ pub fn facts_digest(outcome: &Outcome<'_>, index: usize) -> Option<String> {
 
 /// Where a finding id and facts digest stands with the DPO, on `today`.
 pub fn status(journal: &Journal, finding: &FindingRef, today: jiff::civil::Date) -> Result<Status> {
-    let Some(e) = journal.latest_decision(finding).map_err(journal_error)? else {
-        return Ok(Status::Waiting);
+    let latest = journal.latest_decision(finding).map_err(journal_error)?;
+    Ok(status_of(latest, today))
+}
+
+/// Where a finding stands on `today`, given its latest approval or rejection (if any).
+pub fn status_of(latest: Option<journal::Entry>, today: jiff::civil::Date) -> Status {
+    let Some(e) = latest else {
+        return Status::Waiting;
     };
-    Ok(match &e.payload {
+    match &e.payload {
         Payload::Approve(d) => match d.until {
             Some(until) if until < today => Status::Expired {
                 by: e.actor,
@@ -262,7 +268,7 @@ pub fn status(journal: &Journal, finding: &FindingRef, today: jiff::civil::Date)
             by: e.actor,
             seq: e.seq,
         },
-    })
+    }
 }
 
 /// Gates one activity of the evaluated model: allowed when every finding about it that needs
@@ -283,6 +289,76 @@ pub fn gate(
     }
     let today = request.today();
     let context = request.context(outcome);
+    let (mut blocking, warnings) = assess(outcome, activity, |r| status(journal, r, today))?;
+    for b in blocking.iter_mut().filter(|b| !b.status.covers()) {
+        let f = &b.finding;
+        let r = FindingRef {
+            id: f.id.clone(),
+            facts_digest: b.facts_digest.clone(),
+        };
+        // Alert once: not while a block waits, not after a rejection (the DPO has decided);
+        // again when an approval has expired.
+        let latest = journal
+            .latest(&r, &[Action::Block, Action::Approve, Action::Reject])
+            .map_err(journal_error)?;
+        if latest.is_none_or(|e| e.action() == Action::Approve) {
+            let mut norms: Vec<String> = f.norms.iter().map(|n| n.id.clone()).collect();
+            norms.sort();
+            journal
+                .append(&NewEntry {
+                    time: request.time,
+                    actor: request.actor.clone(),
+                    finding: Some(r),
+                    context: context.clone(),
+                    payload: Payload::Block(Block {
+                        activity_id: activity.to_string(),
+                        decision: f.decision.as_str().to_string(),
+                        norms,
+                        as_of: civil(outcome.as_of())?,
+                    }),
+                })
+                .map_err(journal_error)?;
+            b.alerted = true;
+        }
+    }
+    let verdict = verdict_of(&blocking);
+    let lines = result_lines(&blocking, &warnings);
+    let head = journal
+        .append(&NewEntry {
+            time: request.time,
+            actor: request.actor.clone(),
+            finding: None,
+            context,
+            payload: Payload::Receipt(Receipt {
+                command: "gate".into(),
+                activity_id: Some(activity.to_string()),
+                as_of: civil(outcome.as_of())?,
+                evaluator: outcome.engine().as_str().into(),
+                outcome: verdict.as_str().into(),
+                result_digest: journal::result_digest(&lines),
+                findings: (blocking.len() + warnings.len()) as u64,
+                lines: (lines.len() <= journal::RECEIPT_LINES).then_some(lines),
+            }),
+        })
+        .map_err(journal_error)?;
+    Ok(Gated {
+        activity: activity.to_string(),
+        verdict,
+        blocking,
+        warnings,
+        head,
+    })
+}
+
+/// The findings about `activity` that need action, each with its facts digest and its
+/// status as `status` reports it (nothing alerted), and the warnings: what a gate decides on,
+/// without writing anything. A replay of a receipt calls it with the statuses as they stood
+/// then.
+pub fn assess(
+    outcome: &Outcome<'_>,
+    activity: &str,
+    mut status: impl FnMut(&FindingRef) -> Result<Status>,
+) -> Result<(Vec<Blocking>, Vec<Finding>)> {
     let mut blocking = Vec::new();
     let mut warnings = Vec::new();
     for (i, f) in outcome.findings().iter().enumerate() {
@@ -299,86 +375,69 @@ pub fn gate(
                 format!("finding {} has no derivation", f.id),
             )
         })?;
-        let r = FindingRef {
+        let status = status(&FindingRef {
             id: f.id.clone(),
             facts_digest: digest.clone(),
-        };
-        let status = status(journal, &r, today)?;
-        let mut alerted = false;
-        if !status.covers() {
-            // Alert once: not while a block waits, not after a rejection (the DPO has
-            // decided); again when an approval has expired.
-            let latest = journal
-                .latest(&r, &[Action::Block, Action::Approve, Action::Reject])
-                .map_err(journal_error)?;
-            if latest.is_none_or(|e| e.action() == Action::Approve) {
-                let mut norms: Vec<String> = f.norms.iter().map(|n| n.id.clone()).collect();
-                norms.sort();
-                journal
-                    .append(&NewEntry {
-                        time: request.time,
-                        actor: request.actor.clone(),
-                        finding: Some(r),
-                        context: context.clone(),
-                        payload: Payload::Block(Block {
-                            activity_id: activity.to_string(),
-                            decision: f.decision.as_str().to_string(),
-                            norms,
-                            as_of: civil(outcome.as_of())?,
-                        }),
-                    })
-                    .map_err(journal_error)?;
-                alerted = true;
-            }
-        }
+        })?;
         blocking.push(Blocking {
             finding: f.clone(),
             facts_digest: digest,
             status,
-            alerted,
+            alerted: false,
         });
     }
-    let verdict = if blocking.iter().all(|b| b.status.covers()) {
+    Ok((blocking, warnings))
+}
+
+/// Allowed when every blocking finding is covered by an approval.
+pub fn verdict_of(blocking: &[Blocking]) -> Verdict {
+    if blocking.iter().all(|b| b.status.covers()) {
         Verdict::Allowed
     } else {
         Verdict::Blocked
+    }
+}
+
+/// The result lines of a gate, which its receipt keeps (as a digest, and the lines when
+/// short): each blocking finding's id, facts digest and status, then each warning's id and
+/// decision, in the order of the findings.
+pub fn result_lines(blocking: &[Blocking], warnings: &[Finding]) -> Vec<String> {
+    let mut lines: Vec<String> = blocking
+        .iter()
+        .map(|b| format!("{} {} {}", b.finding.id, b.facts_digest, b.status.as_str()))
+        .collect();
+    lines.extend(
+        warnings
+            .iter()
+            .map(|w| format!("{} {}", w.id, w.decision.as_str())),
+    );
+    lines
+}
+
+/// The outcome a gate of `activity` decides on: of the activity's component and the shared
+/// data when the knowledge base's findings are local, else of the whole model (see
+/// [`gate_model`]).
+pub fn outcome_for<'k>(
+    kb: &'k crate::KnowledgeBase,
+    model: &crate::Model,
+    options: &crate::EvalOptions,
+    activity: &str,
+) -> Result<Outcome<'k>> {
+    let company = model.company().filter(|_| {
+        kb.locality().is_local() && options.assume.is_empty() && options.retract.is_empty()
+    });
+    let Some(company) = company else {
+        return kb.evaluate(model, options);
     };
-    let mut result = sha2::Sha256::new();
-    for b in &blocking {
-        result.update(format!(
-            "{} {} {}\n",
-            b.finding.id,
-            b.facts_digest,
-            b.status.as_str()
+    if !company.activities.iter().any(|a| a.id == activity) {
+        return Err(unknown_activity(
+            activity,
+            company.activities.iter().map(|a| a.id.as_str()),
         ));
     }
-    for w in &warnings {
-        result.update(format!("{} {}\n", w.id, w.decision.as_str()));
-    }
-    let head = journal
-        .append(&NewEntry {
-            time: request.time,
-            actor: request.actor.clone(),
-            finding: None,
-            context,
-            payload: Payload::Receipt(Receipt {
-                command: "gate".into(),
-                activity_id: Some(activity.to_string()),
-                as_of: civil(outcome.as_of())?,
-                evaluator: outcome.engine().as_str().into(),
-                outcome: verdict.as_str().into(),
-                result_digest: journal::EntryHash(result.finalize().into()).to_hex(),
-                findings: (blocking.len() + warnings.len()) as u64,
-            }),
-        })
-        .map_err(journal_error)?;
-    Ok(Gated {
-        activity: activity.to_string(),
-        verdict,
-        blocking,
-        warnings,
-        head,
-    })
+    let ids = crate::locality::Components::of(company).members([&activity.to_string()]);
+    let part = model.part(crate::locality::slice(company, &ids));
+    kb.evaluate(&part, options)
 }
 
 /// Gates one activity of `model` (see [`gate`]) without evaluating the whole model: when the
@@ -394,22 +453,7 @@ pub fn gate_model(
     activity: &str,
     request: &Request,
 ) -> Result<Gated> {
-    let company = model.company().filter(|_| {
-        kb.locality().is_local() && options.assume.is_empty() && options.retract.is_empty()
-    });
-    let Some(company) = company else {
-        let outcome = kb.evaluate(model, options)?;
-        return gate(journal, &outcome, activity, request);
-    };
-    if !company.activities.iter().any(|a| a.id == activity) {
-        return Err(unknown_activity(
-            activity,
-            company.activities.iter().map(|a| a.id.as_str()),
-        ));
-    }
-    let ids = crate::locality::Components::of(company).members([&activity.to_string()]);
-    let part = model.part(crate::locality::slice(company, &ids));
-    let outcome = kb.evaluate(&part, options)?;
+    let outcome = outcome_for(kb, model, options, activity)?;
     gate(journal, &outcome, activity, request)
 }
 

@@ -25,6 +25,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use sphere_engine::ir::{Expr, Literal, Program, RelId, Term};
 use sphere_model::{Model as Company, Section};
 
@@ -670,6 +672,181 @@ impl Components {
     /// Number of components.
     pub fn count(&self) -> usize {
         self.members.len()
+    }
+}
+
+/// Where the records of every entity are in a model's lists, so that a slice is cut in time
+/// proportional to the part (its records and the shared data), not to the model.
+///
+/// Positions are those of one state of the model: [`Records::appended`] follows objects added
+/// at the end of a list; after a removal (which shifts the lists) the index is built again.
+#[derive(Clone, Debug, Default)]
+pub struct Records {
+    /// The subject, consent, personal notice or activity with this id.
+    at: FxHashMap<String, (Section, u32)>,
+    /// The objections of a subject.
+    objections: FxHashMap<String, Vec<u32>>,
+    /// The notices without a subject (shared).
+    public: Vec<u32>,
+    /// The campaigns that list an activity, with its place in each list.
+    listed: FxHashMap<String, Vec<(u32, u32)>>,
+    /// Two records share an id (a model built in code, not validated): slices are cut by
+    /// scanning the model then.
+    collided: bool,
+}
+
+impl Records {
+    /// Indexes a model's records.
+    pub fn of(m: &Company) -> Records {
+        let mut r = Records::default();
+        for i in 0..m.subjects.len() {
+            r.appended(m, Section::Subjects, i);
+        }
+        for i in 0..m.consents.len() {
+            r.appended(m, Section::Consents, i);
+        }
+        for i in 0..m.objections.len() {
+            r.appended(m, Section::Objections, i);
+        }
+        for i in 0..m.notices.len() {
+            r.appended(m, Section::Notices, i);
+        }
+        for i in 0..m.activities.len() {
+            r.appended(m, Section::Activities, i);
+        }
+        for (c, campaign) in m.campaigns.iter().enumerate() {
+            for (k, a) in campaign.activities.iter().enumerate() {
+                r.listed
+                    .entry(a.clone())
+                    .or_default()
+                    .push((c as u32, k as u32));
+            }
+        }
+        r
+    }
+
+    /// Notes object `i` of a local section of `m`, appended (or replacing one with the same
+    /// id, which changes nothing here).
+    pub fn appended(&mut self, m: &Company, section: Section, i: usize) {
+        let mut own = |id: &str| match self.at.get(id) {
+            Some(&(s, k)) if s == section && k as usize == i => {}
+            Some(_) => self.collided = true,
+            None => {
+                self.at.insert(id.to_string(), (section, i as u32));
+            }
+        };
+        match section {
+            Section::Subjects => own(&m.subjects[i].id),
+            Section::Consents => own(&m.consents[i].id),
+            Section::Activities => own(&m.activities[i].id),
+            Section::Notices => match &m.notices[i].subject {
+                Some(_) => own(&m.notices[i].id),
+                None => {
+                    if !self.public.contains(&(i as u32)) {
+                        self.public.push(i as u32);
+                    }
+                }
+            },
+            Section::Objections => {
+                let list = self
+                    .objections
+                    .entry(m.objections[i].subject.clone())
+                    .or_default();
+                if !list.contains(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether an activity with this id is in the model.
+    pub fn is_activity(&self, id: &str) -> bool {
+        matches!(self.at.get(id), Some((Section::Activities, _)))
+    }
+
+    /// [`slice`], from the index: the same model, cut in time proportional to the part.
+    pub fn slice(&self, m: &Company, ids: &BTreeSet<String>) -> Company {
+        if self.collided {
+            return slice(m, ids);
+        }
+        let mut at: [Vec<u32>; 14] = Default::default();
+        let mut listed: Vec<(u32, u32)> = Vec::new();
+        for id in ids {
+            if let Some(&(s, i)) = self.at.get(id.as_str()) {
+                at[s as usize].push(i);
+            }
+            if let Some(list) = self.objections.get(id.as_str()) {
+                at[Section::Objections as usize].extend(list);
+            }
+            if let Some(list) = self.listed.get(id.as_str()) {
+                listed.extend(list);
+            }
+        }
+        at[Section::Notices as usize].extend(&self.public);
+        for list in &mut at {
+            list.sort_unstable();
+            list.dedup();
+        }
+        listed.sort_unstable();
+        let p = &m.provenance;
+        let mut places: [Vec<(u32, u32)>; 14] = Default::default();
+        for s in Section::ALL {
+            let recorded = &p.places[s as usize];
+            places[s as usize] = match s {
+                Section::Subjects
+                | Section::Consents
+                | Section::Objections
+                | Section::Notices
+                | Section::Activities => at[s as usize]
+                    .iter()
+                    .map(|&i| recorded.get(i as usize).copied().unwrap_or((u32::MAX, i)))
+                    .collect(),
+                _ => recorded.clone(),
+            };
+        }
+        fn pick<T: Clone>(list: &[T], at: &[u32]) -> Vec<T> {
+            at.iter().map(|&i| list[i as usize].clone()).collect()
+        }
+        let mut campaigns: Vec<sphere_model::Campaign> = m
+            .campaigns
+            .iter()
+            .map(|c| sphere_model::Campaign {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                owner: c.owner.clone(),
+                status: c.status,
+                activities: Vec::new(),
+            })
+            .collect();
+        for (c, k) in listed {
+            let name = &m.campaigns[c as usize].activities[k as usize];
+            campaigns[c as usize].activities.push(name.clone());
+        }
+        Company {
+            format: m.format,
+            as_of: m.as_of,
+            organization: m.organization.clone(),
+            staff: m.staff.clone(),
+            parties: m.parties.clone(),
+            systems: m.systems.clone(),
+            agreements: m.agreements.clone(),
+            assessments: m.assessments.clone(),
+            sources: m.sources.clone(),
+            subjects: pick(&m.subjects, &at[Section::Subjects as usize]),
+            consents: pick(&m.consents, &at[Section::Consents as usize]),
+            objections: pick(&m.objections, &at[Section::Objections as usize]),
+            notices: pick(&m.notices, &at[Section::Notices as usize]),
+            flows: m.flows.clone(),
+            activities: pick(&m.activities, &at[Section::Activities as usize]),
+            campaigns,
+            guidelines: m.guidelines.clone(),
+            provenance: sphere_model::Provenance {
+                files: p.files.clone(),
+                organization_file: p.organization_file,
+                places,
+            },
+        }
     }
 }
 

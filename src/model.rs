@@ -126,6 +126,37 @@ impl Model {
         }
     }
 
+    /// A part of this model changed by a session: it carries the changed model's digest.
+    pub(crate) fn part_with_digest(&self, company: sphere_model::Model, digest: &str) -> Model {
+        Model {
+            as_of: self.as_of,
+            company: Some(company),
+            facts: OnceLock::new(),
+            digest: OnceLock::from(digest.to_string()),
+        }
+    }
+
+    /// Changes the company model in place (a session's change, checked before): the facts
+    /// are extracted again when next asked for, and the digest is `digest`. `None` for a
+    /// facts export.
+    pub(crate) fn change_company<R>(
+        &mut self,
+        digest: String,
+        change: impl FnOnce(&mut sphere_model::Model) -> R,
+    ) -> Option<R> {
+        let company = self.company.as_mut()?;
+        let out = change(company);
+        self.facts = OnceLock::new();
+        self.digest = OnceLock::from(digest);
+        Some(out)
+    }
+
+    /// [`Model::from_model`] with a digest given (a session's changed model: the digest of
+    /// the model it changed and of the changes).
+    pub(crate) fn from_model_with_digest(company: sphere_model::Model, digest: String) -> Model {
+        Model::from_company(company, digest)
+    }
+
     /// The same model evaluated on another date: what was planned without a date happens
     /// then, and obligations not tied to one act are judged then. For a facts export, the
     /// `as_of` fact is replaced.

@@ -163,6 +163,22 @@ pub fn remedies(
         &explanation.why_not,
         today,
     );
+    let mut steps = steps;
+    if let Some(a) = activity
+        .as_ref()
+        .filter(|a| !done && a.status == ActivityStatus::Planned)
+    {
+        if let Some(step) = move_date(
+            &mut session,
+            &company,
+            a,
+            &target,
+            &explanation.why_not,
+            today,
+        )? {
+            steps.push(step);
+        }
+    }
     let mut out: Vec<Remedy> = Vec::new();
     let mut tried: Vec<Vec<usize>> = Vec::new();
     // Single changes first; pairs only of changes that did not cure alone.
@@ -246,6 +262,99 @@ fn verify(
     Ok(Some((cures, new)))
 }
 
+/// The most dates "move the date" tries, earliest first.
+const MAX_DATES: usize = 12;
+
+/// How far ahead "move the date" looks.
+const MAX_MONTHS_AHEAD: i64 = 24;
+
+/// "Move the date" of a planned activity: the earliest date, not before today, at which the
+/// finding is gone, found by evaluating the activity on the dates the model and the why-not
+/// analysis name (a consent given, a notice and the waiting periods after it, the end of a
+/// certification or an agreement, dates a failing condition compares with) and the day
+/// before and after each. `None` when no such date cures it.
+fn move_date(
+    session: &mut Session,
+    company: &sphere_model::Model,
+    a: &Activity,
+    target: &Finding,
+    why_not: &[WhyNot],
+    today: Date,
+) -> Result<Option<Step1>> {
+    let Some(current) = a.date.map(Date::from) else {
+        return Ok(None);
+    };
+    let mut dates: BTreeSet<Date> = BTreeSet::new();
+    let mut fails = Vec::new();
+    for w in why_not {
+        failures(w, &mut fails);
+    }
+    for c in &fails {
+        let texts = c
+            .args
+            .iter()
+            .flatten()
+            .chain(c.chosen.iter().map(|(_, v)| v))
+            .cloned()
+            .chain(
+                c.premise
+                    .split(|ch: char| !(ch.is_ascii_digit() || ch == '-'))
+                    .map(str::to_string),
+            );
+        dates.extend(texts.filter_map(|t| Date::parse(&t)));
+    }
+    for s in &target.subjects {
+        for c in company.consents.iter().filter(|c| &c.subject == s) {
+            dates.insert(c.given.into());
+        }
+        for n in company
+            .notices
+            .iter()
+            .filter(|n| n.subject.as_ref() == Some(s))
+        {
+            let d = Date::from(n.date);
+            dates.insert(d);
+            dates.extend([d.add_days(14), d.add_months(1)].into_iter().flatten());
+        }
+    }
+    for p in &company.parties {
+        for c in &p.certifications {
+            dates.extend(c.to.map(Date::from));
+        }
+    }
+    for g in &company.agreements {
+        dates.insert(g.from.into());
+        dates.extend(g.to.map(Date::from));
+    }
+    let last = today.add_months(MAX_MONTHS_AHEAD).unwrap_or(today);
+    let mut tries: BTreeSet<Date> = BTreeSet::new();
+    for d in dates {
+        for x in [d.add_days(-1), Some(d), d.add_days(1)]
+            .into_iter()
+            .flatten()
+        {
+            if x >= today && x <= last && x != current {
+                tries.insert(x);
+            }
+        }
+    }
+    for d in tries.into_iter().take(MAX_DATES) {
+        let mut moved = a.clone();
+        moved.date = Some(d.into());
+        let change = Change::Put(Object::Activity(moved));
+        if verify(session, target, std::slice::from_ref(&change))?.is_some() {
+            return Ok(Some(Step1 {
+                words: Texts {
+                    en: format!("move {} from {current} to {d}", a.id),
+                    de: format!("{} vom {current} auf den {d} verlegen", a.id),
+                },
+                change,
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// The changes that take `changes` back on `company`.
 fn inverse(company: &sphere_model::Model, changes: &[Change]) -> Vec<Change> {
     let mut out = Vec::new();
@@ -258,6 +367,11 @@ fn inverse(company: &sphere_model::Model, changes: &[Change]) -> Vec<Change> {
                     .iter()
                     .find(|a| a.id == id)
                     .map(|a| Object::Activity(a.clone())),
+                Object::Consent(_) => company
+                    .consents
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| Object::Consent(c.clone())),
                 _ => None,
             };
             out.push(match old {
@@ -305,6 +419,18 @@ fn fresh(company: &sphere_model::Model, base: &str) -> String {
         .map(|n| format!("{base}-{n}"))
         .find(|id| !used(id))
         .expect("some id is free")
+}
+
+/// Whether a person is recorded as a minor on `day`: of kind `minor`, younger than 18 by the
+/// recorded age, or born less than 18 years before `day`. Only narrows the candidates; the
+/// verification decides.
+fn is_minor(subject: &sphere_model::Subject, day: Date) -> bool {
+    let by_birth = subject.birth_date.is_some_and(|b| {
+        Date::from(b)
+            .add_months(18 * 12)
+            .is_none_or(|adult| day < adult)
+    });
+    by_birth || subject.age.is_some_and(|a| a < 18) || subject.kind.as_str() == "minor"
 }
 
 /// Every failing premise of a why-not, depth first.
@@ -378,6 +504,7 @@ fn candidates(
                     // For a child the verification shows that this alone does not cure it
                     // (Art. 8 GDPR); proposing the parents' authorisation is not built yet.
                     parental_authorisation: None,
+                    verified: None,
                 };
                 let channel = a.channel.map_or(String::new(), |c| c.as_str().to_string());
                 out.push(Step1 {
@@ -392,6 +519,43 @@ fn candidates(
                         ),
                     },
                     change: Change::Put(Object::Consent(consent)),
+                });
+            }
+        }
+    }
+    // Obtain the authorisation of the holder of parental responsibility for a child's consent
+    // (Art. 8(1) GDPR): the consent stays as given, with the day it was given; the
+    // authorisation is added now, or on the act's date if that is earlier. Proposed for the
+    // consents of the finding's subjects that have none, when the person is recorded as a
+    // minor; the verification shows whether it cures.
+    if let Some(a) = activity {
+        for s in &finding.subjects {
+            let Some(subject) = company.subjects.iter().find(|x| &x.id == s) else {
+                continue;
+            };
+            if !is_minor(subject, when) {
+                continue;
+            }
+            for c in company.consents.iter().filter(|c| {
+                &c.subject == s
+                    && c.parental_authorisation.is_none()
+                    && c.withdrawn.is_none()
+                    && c.purposes.contains(&a.purpose)
+            }) {
+                let mut authorised = c.clone();
+                authorised.parental_authorisation = Some(when.into());
+                out.push(Step1 {
+                    words: Texts {
+                        en: format!(
+                            "obtain and document the authorisation of the holder of parental responsibility for consent {} of {s} before {}",
+                            c.id, a.id
+                        ),
+                        de: format!(
+                            "vor {} die Zustimmung des Trägers der elterlichen Verantwortung zur Einwilligung {} von {s} einholen und dokumentieren",
+                            a.id, c.id
+                        ),
+                    },
+                    change: Change::Put(Object::Consent(authorised)),
                 });
             }
         }

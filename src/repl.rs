@@ -373,10 +373,10 @@ impl Repl {
     }
 
     fn findings(&self) -> String {
-        let outcome = self.session.outcome();
-        let found = outcome.findings();
+        let found = self.session.findings();
+        let as_of = self.session.as_of();
         if found.is_empty() {
-            return format!("no findings (as of {})\n", outcome.as_of());
+            return format!("no findings (as of {as_of})\n");
         }
         let mut out = String::new();
         for f in found {
@@ -388,18 +388,20 @@ impl Repl {
             "{} findings, {} need action (as of {})",
             found.len(),
             blocking,
-            outcome.as_of()
+            as_of
         );
         out
     }
 
     fn why(&self, id: &str) -> Result<String> {
-        let outcome = self.session.outcome();
-        if outcome.find(id).is_some() {
-            let e = outcome.explain(id)?;
+        let session = &self.session;
+        let known = session.findings().iter().any(|f| f.id == id)
+            || session.suppressed().iter().any(|s| s.finding.id == id);
+        if known {
+            let e = session.explain(id)?;
             return Ok(render::text::explanation(&e, self.lang));
         }
-        let about: Vec<&Finding> = outcome
+        let about: Vec<&Finding> = session
             .findings()
             .iter()
             .filter(|f| f.about_id() == id)
@@ -409,10 +411,10 @@ impl Repl {
             if activities.iter().any(|a| a == id) {
                 return Ok(format!(
                     "activity {id} has no findings (as of {}): nothing blocks it\n",
-                    outcome.as_of()
+                    session.as_of()
                 ));
             }
-            let mut names: Vec<&str> = outcome.findings().iter().map(|f| f.id.as_str()).collect();
+            let mut names: Vec<&str> = session.findings().iter().map(|f| f.id.as_str()).collect();
             names.extend(activities.iter().map(String::as_str));
             let hint = match crate::did_you_mean(id, names.into_iter()) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -451,7 +453,7 @@ impl Repl {
             if i > 0 {
                 out.push('\n');
             }
-            let e = outcome.explain(&f.id)?;
+            let e = session.explain(&f.id)?;
             out.push_str(&render::text::explanation(&e, self.lang));
         }
         Ok(out)
@@ -497,14 +499,14 @@ impl Repl {
             out.push_str("~ ");
             line(&mut out, &c.after, self.lang);
         }
-        let outcome = self.session.outcome();
-        let found = outcome.findings();
+        // From the session's parts: no whole evaluation per change.
+        let found = self.session.findings();
         let _ = writeln!(
             out,
             "now {} findings, {} need action (as of {})",
             found.len(),
             found.iter().filter(|f| f.needs_action()).count(),
-            outcome.as_of()
+            self.session.as_of()
         );
         out
     }

@@ -21,7 +21,7 @@ use crate::explain::Explanation;
 use crate::facts::Assumption;
 use crate::findings::{Finding, Suppressed};
 use crate::kb::KnowledgeBase;
-use crate::locality::{Components, Locality};
+use crate::locality::{Components, Locality, Records};
 use crate::model::Model;
 use crate::outcome::{EvalOptions, Outcome};
 
@@ -313,6 +313,8 @@ pub struct Session {
     parts: Option<Parts>,
     /// Batches of changes applied so far (names the origin of objects they add).
     batches: usize,
+    /// The model validates: a change to some records is then checked on their part only.
+    valid: bool,
     /// Changes applied in parts, and by a whole evaluation (for benchmarks and tests).
     stats: Stats,
 }
@@ -326,17 +328,25 @@ pub struct Stats {
     pub whole: usize,
 }
 
-/// After this many parts evaluated since the last whole evaluation, the next change evaluates
-/// the whole model (it bounds the memory the parts hold).
-const MAX_OVERLAYS: usize = 256;
+/// The evaluations of this many parts are kept (for explanations); older ones are let go, and
+/// their findings explained by evaluating their part again (it bounds the memory parts hold
+/// without a whole evaluation).
+const MAX_OVERLAYS: usize = 64;
 
 struct Parts {
     locality: Arc<Locality>,
+    /// The components, kept under changes: they merge where a change links records, and
+    /// stay as they were where one could split (which is safe); a whole evaluation partitions
+    /// the model again.
     components: Components,
+    /// Where each component's records are, to cut a part in time proportional to it.
+    records: Records,
     findings: Vec<Finding>,
     suppressed: Vec<Suppressed>,
     /// Parts evaluated since the last whole evaluation, with the ids they cover (disjoint).
     overlays: Vec<Overlay>,
+    /// The ids of parts evaluated since the last whole evaluation whose evaluation was let go.
+    evicted: BTreeSet<String>,
     /// The global relations' tuples of the shared data alone.
     shared: BTreeSet<String>,
 }
@@ -345,8 +355,23 @@ struct Parts {
 struct Prepared {
     ids: BTreeSet<String>,
     after: Evaluated,
-    components: Components,
+    /// The overlays the part covers (they are replaced by it).
     merged: Vec<bool>,
+    /// The objects put, read as a model fragment.
+    fragment: Option<sphere_model::ModelFile>,
+}
+
+/// A batch of changes to records, as [`Session::apply_as`] sorted it.
+struct Job<'a> {
+    name: &'a str,
+    puts: &'a [&'a Object],
+    removals: &'a [&'a Change],
+    /// The records each change touches, linked into one component.
+    groups: &'a [Vec<String>],
+    /// The options after the batch (its assumptions and retractions made).
+    options: &'a EvalOptions,
+    /// The changed model's digest.
+    digest: &'a str,
 }
 
 struct Overlay {
@@ -367,6 +392,11 @@ impl Session {
     /// Evaluates `kb` on `model` with `options`.
     pub fn new(kb: Arc<KnowledgeBase>, model: Model, options: EvalOptions) -> Result<Session> {
         let base = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
+        let valid = model.company().is_none_or(|c| {
+            let mut errors = Vec::new();
+            sphere_model::validate::validate(c, &mut errors);
+            errors.is_empty()
+        });
         let mut session = Session {
             model,
             options,
@@ -374,6 +404,7 @@ impl Session {
             full: OnceLock::new(),
             parts: None,
             batches: 0,
+            valid,
             stats: Stats::default(),
         };
         session.parts = session.fresh_parts()?;
@@ -396,29 +427,34 @@ impl Session {
             return Ok(None);
         }
         let outcome = self.base.borrow_dependent();
-        let empty = self.evaluate_part(&BTreeSet::new(), &self.model, &self.options)?;
+        let records = Records::of(company);
+        let empty = self.evaluate_slice(
+            records.slice(company, &BTreeSet::new()),
+            self.model.digest(),
+            &self.options,
+        )?;
         let shared = projected(&locality, empty.borrow_dependent(), &components, None);
         Ok(Some(Parts {
             locality,
             components,
+            records,
             findings: outcome.findings().to_vec(),
             suppressed: outcome.suppressed().to_vec(),
             overlays: Vec::new(),
+            evicted: BTreeSet::new(),
             shared,
         }))
     }
 
-    /// Evaluates the part of `model` with the records of `ids` and the shared data.
-    fn evaluate_part(
+    /// Evaluates a part of the model (a slice of its components) in the model's stead, for
+    /// the model with this digest.
+    fn evaluate_slice(
         &self,
-        ids: &BTreeSet<String>,
-        model: &Model,
+        company: sphere_model::Model,
+        digest: &str,
         options: &EvalOptions,
     ) -> Result<Evaluated> {
-        let company = model.company().ok_or_else(|| {
-            Error::new(ErrorKind::Usage, "a facts export has no parts to evaluate")
-        })?;
-        let part = model.part(crate::locality::slice(company, ids));
+        let part = self.model.part_with_digest(company, digest);
         let mut options = options.clone();
         options.as_of = None;
         options.progress = None;
@@ -437,6 +473,11 @@ impl Session {
     /// The options, with the assumptions and retractions made so far.
     pub fn options(&self) -> &EvalOptions {
         &self.options
+    }
+
+    /// The evaluation date: the options' date, else the model's.
+    pub fn as_of(&self) -> Date {
+        self.options.as_of.unwrap_or(self.model.as_of())
     }
 
     /// How the changes so far were applied.
@@ -461,7 +502,11 @@ impl Session {
 
     /// [`Session::outcome`], with the error of the whole evaluation.
     pub fn try_outcome(&self) -> Result<&Outcome<'_>> {
-        if self.parts.as_ref().is_none_or(|p| p.overlays.is_empty()) {
+        if self
+            .parts
+            .as_ref()
+            .is_none_or(|p| p.overlays.is_empty() && p.evicted.is_empty())
+        {
             return Ok(self.base.borrow_dependent());
         }
         if let Some(e) = self.full.get() {
@@ -493,23 +538,52 @@ impl Session {
     /// Explains a finding (listed or suppressed) as the current outcome would, from the part
     /// that evaluated it.
     pub fn explain(&self, id: &str) -> Result<Explanation> {
-        let part = self.outcome_of(id)?;
-        let mut e = part.explain(id)?;
+        let (mut e, current) = match self.outcome_of(id)? {
+            // With no part evaluated since, the last whole evaluation is current.
+            Some(part) => (
+                part.explain(id)?,
+                self.parts
+                    .as_ref()
+                    .is_none_or(|p| p.overlays.is_empty() && p.evicted.is_empty()),
+            ),
+            None => {
+                // A part evaluated for a change whose evaluation is no longer kept: evaluated
+                // again (its components in the model as it is now).
+                let (Some(parts), Some(company)) = (&self.parts, self.model.company()) else {
+                    return self.try_outcome()?.explain(id);
+                };
+                let f = parts
+                    .findings
+                    .iter()
+                    .chain(parts.suppressed.iter().map(|s| &s.finding))
+                    .find(|f| f.id == id)
+                    .ok_or_else(|| Error::new(ErrorKind::Usage, format!("no finding `{id}`")))?;
+                let mut ids: BTreeSet<String> = finding_ids(f).map(str::to_string).collect();
+                ids.extend(parts.components.members(ids.iter()));
+                let part = self.evaluate_slice(
+                    parts.records.slice(company, &ids),
+                    self.model.digest(),
+                    &self.options,
+                )?;
+                let e = part.borrow_dependent().explain(id)?;
+                (e, false)
+            }
+        };
         // Why a premise is absent may rest on facts outside the finding's part (a campaign's
         // other activities): those analyses come from the whole model's outcome, so that
-        // they equal a fresh evaluation's.
-        let whole = self.try_outcome()?;
-        if !std::ptr::eq(part, whole) {
-            e.why_not = whole.explain(id)?.why_not;
+        // they equal a fresh evaluation's. An explanation without negated premises has none.
+        if !e.why_not.is_empty() && !current {
+            e.why_not = self.try_outcome()?.explain(id)?.why_not;
         }
         Ok(e)
     }
 
     /// The outcome that holds the finding with this id as the current one does: a part's,
-    /// or the last whole evaluation's.
-    fn outcome_of(&self, id: &str) -> Result<&Outcome<'_>> {
+    /// or the last whole evaluation's; `None` for a finding of a part whose evaluation was
+    /// let go.
+    fn outcome_of(&self, id: &str) -> Result<Option<&Outcome<'_>>> {
         let Some(parts) = &self.parts else {
-            return self.try_outcome();
+            return self.try_outcome().map(Some);
         };
         let finding = parts.findings.iter().find(|f| f.id == id).or_else(|| {
             parts
@@ -519,16 +593,19 @@ impl Session {
                 .find(|f| f.id == id)
         });
         let Some(f) = finding else {
-            return Ok(self.base.borrow_dependent());
+            return Ok(Some(self.base.borrow_dependent()));
         };
         if !parts.locality.global_rules().contains(&f.rule) {
             for o in parts.overlays.iter().rev() {
                 if finding_ids(f).any(|x| o.ids.contains(x)) {
-                    return Ok(o.evaluated.borrow_dependent());
+                    return Ok(Some(o.evaluated.borrow_dependent()));
                 }
             }
+            if finding_ids(f).any(|x| parts.evicted.contains(x)) {
+                return Ok(None);
+            }
         }
-        Ok(self.base.borrow_dependent())
+        Ok(Some(self.base.borrow_dependent()))
     }
 
     /// Gates one activity (see [`crate::gate::gate`]) on the part of the model it belongs
@@ -544,14 +621,20 @@ impl Session {
         let (Some(parts), Some(company)) = (&self.parts, self.model.company()) else {
             return crate::gate::gate(journal, self.try_outcome()?, activity, request);
         };
-        if !company.activities.iter().any(|a| a.id == activity) {
+        if !parts.records.is_activity(activity)
+            && !company.activities.iter().any(|a| a.id == activity)
+        {
             return Err(crate::gate::unknown_activity(
                 activity,
                 company.activities.iter().map(|a| a.id.as_str()),
             ));
         }
         let ids = parts.components.members([&activity.to_string()]);
-        let part = self.evaluate_part(&ids, &self.model, &self.options)?;
+        let part = self.evaluate_slice(
+            parts.records.slice(company, &ids),
+            self.model.digest(),
+            &self.options,
+        )?;
         crate::gate::gate(journal, part.borrow_dependent(), activity, request)
     }
 
@@ -565,10 +648,15 @@ impl Session {
 
     /// [`Session::apply`], naming the batch (a request id, a file): objects it adds are
     /// explained as coming from `name` at `$.<section>[i]`, and problems name it.
+    ///
+    /// A change to the records of some data subjects is checked and evaluated on their part
+    /// of the model only, and then made in place: its cost is that of the part, not of the
+    /// model. Anything else (shared data, the date, a change the part refuses, records that
+    /// take part in a finding about shared data) is made on a copy of the model, validated
+    /// and evaluated whole, as a model file would be.
     pub fn apply_as(&mut self, name: &str, changes: &[Change]) -> Result<Delta> {
         let kb = Arc::clone(self.kb());
         let mut options = self.options.clone();
-        let mut company: Option<sphere_model::Model> = None;
         let mut as_of: Option<Date> = None;
         let mut puts: Vec<&Object> = Vec::new();
         let mut removals: Vec<&Change> = Vec::new();
@@ -596,9 +684,45 @@ impl Session {
                 other => removals.push(other),
             }
         }
-        if !puts.is_empty() || !removals.is_empty() {
+        let objects = !puts.is_empty() || !removals.is_empty();
+        // The changed model's digest: of the model changed and the changes (computing it from
+        // the changed model would read all of it).
+        let digest = if objects {
+            changed_digest(self.model.digest(), changes)
+        } else {
+            self.model.digest().to_string()
+        };
+        let same_date = as_of.is_none_or(|d| d == self.model.as_of());
+        let groups = match (&self.parts, self.model.company()) {
+            (Some(parts), Some(old)) if same_date && (self.valid || !objects) => {
+                reach(&kb, &parts.locality, old, changes)
+            }
+            _ => None,
+        };
+        if let Some(groups) = groups {
+            let job = Job {
+                name,
+                puts: &puts,
+                removals: &removals,
+                groups: &groups,
+                options: &options,
+                digest: &digest,
+            };
+            if let Some(prepared) = self.prepare_parts(&job)? {
+                let delta = self.commit_parts(prepared, &job);
+                self.options = options;
+                self.full = OnceLock::new();
+                self.batches += 1;
+                self.stats.partial += 1;
+                return Ok(delta);
+            }
+        }
+        let mut company: Option<sphere_model::Model> = None;
+        if objects {
             let mut m = self.company()?.clone();
-            put_all(&mut m, name, &puts)?;
+            if let Some(fragment) = parse_puts(name, &puts)? {
+                place_all(&mut m, name, fragment);
+            }
             for r in &removals {
                 remove(&mut m, r)?;
             }
@@ -613,7 +737,7 @@ impl Session {
         // them).
         let changed_model = match (company, as_of) {
             (Some(m), d) => {
-                let m = Model::from_model(m);
+                let m = Model::from_model_with_digest(m, digest);
                 Some(match d {
                     Some(d) => m.with_as_of(d),
                     None => m,
@@ -622,26 +746,6 @@ impl Session {
             (None, Some(d)) => Some(self.model.clone().with_as_of(d)),
             (None, None) => None,
         };
-        let reach = match (&self.parts, self.model.company()) {
-            (Some(parts), Some(old)) if as_of.is_none_or(|d| d == self.model.as_of()) => {
-                reach(&kb, &parts.locality, old, changes)
-            }
-            _ => None,
-        };
-        if let Some(touched) = reach {
-            let model = changed_model.as_ref().unwrap_or(&self.model);
-            if let Some(prepared) = self.prepare_parts(&touched, model, &options)? {
-                let delta = self.commit_parts(prepared);
-                if let Some(m) = changed_model {
-                    self.model = m;
-                }
-                self.options = options;
-                self.full = OnceLock::new();
-                self.batches += 1;
-                self.stats.partial += 1;
-                return Ok(delta);
-            }
-        }
         let model = changed_model.unwrap_or_else(|| self.model.clone());
         let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
         let delta = Delta::between(self.findings(), evaluated.borrow_dependent().findings());
@@ -659,43 +763,34 @@ impl Session {
                 return Err(e);
             }
         }
+        if objects {
+            self.valid = true;
+        }
         self.full = OnceLock::new();
         self.batches += 1;
         self.stats.whole += 1;
         Ok(delta)
     }
 
-    /// Re-evaluates the components of `touched` (in the model before and after) with the
-    /// shared data; `None` when the change reaches a finding about shared data (then the
-    /// caller evaluates the whole model).
-    fn prepare_parts(
-        &self,
-        touched: &BTreeSet<String>,
-        model: &Model,
-        options: &EvalOptions,
-    ) -> Result<Option<Prepared>> {
-        let kb = Arc::clone(self.kb());
+    /// Checks a change on the part of the model it reaches (the components of the records it
+    /// touches, before and after, and the parts evaluated before that overlap them) and
+    /// evaluates that part before and after; nothing is changed yet. `None` when the part
+    /// cannot decide: the change is refused there (the whole model says why, as a model file
+    /// would), or it reaches a finding about shared data (the whole model is evaluated).
+    fn prepare_parts(&self, job: &Job<'_>) -> Result<Option<Prepared>> {
         let Some(parts) = &self.parts else {
             return Ok(None);
         };
-        if parts.overlays.len() >= MAX_OVERLAYS {
-            return Ok(None);
-        }
-        let Some(company) = model.company() else {
+        let Some(company) = self.model.company() else {
             return Ok(None);
         };
-        let mut components = Components::of(company);
-        if link_assumptions(&kb, &parts.locality, options, &mut components).is_none() {
-            return Ok(None);
-        }
-        // The ids the change reaches: the components of what it touched, before and after,
-        // and the parts evaluated before that overlap them.
-        let mut ids: BTreeSet<String> = touched.clone();
-        ids.extend(parts.components.members(touched.iter()));
+        // Components only merge under a change (one that could split one leaves it whole,
+        // which is safe): after it, the component of a touched record is the union of the
+        // components before of the records linked with it, all of them touched.
+        let mut ids: BTreeSet<String> = job.groups.iter().flatten().cloned().collect();
         let mut merged = vec![false; parts.overlays.len()];
         loop {
-            let mut grown = components.members(ids.iter());
-            grown.extend(parts.components.members(ids.iter()));
+            let mut grown = parts.components.members(ids.iter());
             grown.extend(ids.iter().cloned());
             for (k, o) in parts.overlays.iter().enumerate() {
                 if !merged[k] && !o.ids.is_disjoint(&grown) {
@@ -708,26 +803,56 @@ impl Session {
             }
             ids = grown;
         }
+        let before_part = parts.records.slice(company, &ids);
+        let mut after_part = before_part.clone();
+        let mut fragment = None;
+        if !job.puts.is_empty() || !job.removals.is_empty() {
+            // A model built in code reports objects by their index in the whole model, which
+            // a part does not know for the objects it adds.
+            let p = &company.provenance.places;
+            let placed = p[Section::Subjects as usize].len() == company.subjects.len()
+                && p[Section::Consents as usize].len() == company.consents.len()
+                && p[Section::Objections as usize].len() == company.objections.len()
+                && p[Section::Notices as usize].len() == company.notices.len()
+                && p[Section::Activities as usize].len() == company.activities.len();
+            if !placed {
+                return Ok(None);
+            }
+            fragment = parse_puts(job.name, job.puts)?;
+            if let Some(f) = &fragment {
+                place_all(&mut after_part, job.name, f.clone());
+            }
+            for r in job.removals {
+                if remove(&mut after_part, r).is_err() {
+                    return Ok(None);
+                }
+            }
+            let mut errors = Vec::new();
+            sphere_model::validate::validate_part(&after_part, &|id| ids.contains(id), &mut errors);
+            if !errors.is_empty() {
+                return Ok(None);
+            }
+        }
         let locality = Arc::clone(&parts.locality);
         // Findings about shared data rest on the records of some components: a change to
         // records that take part in one (before or after) evaluates the whole model.
-        let before = self.evaluate_part(&ids, &self.model, &self.options)?;
-        let entity =
-            |x: &str| components.contains(x) || parts.components.contains(x) || ids.contains(x);
+        let entity = |x: &str| parts.components.contains(x) || ids.contains(x);
+        let before = self.evaluate_slice(before_part, self.model.digest(), &self.options)?;
         if projected(
             &locality,
             before.borrow_dependent(),
-            &components,
+            &parts.components,
             Some(&entity),
         ) != parts.shared
         {
             return Ok(None);
         }
-        let after = self.evaluate_part(&ids, model, options)?;
+        drop(before);
+        let after = self.evaluate_slice(after_part, job.digest, job.options)?;
         if projected(
             &locality,
             after.borrow_dependent(),
-            &components,
+            &parts.components,
             Some(&entity),
         ) != parts.shared
         {
@@ -736,23 +861,51 @@ impl Session {
         Ok(Some(Prepared {
             ids,
             after,
-            components,
             merged,
+            fragment,
         }))
     }
 
-    /// Puts the findings of a part evaluated by [`Session::prepare_parts`] in place of those
-    /// it replaces.
-    fn commit_parts(&mut self, prepared: Prepared) -> Delta {
+    /// Makes a change prepared by [`Session::prepare_parts`] in place (it cannot fail now: the
+    /// part held the same records) and puts the part's findings in place of those it
+    /// replaces.
+    fn commit_parts(&mut self, prepared: Prepared, job: &Job<'_>) -> Delta {
         let Prepared {
             ids,
             after,
-            components,
             merged,
+            fragment,
         } = prepared;
         let Some(parts) = &mut self.parts else {
             return Delta::default();
         };
+        if !job.puts.is_empty() || !job.removals.is_empty() {
+            let shifted = job
+                .removals
+                .iter()
+                .any(|r| matches!(r, Change::Remove { .. } | Change::RemoveObjection(_)));
+            let records = &mut parts.records;
+            self.model.change_company(job.digest.to_string(), |m| {
+                let placed = match fragment {
+                    Some(f) => place_all(m, job.name, f),
+                    None => Vec::new(),
+                };
+                for r in job.removals {
+                    // Found in the part, so in the model.
+                    let _ = remove(m, r);
+                }
+                if shifted {
+                    *records = Records::of(m);
+                } else {
+                    for (section, i) in placed {
+                        records.appended(m, section, i);
+                    }
+                }
+            });
+        }
+        for g in job.groups {
+            parts.components.link(g.iter().map(String::as_str));
+        }
         let locality = Arc::clone(&parts.locality);
         let globals = locality.global_rules();
         let ours =
@@ -799,7 +952,10 @@ impl Session {
             ids,
             evaluated: after,
         });
-        parts.components = components;
+        if parts.overlays.len() > MAX_OVERLAYS {
+            let old = parts.overlays.remove(0);
+            parts.evicted.extend(old.ids);
+        }
         delta
     }
 
@@ -847,14 +1003,15 @@ fn assumption_ids(kb: &KnowledgeBase, locality: &Locality, a: &Assumption) -> Op
 }
 
 /// The ids a batch of changes touches (objects put or removed, and the records they name,
-/// before the change), or `None` when it changes shared data or the date.
+/// before the change), one group per change (the records it links into one component), or
+/// `None` when it changes shared data or the date.
 fn reach(
     kb: &KnowledgeBase,
     locality: &Locality,
     old: &sphere_model::Model,
     changes: &[Change],
-) -> Option<BTreeSet<String>> {
-    let mut out = BTreeSet::new();
+) -> Option<Vec<Vec<String>>> {
+    let mut out = Vec::new();
     for c in changes {
         match c {
             Change::Put(o) => {
@@ -881,11 +1038,11 @@ fn reach(
                     }
                     _ => return None,
                 };
-                out.extend(ids.into_iter().map(str::to_string));
+                out.push(ids.into_iter().map(str::to_string).collect());
             }
             Change::Remove { section, id } => match section {
                 Section::Subjects | Section::Consents | Section::Activities => {
-                    out.insert(id.clone());
+                    out.push(vec![id.clone()]);
                 }
                 Section::Notices => {
                     let personal = old
@@ -895,19 +1052,19 @@ fn reach(
                     if !personal {
                         return None;
                     }
-                    out.insert(id.clone());
+                    out.push(vec![id.clone()]);
                 }
                 _ => return None,
             },
             Change::RemoveObjection(o) => {
-                out.insert(o.subject.clone());
+                out.push(vec![o.subject.clone()]);
             }
             Change::WithdrawConsent { consent, .. } => {
-                out.insert(consent.clone());
+                out.push(vec![consent.clone()]);
             }
             Change::Assume(text) | Change::Retract(text) => {
                 let a = Assumption::parse(kb, text).ok()?;
-                out.extend(assumption_ids(kb, locality, &a)?);
+                out.push(assumption_ids(kb, locality, &a)?);
             }
             Change::AsOf(_) => return None,
         }
@@ -949,11 +1106,33 @@ fn projected(
     out
 }
 
-/// Adds or replaces the objects: they are read as a model fragment named `name` (so every
-/// problem is found as in a model file, with a JSON path into the fragment), then placed.
-fn put_all(m: &mut sphere_model::Model, name: &str, puts: &[&Object]) -> Result<()> {
+/// The digest of a model changed by `changes`: of the digest of the model they changed and
+/// of the changes, so that it costs what the changes cost (a restart that applies the same
+/// changes to the same model files arrives at the same digest).
+fn changed_digest(before: &str, changes: &[Change]) -> String {
+    let mut h = crate::digest::Fnv::default();
+    h.write(before.as_bytes()).write(&[0]);
+    for c in changes {
+        let text = match c {
+            Change::Put(o) => format!("put\0{}\0{}", o.section().key(), o.to_json()),
+            Change::Remove { section, id } => format!("remove\0{}\0{id}", section.key()),
+            Change::RemoveObjection(o) => format!(
+                "remove\0objections\0{}",
+                serde_json::to_string(o).unwrap_or_default()
+            ),
+            Change::WithdrawConsent { consent, date } => format!("withdraw\0{consent}\0{date}"),
+            Change::Assume(_) | Change::Retract(_) | Change::AsOf(_) => continue,
+        };
+        h.write(text.as_bytes()).write(&[0]);
+    }
+    h.hex()
+}
+
+/// Reads the objects to add or replace as a model fragment named `name` (so every problem is
+/// found as in a model file, with a JSON path into the fragment); `None` for none.
+fn parse_puts(name: &str, puts: &[&Object]) -> Result<Option<sphere_model::ModelFile>> {
     if puts.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let mut doc = serde_json::Map::new();
     doc.insert("format".into(), sphere_model::FORMAT.into());
@@ -971,12 +1150,23 @@ fn put_all(m: &mut sphere_model::Model, name: &str, puts: &[&Object]) -> Result<
     let Some(fragment) = fragment.filter(|_| errors.is_empty()) else {
         return Err(Error::validation(ErrorKind::Model, errors));
     };
+    Ok(Some(fragment))
+}
+
+/// Adds or replaces the objects of a fragment read by [`parse_puts`]; the places of the
+/// objects of local sections put (where they replaced one, or were appended).
+fn place_all(
+    m: &mut sphere_model::Model,
+    name: &str,
+    fragment: sphere_model::ModelFile,
+) -> Vec<(Section, usize)> {
+    let mut placed = Vec::new();
     let file = m.provenance.files.len() as u32;
     m.provenance.files.push(name.to_string());
     macro_rules! place {
         ($field:ident, $section:expr) => {
             for (i, o) in fragment.$field.into_iter().enumerate() {
-                place(m, $section, (file, i as u32), |l: &mut Vec<_>| {
+                let at = place(m, $section, (file, i as u32), |l: &mut Vec<_>| {
                     let at = match o.key() {
                         Some(id) => l.iter().position(|x: &_| Keyed::key(x) == Some(id)),
                         None => l.iter().position(|x| *x == o),
@@ -992,6 +1182,7 @@ fn put_all(m: &mut sphere_model::Model, name: &str, puts: &[&Object]) -> Result<
                         }
                     }
                 });
+                placed.push(($section, at));
             }
         };
     }
@@ -1009,7 +1200,7 @@ fn put_all(m: &mut sphere_model::Model, name: &str, puts: &[&Object]) -> Result<
     place!(activities, Section::Activities);
     place!(campaigns, Section::Campaigns);
     place!(guidelines, Section::Guidelines);
-    Ok(())
+    placed
 }
 
 /// Puts an object into its list with `put` (which says where it replaced one, or `None` when
@@ -1019,7 +1210,8 @@ fn place<T>(
     section: Section,
     at: (u32, u32),
     put: impl FnOnce(&mut Vec<T>) -> Option<usize>,
-) where
+) -> usize
+where
     sphere_model::Model: ListOf<T>,
 {
     let len_before = m.list(section).len();
@@ -1032,6 +1224,7 @@ fn place<T>(
             None => places.push(at),
         }
     }
+    replaced.unwrap_or(len_before)
 }
 
 /// The list of objects of one type in a model.
@@ -1104,13 +1297,28 @@ fn remove(m: &mut sphere_model::Model, change: &Change) -> Result<()> {
             Ok(())
         }
         Change::WithdrawConsent { consent, date } => {
-            match m.consents.iter_mut().find(|c| c.id == *consent) {
-                Some(c) => {
-                    c.withdrawn = Some((*date).into());
-                    Ok(())
-                }
-                None => Err(not_found(m, Section::Consents, consent)),
+            let Some(k) = m.consents.iter().position(|c| c.id == *consent) else {
+                return Err(not_found(m, Section::Consents, consent));
+            };
+            let given: Date = m.consents[k].given.into();
+            if *date < given {
+                // Refused as a model file with these dates would be.
+                let here = m.provenance.origin(Section::Consents, k);
+                return Err(Error::validation(
+                    ErrorKind::Model,
+                    vec![sphere_model::ValidationError::at_path(
+                        sphere_model::ErrorKind::Contradiction,
+                        &here.file,
+                        format!("{}.withdrawn", here.path),
+                        format!("the consent is withdrawn ({date}) before it was given ({given})"),
+                    )
+                    .with_hint(
+                        "check both dates; a consent can only be withdrawn after it was given",
+                    )],
+                ));
             }
+            m.consents[k].withdrawn = Some((*date).into());
+            Ok(())
         }
         // Puts, assumptions and dates are handled by the caller.
         Change::Put(_) | Change::Assume(_) | Change::Retract(_) | Change::AsOf(_) => Ok(()),

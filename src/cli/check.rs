@@ -57,6 +57,10 @@ pub struct Args {
     pub stats: bool,
     #[command(flatten)]
     pub limits: super::LimitArgs,
+    /// Record an execution receipt of this check in this journal (default: $SPHERE_JOURNAL;
+    /// without either, a check records nothing). `sphere journal replay` re-runs it later
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 /// The time rules from outside (`--rules`, `--kb`) get when `--timeout` is not given.
@@ -243,14 +247,89 @@ pub fn run(args: Args) -> CmdResult {
         }
         Format::Sarif => render::json::pretty(&render::sarif::log(&outcome, lang)),
     };
-    write_stdout(&out)?;
     let code = if outcome.needs_action() {
         exit::FINDINGS
     } else {
         exit::OK
     };
+    // The receipt is durable before the result is shown: no check is reported that the
+    // journal lacks.
+    let receipt = record_receipt(&args, &outcome, code)?;
+    write_stdout(&out)?;
+    if let Some(head) = receipt {
+        eprintln!("journal head: {head} (receipt)");
+    }
     leave_to_exit(outcome);
     leave_to_exit(model);
     leave_to_exit(kb);
     Ok(code)
+}
+
+/// The journal a check records its receipt in: `--journal`, else `SPHERE_JOURNAL`; a check
+/// without either records nothing (the default `./sphere-journal.db` of the gate is not
+/// created by a plain check).
+fn receipt_journal(arg: Option<&Path>) -> Option<PathBuf> {
+    arg.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("SPHERE_JOURNAL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The result lines of a check, which its receipt keeps: each finding's id and decision, in
+/// the findings' order.
+pub fn result_lines(outcome: &sphere::Outcome<'_>) -> Vec<String> {
+    outcome
+        .findings()
+        .iter()
+        .map(|f| format!("{} {}", f.id, f.decision.as_str()))
+        .collect()
+}
+
+/// Appends the check's execution receipt when a journal is given; returns the new head.
+/// A what-if (`--assume`), extra rules (`--rules`) or a facts export (`--facts`) cannot be
+/// replayed from model files, so they record nothing (and say so).
+fn record_receipt(
+    args: &Args,
+    outcome: &sphere::Outcome<'_>,
+    code: u8,
+) -> Result<Option<sphere::journal::Head>, super::CliError> {
+    use sphere::journal::{Config, Context, Journal, NewEntry, Payload, Receipt};
+    let Some(path) = receipt_journal(args.journal.as_deref()) else {
+        return Ok(None);
+    };
+    if !args.assume.is_empty() || !args.rules.is_empty() || args.facts.is_some() {
+        eprintln!(
+            "note: no receipt recorded: a check with --assume, --rules or --facts cannot be replayed from the model files"
+        );
+        return Ok(None);
+    }
+    let as_of =
+        outcome.as_of().to_string().parse().map_err(|e| {
+            super::CliError::new(format!("the as-of date {}: {e}", outcome.as_of()))
+        })?;
+    let lines = result_lines(outcome);
+    let entry = NewEntry {
+        time: jiff::Timestamp::now(),
+        actor: "check".into(),
+        finding: None,
+        context: Context {
+            engine_version: format!("sphere {}", env!("CARGO_PKG_VERSION")),
+            kb_digest: Some(outcome.kb_digest().to_string()),
+            model_digest: Some(outcome.model_digest().to_string()),
+        },
+        payload: Payload::Receipt(Receipt {
+            command: "check".into(),
+            activity_id: None,
+            as_of,
+            evaluator: outcome.engine().as_str().into(),
+            outcome: code.to_string(),
+            result_digest: sphere::journal::result_digest(&lines),
+            findings: lines.len() as u64,
+            lines: (lines.len() <= sphere::journal::RECEIPT_LINES).then_some(lines),
+        }),
+    };
+    let mut journal = Journal::open(&path, &Config::create()).map_err(super::journal::cli_error)?;
+    let head = journal.append(&entry).map_err(super::journal::cli_error)?;
+    Ok(Some(head))
 }

@@ -74,6 +74,30 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Re-run the check or gate of an execution receipt and say whether the result is the same
+    #[command(
+        after_help = "Examples:\n  sphere journal replay 12 facts/s12_what_if_consent.json\n  \
+        sphere journal replay 12 facts/s12_what_if_consent.json --kb knowledge/ --format json\n\n\
+        Give the model files the run read: their digest must be the receipt's. The run is \
+        repeated on the receipt's as-of date with its evaluator (a gate with the DPO's \
+        decisions as the journal held them before the receipt). Exit codes: 0 the same \
+        result, 1 a different one (the findings that differ are listed when the receipt \
+        kept its lines), 2 the entry is missing or not a receipt, or the model files differ."
+    )]
+    Replay {
+        /// The receipt's sequence number (as `sphere journal show` lists it)
+        #[arg(value_name = "ENTRY")]
+        entry: String,
+        /// The model files the run read
+        #[arg(required = true, value_name = "MODEL")]
+        models: Vec<PathBuf>,
+        /// Read the knowledge base from this directory instead of the shipped one
+        #[arg(long, value_name = "DIR")]
+        kb: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Delete entries made before a date, keeping the rest verifiable by a checkpoint entry
     #[command(
         after_help = "Examples:\n  sphere journal prune --before 2023-01-01 --by dpo\n\n\
@@ -141,10 +165,16 @@ pub fn run(args: Args) -> CmdResult {
             format,
         } => show(path, since.as_deref(), finding, format),
         Sub::Prune { before, by } => prune(path, &before, &by),
+        Sub::Replay {
+            entry,
+            models,
+            kb,
+            format,
+        } => super::replay::run(&path, &entry, &models, kb.as_deref(), format),
     }
 }
 
-fn open(path: &std::path::Path) -> Result<Journal, CliError> {
+pub(super) fn open(path: &std::path::Path) -> Result<Journal, CliError> {
     Journal::open(path, &Config::default()).map_err(cli_error)
 }
 
@@ -156,7 +186,7 @@ fn parse_head(text: &str) -> Result<Head, CliError> {
     })
 }
 
-fn write_out(text: &str) -> Result<(), CliError> {
+pub(super) fn write_out(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

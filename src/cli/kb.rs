@@ -348,11 +348,13 @@ fn test(args: TestArgs) -> CmdResult {
 fn check(args: KbArgs) -> CmdResult {
     match load(&args.kb) {
         Ok(kb) => {
-            if !kb.warnings().is_empty() {
+            let mut warnings = kb.warnings().to_vec();
+            warnings.extend(sphere::kb::german::missing(&kb));
+            if !warnings.is_empty() {
                 eprint!(
                     "{}",
                     sphere_engine::diag::render(
-                        kb.warnings(),
+                        &warnings,
                         kb.sources(),
                         sphere_engine::diag::RenderOptions {
                             color: super::color_stderr()

@@ -23,6 +23,7 @@ pub mod kb;
 mod progress;
 pub mod remedies;
 pub mod repl;
+pub mod replay;
 pub mod report;
 pub mod serve;
 pub mod validate;

@@ -301,6 +301,28 @@ pub struct Receipt {
     pub result_digest: String,
     /// The number of findings the run produced.
     pub findings: u64,
+    /// The result lines `result_digest` is the digest of ([`result_digest`]), when there are
+    /// at most [`RECEIPT_LINES`] of them: a replay that differs can then name the findings
+    /// that differ. Ids, decisions, statuses and digests only. Absent (not written) for
+    /// larger results and in receipts written before this field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<String>>,
+}
+
+/// The most result lines a receipt keeps (beyond that, only their digest): 1,000 lines of a
+/// finding id and a decision stay well inside one field ([`MAX_FIELD`]).
+pub const RECEIPT_LINES: usize = 1000;
+
+/// The digest a receipt keeps of its result lines: the SHA-256 (hex) of each line followed
+/// by a newline, in the order given (the caller's canonical order).
+pub fn result_digest(lines: &[String]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for l in lines {
+        h.update(l.as_bytes());
+        h.update(b"\n");
+    }
+    EntryHash(h.finalize().into()).to_hex()
 }
 
 /// A change of the model (an event the CRM sent), by digest.

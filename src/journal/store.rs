@@ -362,13 +362,26 @@ impl Journal {
         finding: &FindingRef,
         actions: &[Action],
     ) -> Result<Option<Entry>, JournalError> {
+        self.latest_before(finding, actions, u64::MAX)
+    }
+
+    /// [`Journal::latest`] among the entries before sequence number `before`: what the
+    /// journal said when that entry was made (a replay of a receipt reads the decisions as
+    /// they stood then).
+    pub fn latest_before(
+        &self,
+        finding: &FindingRef,
+        actions: &[Action],
+        before: u64,
+    ) -> Result<Option<Entry>, JournalError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM entries WHERE finding_id = ?1 AND facts_digest = ?2 \
-             ORDER BY seq DESC"
+             AND seq < ?3 ORDER BY seq DESC"
         );
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare(&sql).map_err(self.err("read entries"))?;
         let rows = stmt
-            .query_map(params![finding.id, finding.facts_digest], Raw::read)
+            .query_map(params![finding.id, finding.facts_digest, before], Raw::read)
             .map_err(self.err("read entries"))?;
         for raw in rows {
             let entry = raw.map_err(self.err("read entries"))?.into_entry()?;

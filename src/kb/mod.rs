@@ -6,6 +6,7 @@
 //! This is the one place that loads and compiles a knowledge base: `sphere check`, `explain`,
 //! the rule tests, the `kb` tools and the graph all come through [`KnowledgeBase::builder`].
 
+pub mod german;
 pub mod lint;
 pub mod testing;
 

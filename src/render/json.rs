@@ -78,7 +78,7 @@ pub fn finding(f: &Finding, lang: Lang, tree: Option<&Derivation>) -> Value {
             .iter()
             .map(|a| AuthorityJson {
                 id: &a.id,
-                citation: &a.citation,
+                citation: a.citation.get(lang),
             })
             .collect(),
         decision: f.decision.as_str(),
@@ -88,7 +88,7 @@ pub fn finding(f: &Finding, lang: Lang, tree: Option<&Derivation>) -> Value {
         subjects: &f.subjects,
         date: f.date.to_string(),
         contested: f.contested.is_some(),
-        contested_reason: f.contested.as_deref(),
+        contested_reason: f.contested.as_ref().map(|c| c.get(lang)),
         message: f.message.get(lang),
         remedy: f.remedy.get(lang),
         tree: None,
@@ -248,7 +248,7 @@ pub fn explanation(e: &Explanation, lang: Lang) -> Value {
             json!({
                 "id": n.id,
                 "citation": n.citation.get(lang),
-                "title": n.version.as_ref().map(|v| v.title.clone()),
+                "title": n.version.as_ref().map(|v| v.title.get(lang)),
                 "from": n.version.as_ref().map(|v| v.from.to_string()),
                 "to": n.version.as_ref().and_then(|v| v.to.map(|d| d.to_string())),
                 "source": n.version.as_ref().map(|v| v.source.clone()),
@@ -261,7 +261,7 @@ pub fn explanation(e: &Explanation, lang: Lang) -> Value {
         .map(|a| {
             json!({
                 "id": a.id,
-                "citation": a.citation,
+                "citation": a.citation.get(lang),
                 "date": a.date.to_string(),
                 "url": a.url,
                 "later_than_act": f.is_later(a),

@@ -17,37 +17,51 @@ pub fn findings(outcome: &Outcome<'_>, lang: Lang, suppressed: bool) -> String {
     let mut out = String::new();
     let found = outcome.findings();
     if found.is_empty() {
-        let _ = writeln!(out, "no findings (as of {})", outcome.as_of());
+        let _ = match lang {
+            Lang::En => writeln!(out, "no findings (as of {})", outcome.as_of()),
+            Lang::De => writeln!(out, "keine Befunde (Stichtag {})", outcome.as_of()),
+        };
     } else {
         for f in found {
             finding(&mut out, f, lang);
         }
         let blocking = found.iter().filter(|f| f.needs_action()).count();
-        let _ = writeln!(
-            out,
-            "\n{} findings, {} need action (as of {})",
-            found.len(),
-            blocking,
-            outcome.as_of()
-        );
+        let _ = match lang {
+            Lang::En => writeln!(
+                out,
+                "\n{} findings, {} need action (as of {})",
+                found.len(),
+                blocking,
+                outcome.as_of()
+            ),
+            Lang::De => writeln!(
+                out,
+                "\n{} Befunde, {} mit Handlungsbedarf (Stichtag {})",
+                found.len(),
+                blocking,
+                outcome.as_of()
+            ),
+        };
     }
     if suppressed {
-        out.push_str(&suppressed_list(outcome.suppressed()));
+        out.push_str(&suppressed_list(outcome.suppressed(), lang));
     }
     out
 }
 
 fn finding(out: &mut String, f: &Finding, lang: Lang) {
-    let what = match &f.about {
-        crate::findings::About::Activity(a) => format!("activity {a}"),
-        crate::findings::About::Object(o) => format!("object {o}"),
+    let what = match (&f.about, lang) {
+        (crate::findings::About::Activity(a), Lang::En) => format!("activity {a}"),
+        (crate::findings::About::Object(o), Lang::En) => format!("object {o}"),
+        (crate::findings::About::Activity(a), Lang::De) => format!("Tätigkeit {a}"),
+        (crate::findings::About::Object(o), Lang::De) => format!("Objekt {o}"),
     };
     let _ = writeln!(
         out,
         "{} {} [{}] {} ({})",
-        f.decision.as_str().to_uppercase(),
+        decision_word(f.decision, lang),
         f.id,
-        f.severity,
+        severity_word(f.severity, lang),
         what,
         f.date
     );
@@ -58,7 +72,7 @@ fn finding(out: &mut String, f: &Finding, lang: Lang) {
         let _ = writeln!(out, "  {}: {}", l.see, authorities(f, lang).join("; "));
     }
     if let Some(r) = &f.contested {
-        let _ = writeln!(out, "  {}: {r}", l.contested);
+        let _ = writeln!(out, "  {}: {}", l.contested, r.get(lang));
     }
     let _ = writeln!(out, "  {}: {}", l.remedy, f.remedy.get(lang));
     let _ = writeln!(
@@ -68,17 +82,21 @@ fn finding(out: &mut String, f: &Finding, lang: Lang) {
     );
 }
 
-fn suppressed_list(suppressed: &[Suppressed]) -> String {
+fn suppressed_list(suppressed: &[Suppressed], lang: Lang) -> String {
     let mut out = String::new();
     if suppressed.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "\nsuppressed by exceptions:");
+    let (title, by) = match lang {
+        Lang::En => ("suppressed by exceptions", "suppressed by"),
+        Lang::De => ("durch Ausnahmen ausgesetzt", "ausgesetzt durch"),
+    };
+    let _ = writeln!(out, "\n{title}:");
     for s in suppressed {
         let f = &s.finding;
         let _ = writeln!(
             out,
-            "  {} {} {} ({}): suppressed by {}",
+            "  {} {} {} ({}): {by} {}",
             f.id,
             f.rule,
             f.about_id(),
@@ -87,6 +105,35 @@ fn suppressed_list(suppressed: &[Suppressed]) -> String {
         );
     }
     out
+}
+
+/// A finding's decision as the header of the text output shows it: `BREACH` / `VERSTOSS`.
+pub fn decision_word(d: crate::findings::Decision, lang: Lang) -> String {
+    use crate::findings::Decision;
+    match lang {
+        Lang::En => d.as_str().to_uppercase(),
+        Lang::De => match d {
+            Decision::Breach => "VERSTOSS",
+            Decision::Block => "SPERRE",
+            Decision::Warn => "WARNUNG",
+            Decision::Info => "HINWEIS",
+        }
+        .to_string(),
+    }
+}
+
+/// A finding's severity in words: `high` / `hoch`.
+pub fn severity_word(s: crate::findings::Severity, lang: Lang) -> String {
+    use crate::findings::Severity;
+    match lang {
+        Lang::En => s.to_string(),
+        Lang::De => match s {
+            Severity::High => "hoch",
+            Severity::Medium => "mittel",
+            Severity::Low => "niedrig",
+        }
+        .to_string(),
+    }
 }
 
 /// The labels of the text output, in each language.
@@ -138,9 +185,9 @@ fn authorities(f: &Finding, lang: Lang) -> Vec<String> {
         .iter()
         .map(|a| {
             if f.is_later(a) {
-                format!("{} [{}]", a.citation, l.later)
+                format!("{} [{}]", a.citation.get(lang), l.later)
             } else {
-                a.citation.clone()
+                a.citation.get(lang).to_string()
             }
         })
         .collect()
@@ -161,7 +208,7 @@ pub fn norm_text(f: &Finding, lang: Lang) -> String {
                     "  {} ({}): {}\n    {} {} {} {}; {}",
                     n.citation.get(lang),
                     n.id,
-                    v.title,
+                    v.title.get(lang),
                     l.in_force,
                     v.from,
                     l.until,
@@ -180,7 +227,7 @@ pub fn norm_text(f: &Finding, lang: Lang) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  {}{later}\n    {}", a.citation, a.url);
+        let _ = writeln!(out, "  {}{later}\n    {}", a.citation.get(lang), a.url);
     }
     out
 }
@@ -192,13 +239,13 @@ pub fn explanation(e: &Explanation, lang: Lang) -> String {
     let l = Labels::of(lang);
     let mut out = format!(
         "{} {} [{}] {} ({})\n  {}\n  {}: {}\n",
-        if e.suppressed {
-            "SUPPRESSED".to_string()
-        } else {
-            f.decision.as_str().to_uppercase()
+        match (e.suppressed, lang) {
+            (true, Lang::En) => "SUPPRESSED".to_string(),
+            (true, Lang::De) => "AUSGESETZT".to_string(),
+            (false, _) => decision_word(f.decision, lang),
         },
         f.id,
-        f.severity,
+        severity_word(f.severity, lang),
         f.about_id(),
         f.date,
         f.message.get(lang),
@@ -213,7 +260,7 @@ pub fn explanation(e: &Explanation, lang: Lang) -> String {
         ));
     }
     if let Some(r) = &f.contested {
-        out.push_str(&format!("  {}: {r}\n", l.contested));
+        out.push_str(&format!("  {}: {}\n", l.contested, r.get(lang)));
     }
     out.push_str(&format!("  {}: {}\n\n", l.remedy, f.remedy.get(lang)));
     if let Some(tree) = &e.derivation {
@@ -500,7 +547,7 @@ pub fn rule_label(r: &RuleStep, lang: Lang) -> String {
         .citations
         .iter()
         .map(|c| c.get(lang))
-        .chain(r.authority_citations.iter().map(String::as_str))
+        .chain(r.authority_citations.iter().map(|t| t.get(lang)))
         .collect();
     if !all.is_empty() {
         label.push_str(": ");

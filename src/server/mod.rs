@@ -1,12 +1,13 @@
 //! `sphere serve`: the decision API a CRM asks before every interaction, and the DPO's web
 //! view, over one [`Session`] and one [`Journal`] held in memory.
 //!
-//! The answers are the library's: a gate is [`gate::gate`], an approval [`gate::decide`], the
-//! findings `sphere-findings/1` and the gate's JSON [`render::gate::gated`], so the server and
-//! the command line answer alike. The CRM's events change the model through
-//! [`Session::apply_as`]; each batch is journaled (an `change` entry holding the batch, which
-//! holds ids, dates and flags only) before it is answered, and a server started again on the
-//! same model files and journal replays them, so it holds the same state.
+//! The answers are the library's: a gate is [`Session::gate`] (on the activity's part of the
+//! model), an approval [`crate::gate::decide`], the findings `sphere-findings/1` and the gate's
+//! JSON [`render::gate::gated`], so the server and the command line answer alike. The CRM's
+//! events change the model through [`Session::apply_as`]; each batch is journaled (an `change`
+//! entry holding the batch, which holds ids, dates and flags only) before it is answered, and a
+//! server started again on the same model files and journal replays them, so it holds the same
+//! state.
 //!
 //! Invariant: the library reads no clock: the time of every journal entry comes from the
 //! [`Clock`] the caller passes in (the binary passes the system clock). Latencies are measured
@@ -29,7 +30,7 @@ use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorKind, Place, Result};
-use crate::gate::{self, journal_error, Request};
+use crate::gate::{journal_error, Request};
 use crate::journal::{self, Action, Config, Context, Filter, Journal, NewEntry, Payload};
 use crate::kb::KnowledgeBase;
 use crate::model::Model;
@@ -162,11 +163,10 @@ impl App {
     /// Journals a refused request: who (or `anonymous`), what was attempted, and why.
     pub(crate) fn refuse(&self, actor: &str, attempted: &str, code: &str) -> Result<()> {
         let mut core = self.core();
-        let outcome = core.session.outcome();
         let context = Context {
             engine_version: self.engine_version.clone(),
-            kb_digest: Some(outcome.kb_digest().to_string()),
-            model_digest: Some(outcome.model_digest().to_string()),
+            kb_digest: Some(core.session.kb().digest().to_string()),
+            model_digest: Some(core.session.model().digest().to_string()),
         };
         let entry = NewEntry {
             time: self.now(),
@@ -222,7 +222,7 @@ impl App {
             "appeared": ids(&delta.appeared),
             "vanished": ids(&delta.vanished),
             "changed": delta.changed.iter().map(|c| c.after.id.clone()).collect::<Vec<_>>(),
-            "findings": core.session.outcome().findings().len(),
+            "findings": core.session.findings().len(),
             "journal_head": head_json(&head),
         }))
     }
@@ -349,11 +349,6 @@ pub(crate) fn run_gate(app: &App, activity: &str, actor: &str, lang: crate::Lang
     }
     let request = app.request(actor);
     let core = &mut *core;
-    let gated = gate::gate(
-        &mut core.journal,
-        core.session.outcome(),
-        activity,
-        &request,
-    )?;
+    let gated = core.session.gate(&mut core.journal, activity, &request)?;
     Ok(crate::render::gate::gated(&gated, lang))
 }

@@ -586,7 +586,7 @@ fn tree_html(d: &Derivation, lang: Lang, out: &mut String) {
                         .citations
                         .iter()
                         .map(|c| c.get(lang))
-                        .chain(r.authority_citations.iter().map(String::as_str))
+                        .chain(r.authority_citations.iter().map(|t| t.get(lang)))
                         .collect();
                     let _ = write!(
                         out,
@@ -692,7 +692,7 @@ fn finding_html(app: &App, s: &WebSession, id: &str, lang: Lang) -> Result<Strin
             body,
             "<p class=\"contested\"><strong>{}:</strong> {}</p>",
             t(lang, "contested"),
-            esc(c)
+            esc(c.get(lang))
         );
     }
     let _ = write!(
@@ -708,7 +708,7 @@ fn finding_html(app: &App, s: &WebSession, id: &str, lang: Lang) -> Result<Strin
             let _ = write!(
                 body,
                 " — {} ({} {}{}) <a href=\"{}\" rel=\"noreferrer\">{}</a>",
-                esc(&v.title),
+                esc(v.title.get(lang)),
                 t(lang, "since"),
                 v.from,
                 v.to.map(|d| format!(" – {d}")).unwrap_or_default(),
@@ -722,10 +722,10 @@ fn finding_html(app: &App, s: &WebSession, id: &str, lang: Lang) -> Result<Strin
         let _ = write!(
             body,
             "<li>{}{} <a href=\"{}\" rel=\"noreferrer\">{}</a></li>",
-            esc(&a.citation),
+            esc(a.citation.get(lang)),
             a.title
                 .as_ref()
-                .map(|t| format!(" — {}", esc(t)))
+                .map(|t| format!(" — {}", esc(t.get(lang))))
                 .unwrap_or_default(),
             esc(&a.url),
             esc(&a.url)

@@ -200,8 +200,16 @@ proptest! {
         let mut session = Session::new(kb(), m, EvalOptions::default()).expect("evaluates");
         for (kind, a, b) in steps {
             let Some(c) = change(&session, kind, a, b) else { continue };
+            // Some batches hold two changes (drawn on the model before either).
+            let mut batch = vec![c];
+            if a % 3 == 0 {
+                if let Some(c2) = change(&session, kind.wrapping_add(b as u8 % 11), b, a) {
+                    batch.push(c2);
+                }
+            }
             let before = session.findings().to_vec();
-            match session.apply(&[c]) {
+            let model_before = session.model().to_json().expect("writes");
+            match session.apply(&batch) {
                 Ok(delta) => {
                     let changed: Vec<String> = delta
                         .appeared
@@ -211,9 +219,19 @@ proptest! {
                         .chain(delta.changed.iter().map(|c| c.after.id.clone()))
                         .collect();
                     check_against_fresh(&session, &changed, a ^ b);
+                    // What a session accepts, a model file would: the changed model validates.
+                    let mut errors = Vec::new();
+                    sphere_model::validate::validate(
+                        session.model().company().expect("a model"),
+                        &mut errors,
+                    );
+                    prop_assert!(errors.is_empty(), "{errors:?}");
                 }
                 // A change the model refuses leaves the session as it was.
-                Err(_) => prop_assert_eq!(session.findings(), before.as_slice()),
+                Err(_) => {
+                    prop_assert_eq!(session.findings(), before.as_slice());
+                    prop_assert_eq!(session.model().to_json().expect("writes"), model_before);
+                }
             }
         }
     }
@@ -250,4 +268,209 @@ fn changes_to_records_are_applied_in_parts_and_shared_data_in_whole() {
         .expect("applies");
     assert_eq!(session.stats().whole, 1);
     check_against_fresh(&session, &[], 1);
+}
+
+fn generated_session() -> Session {
+    let (name, text) = models().last().expect("a generated model");
+    let m = Model::from_text(name, text, today()).expect("valid");
+    Session::new(kb(), m, EvalOptions::default()).expect("evaluates")
+}
+
+/// A batch with one change the model refuses is refused whole: the changes before it in the
+/// batch are not made either, on the path through the parts and on the whole model's.
+#[test]
+fn a_batch_with_a_refused_change_changes_nothing() {
+    let mut session = generated_session();
+    let company = session.model().company().expect("a model").clone();
+    let findings = session.findings().to_vec();
+    let suppressed = session.suppressed().to_vec();
+    let json = session.model().to_json().expect("writes");
+    let digest = session.model().digest().to_string();
+    let stats = session.stats();
+    // A withdrawal that would apply, an activity that would apply, then a subject removed
+    // that its consents and activities still name.
+    let mut call = company
+        .activities
+        .iter()
+        .find(|a| findings.iter().any(|f| f.about_id() == a.id))
+        .expect("an activity with a finding")
+        .clone();
+    call.id = "act-new-call".into();
+    let consent = &company.consents[1];
+    let refused = [
+        vec![
+            Change::WithdrawConsent {
+                consent: consent.id.clone(),
+                date: today(),
+            },
+            Change::Put(Object::Activity(call.clone())),
+            Change::Remove {
+                section: Section::Subjects,
+                id: consent.subject.clone(),
+            },
+        ],
+        // A new activity naming a subject that does not exist.
+        vec![Change::Put(Object::Activity({
+            let mut x = call.clone();
+            x.subjects = vec!["subj-nobody".into()];
+            x
+        }))],
+        // A new consent whose id is an activity's.
+        vec![Change::Put(Object::Consent({
+            let mut c = consent.clone();
+            c.id = company.activities[5].id.clone();
+            c
+        }))],
+        // An activity removed that another activity was triggered by, or a campaign lists.
+        company
+            .activities
+            .iter()
+            .find_map(|a| a.triggered_by.clone())
+            .into_iter()
+            .chain(
+                company
+                    .campaigns
+                    .iter()
+                    .flat_map(|c| c.activities.first().cloned()),
+            )
+            .take(1)
+            .map(|id| Change::Remove {
+                section: Section::Activities,
+                id,
+            })
+            .collect(),
+    ];
+    for batch in refused {
+        assert!(!batch.is_empty(), "the model has a reference to remove");
+        let e = session.apply(&batch).expect_err("refused");
+        assert_eq!(e.kind(), sphere::ErrorKind::Model, "{}", e.render(false));
+        assert_eq!(session.findings(), findings.as_slice());
+        assert_eq!(session.suppressed(), suppressed.as_slice());
+        assert_eq!(session.model().to_json().expect("writes"), json);
+        assert_eq!(session.model().digest(), digest);
+        assert_eq!(session.stats(), stats);
+    }
+    // The same batch without the removal is made, in parts.
+    let delta = session
+        .apply(&[
+            Change::WithdrawConsent {
+                consent: consent.id.clone(),
+                date: today(),
+            },
+            Change::Put(Object::Activity(call)),
+        ])
+        .expect("applies");
+    assert!(
+        delta
+            .appeared
+            .iter()
+            .any(|f| f.about_id() == "act-new-call"),
+        "the new call is judged like the one it copies: {delta:?}"
+    );
+    assert_eq!(session.stats().partial, stats.partial + 1);
+    assert_ne!(session.model().digest(), digest);
+    check_against_fresh(&session, &[], 3);
+}
+
+/// A consent cannot be withdrawn before it was given: refused as a model file with both dates
+/// would be, on the path through the parts too.
+#[test]
+fn a_withdrawal_dated_before_the_consent_is_refused() {
+    let mut session = generated_session();
+    let consent = session.model().company().expect("a model").consents[2].clone();
+    let json = session.model().to_json().expect("writes");
+    let given: Date = consent.given.into();
+    let e = session
+        .apply(&[Change::WithdrawConsent {
+            consent: consent.id.clone(),
+            date: Date(given.0 - 1),
+        }])
+        .expect_err("before it was given");
+    assert_eq!(e.kind(), sphere::ErrorKind::Model);
+    let p = &e.problems()[0];
+    assert_eq!(p.code.as_deref(), Some("contradiction"), "{p:?}");
+    assert!(p.message.contains("before it was given"), "{}", p.message);
+    assert_eq!(session.model().to_json().expect("writes"), json);
+    // On the day it was given, it can be withdrawn.
+    session
+        .apply(&[Change::WithdrawConsent {
+            consent: consent.id.clone(),
+            date: given,
+        }])
+        .expect("the same day");
+    check_against_fresh(&session, &[], 5);
+}
+
+/// New and changed records (an activity added, a consent changed, an objection) are applied in
+/// parts: checked on their part of the model, not by validating and copying the whole.
+#[test]
+fn records_put_are_applied_in_parts() {
+    let mut session = generated_session();
+    let company = session.model().company().expect("a model").clone();
+    let mut call = company.activities[7].clone();
+    call.id = "act-put-in-parts".into();
+    let mut consent = company.consents[4].clone();
+    consent.channels.retain(|c| c.as_str() != "email");
+    let objection: sphere_model::Objection = serde_json::from_value(serde_json::json!({
+        "subject": company.subjects[3].id,
+        "scope": "direct_marketing",
+        "date": "2025-01-02",
+    }))
+    .expect("an objection");
+    for batch in [
+        vec![Change::Put(Object::Activity(call))],
+        vec![Change::Put(Object::Consent(consent))],
+        vec![Change::Put(Object::Objection(objection.clone()))],
+        vec![Change::RemoveObjection(objection)],
+    ] {
+        session.apply(&batch).expect("applies");
+        check_against_fresh(&session, &[], 7);
+    }
+    assert_eq!(session.stats().partial, 4, "{:?}", session.stats());
+    assert_eq!(session.stats().whole, 0);
+}
+
+/// Many changes in parts: the evaluations of the oldest parts are let go (memory stays
+/// bounded), no whole evaluation is made, and their findings are still explained as a fresh
+/// evaluation explains them.
+#[test]
+fn many_changes_stay_in_parts_and_old_parts_are_still_explained() {
+    let mut text = Vec::new();
+    sphere_model::gen::write_model(&sphere_model::gen::GenConfig::new(150, 300, 11), &mut text)
+        .expect("generated");
+    let text = String::from_utf8(text).expect("UTF-8");
+    let m = Model::from_text("gen-150.json", &text, today()).expect("valid");
+    let mut session = Session::new(kb(), m, EvalOptions::default()).expect("evaluates");
+    let company = session.model().company().expect("a model").clone();
+    // One consent of each of 80 subjects, withdrawn.
+    let mut seen = std::collections::BTreeSet::new();
+    let consents: Vec<_> = company
+        .consents
+        .iter()
+        .filter(|c| c.withdrawn.is_none() && seen.insert(c.subject.clone()))
+        .take(80)
+        .collect();
+    assert!(consents.len() > 70, "{} consents", consents.len());
+    let mut changed = Vec::new();
+    for c in &consents {
+        let delta = session
+            .apply(&[Change::WithdrawConsent {
+                consent: c.id.clone(),
+                date: today(),
+            }])
+            .expect("applies");
+        changed.extend(delta.appeared.iter().map(|f| f.id.clone()));
+        changed.extend(delta.changed.iter().map(|c| c.after.id.clone()));
+    }
+    assert_eq!(session.stats().whole, 0, "{:?}", session.stats());
+    // The findings about the first subjects changed, whose parts were let go, among them.
+    let first = &consents[0].subject;
+    changed.extend(
+        session
+            .findings()
+            .iter()
+            .filter(|f| f.subjects.contains(first))
+            .map(|f| f.id.clone()),
+    );
+    check_against_fresh(&session, &changed, 9);
 }

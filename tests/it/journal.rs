@@ -66,6 +66,7 @@ fn entry(i: u64) -> NewEntry {
             outcome: "blocked".into(),
             result_digest: format!("{:016x}", i * 31),
             findings: i,
+            lines: (i % 8 == 3).then(|| vec![format!("F-{i:016x} block")]),
         }),
     };
     let with_finding = !matches!(payload, Payload::Receipt(_));
@@ -1286,4 +1287,337 @@ fn failing_writes_each(errno: i32, says: &str) {
     let mut j = Journal::open(&path, &Config::default()).expect("open");
     let last = j.append(&entry(5000)).expect("append after the failures");
     check_no_loss_no_fork(&path, &recorded, last.seq);
+}
+
+// --- execution receipts and replay ---------------------------------------------------------
+
+const S12: &str = "facts/s12_what_if_consent.json";
+const S04: &str = "facts/s04_phone_call.json";
+const DPO: &str = "staff-markus-richter";
+
+/// `sphere ARGS --journal PATH` (the journal flag given after the subcommand's own).
+fn sphere_j(journal: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(args)
+        .arg("--journal")
+        .arg(journal)
+        .env("NO_COLOR", "1")
+        .env_remove("SPHERE_JOURNAL")
+        .output()
+        .expect("sphere runs");
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+/// The receipts of a journal, as (seq, payload JSON).
+fn receipts(journal: &Path) -> Vec<(u64, serde_json::Value)> {
+    let (code, out, err) = sphere_j(journal, &["journal", "show", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON");
+    list.into_iter()
+        .filter(|e| e["action"] == "receipt")
+        .map(|e| (e["seq"].as_u64().expect("seq"), e["payload"].clone()))
+        .collect()
+}
+
+fn replay(journal: &Path, seq: u64, extra: &[&str]) -> (i32, String, String) {
+    let seq = seq.to_string();
+    let mut args = vec!["journal", "replay", seq.as_str()];
+    args.extend_from_slice(extra);
+    sphere_j(journal, &args)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for e in std::fs::read_dir(from).expect("read folder") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_check_and_a_gate_leave_receipts_that_replay_to_the_same_result() {
+    let d = dir();
+    let j = d.path().join("journal.db");
+
+    // A plain check records nothing and creates no journal, not even the default one.
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join(S12);
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .arg("check")
+        .arg(&model)
+        .current_dir(d.path())
+        .env_remove("SPHERE_JOURNAL")
+        .output()
+        .expect("sphere runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!d.path().join("sphere-journal.db").exists());
+    let plain = text(&out.stdout);
+
+    // With a journal: the same output, and a receipt with the findings' digest and lines.
+    let (code, out, err) = sphere_j(&j, &["check", S12]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, plain, "the receipt does not change what check prints");
+    assert!(err.contains("journal head: 1:"), "{err}");
+    let r = receipts(&j);
+    assert_eq!(r.len(), 1);
+    let (check_seq, check) = &r[0];
+    assert_eq!(check["command"], "check");
+    assert_eq!(check["outcome"], "1");
+    assert_eq!(check["activity_id"], serde_json::Value::Null);
+    let lines = check["lines"].as_array().expect("the result lines");
+    assert_eq!(lines.len() as u64, check["findings"].as_u64().expect("n"));
+    let (_, json_out, _) = sphere_j(&j, &["check", S12, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json_out).expect("JSON");
+    let expected: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["id"].as_str().expect("id"),
+                f["decision"].as_str().expect("d")
+            )
+        })
+        .collect();
+    let kept: Vec<String> = lines
+        .iter()
+        .map(|l| l.as_str().expect("text").to_string())
+        .collect();
+    assert_eq!(
+        kept, expected,
+        "the lines are the findings' ids and decisions"
+    );
+    assert_eq!(
+        check["result_digest"].as_str().expect("digest"),
+        sphere::journal::result_digest(&expected)
+    );
+
+    // SPHERE_JOURNAL also records; a what-if records nothing and says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args([
+            "check",
+            S12,
+            "--assume",
+            r#"consent_channel("c1", "phone")"#,
+        ])
+        .env("SPHERE_JOURNAL", &j)
+        .output()
+        .expect("sphere runs");
+    assert!(
+        text(&out.stderr).contains("no receipt recorded"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        receipts(&j).len(),
+        2,
+        "the --format json check above recorded one"
+    );
+
+    let (code, out, err) = replay(&j, *check_seq, &[S12]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("result: the same"), "{out}");
+    assert!(out.contains("(the same)"), "{out}");
+
+    // A gate: blocked, its receipt replays the same; the DPO approves and a second gate is
+    // allowed; each receipt still replays to its own result (the decisions as they stood).
+    let (code, out, err) = sphere_j(&j, &["gate", S12, "act-s4-call", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let gated: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let blocked_seq = receipts(&j).last().expect("a receipt").0;
+    for b in gated["blocking"].as_array().expect("blocking") {
+        let id = b["id"].as_str().expect("id");
+        let (code, out, err) = sphere_j(
+            &j,
+            &[
+                "approve",
+                S12,
+                id,
+                "--by",
+                DPO,
+                "--reason",
+                "consent on paper",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, _, err) = sphere_j(&j, &["gate", S12, "act-s4-call"]);
+    assert_eq!(code, 0, "allowed after the approvals: {err}");
+    let r = receipts(&j);
+    let (allowed_seq, allowed) = r.last().expect("a receipt");
+    assert_eq!(allowed["outcome"], "allowed");
+    let (blocked_payload, allowed_payload) = (
+        &r.iter().find(|(s, _)| *s == blocked_seq).expect("it").1,
+        allowed,
+    );
+    assert_ne!(
+        blocked_payload["result_digest"],
+        allowed_payload["result_digest"]
+    );
+    for seq in [blocked_seq, *allowed_seq] {
+        let (code, out, err) = replay(&j, seq, &[S12, "--format", "json"]);
+        assert_eq!(code, 0, "entry {seq}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        assert_eq!(v["same"], true, "{v}");
+        assert_eq!(v["command"], "gate");
+        assert_eq!(v["activity"], "act-s4-call");
+        assert_eq!(v["kb_digest"]["same"], true);
+    }
+    // Replay records nothing.
+    let before = sphere_j(&j, &["journal", "head"]).1;
+    replay(&j, blocked_seq, &[S12]);
+    assert_eq!(sphere_j(&j, &["journal", "head"]).1, before);
+    assert_eq!(sphere_j(&j, &["journal", "verify"]).0, 0);
+}
+
+#[test]
+fn a_replay_with_other_model_files_is_refused_with_a_hint() {
+    let d = dir();
+    let j = d.path().join("journal.db");
+    let (code, _, err) = sphere_j(&j, &["check", S12]);
+    assert_eq!(code, 1, "{err}");
+    let seq = receipts(&j)[0].0;
+    // Another as-of date in the file is another model: the as-of date a replay uses is the
+    // receipt's, but the files must be the ones the run read.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(S12).expect("model")).expect("JSON");
+    v["subjects"][0]["country"] = "AT".into();
+    let other = d.path().join("other.json");
+    std::fs::write(&other, v.to_string()).expect("written");
+    let (code, out, err) = replay(&j, seq, &[other.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("model files differ from those of entry 1"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    assert!(out.is_empty(), "{out}");
+}
+
+#[test]
+fn a_changed_knowledge_base_is_named_and_the_findings_that_differ_listed() {
+    let d = dir();
+    let j = d.path().join("journal.db");
+    let (code, _, err) = sphere_j(&j, &["check", S04]);
+    assert_eq!(code, 1, "{err}");
+    let seq = receipts(&j)[0].0;
+    // A knowledge base that forbids advertising calls to consumers only: the call to a
+    // business is no longer a finding.
+    let kb = d.path().join("kb");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+        &kb,
+    );
+    let file = kb.join("uwg/phone.dl");
+    let rules = std::fs::read_to_string(&file).expect("phone.dl");
+    let rule = "finding(A, S, D) :- phone_ad(A, S, D), !ad_consent(A, S).";
+    assert!(rules.contains(rule), "the rule to change is there");
+    std::fs::write(
+        &file,
+        rules.replace(
+            rule,
+            "finding(A, S, D) :- phone_ad(A, S, D), !ad_consent(A, S), consumer(S).",
+        ),
+    )
+    .expect("written");
+    // What vanishes: the findings of a check with the shipped knowledge base that a check
+    // with the changed one lacks.
+    let lines_of = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", S04, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = sphere(&all);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["id"].as_str().expect("id"),
+                    f["decision"].as_str().expect("d")
+                )
+            })
+            .collect()
+    };
+    let now = lines_of(&["--kb", kb.to_str().expect("utf-8")]);
+    let vanished: Vec<String> = lines_of(&[])
+        .into_iter()
+        .filter(|l| !now.contains(l))
+        .collect();
+    assert!(
+        !vanished.is_empty(),
+        "the change of the knowledge base removes a finding"
+    );
+    let (code, out, err) = replay(&j, seq, &[S04, "--kb", kb.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("knowledge base: differs: the receipt's "),
+        "{out}"
+    );
+    assert!(out.contains("result: different"), "{out}");
+    let listed: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("  - ")).collect();
+    assert_eq!(listed, vanished, "{out}");
+    assert!(!out.contains("  + "), "nothing appears: {out}");
+    let phone = vanished[0].clone();
+    let (code, out, _) = replay(
+        &j,
+        seq,
+        &[S04, "--kb", kb.to_str().expect("utf-8"), "--format", "json"],
+    );
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["same"], false);
+    assert_eq!(v["kb_digest"]["same"], false);
+    assert!(
+        v["only_in_receipt"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|l| l == &serde_json::json!(phone)),
+        "{v}"
+    );
+
+    // The knowledge base unchanged but read from a folder: the result is the same again.
+    std::fs::write(&file, rules).expect("restored");
+    let (code, out, err) = replay(&j, seq, &[S04, "--kb", kb.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("result: the same"), "{out}");
+}
+
+#[test]
+fn a_replay_of_an_entry_that_is_no_receipt_or_not_there_is_a_clear_error() {
+    let d = dir();
+    let j = d.path().join("journal.db");
+    let (code, _, err) = sphere_j(&j, &["gate", S12, "act-s4-call"]);
+    assert_eq!(code, 1, "{err}");
+    // Entry 1 is the block the gate recorded, before its receipt.
+    let (code, out, err) = replay(&j, 1, &[S12]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("entry 1 is a `block` entry, not an execution receipt"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    let (code, _, err) = replay(&j, 999, &[S12]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no entry 999 in the journal"), "{err}");
+    assert!(err.contains("the journal ends at entry"), "{err}");
+    let (code, _, err) = sphere_j(&j, &["journal", "replay", "first", S12]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`first` is not an entry number"), "{err}");
+    let missing = d.path().join("none.db");
+    let (code, _, err) = sphere_j(&missing, &["journal", "replay", "1", S12]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no journal at this path"), "{err}");
+    assert!(!missing.exists(), "replay creates no journal");
 }

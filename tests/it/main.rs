@@ -1,6 +1,7 @@
 mod check;
 mod cli_doc;
 mod cmd;
+mod compiled_parity;
 #[cfg(feature = "crepe")]
 mod crepe;
 mod diff;
@@ -11,6 +12,7 @@ mod graph_gen;
 mod incremental;
 mod journal;
 mod kb;
+mod lang;
 mod norms;
 mod remedies;
 mod repl;

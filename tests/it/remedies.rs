@@ -48,6 +48,25 @@ fn recheck(kb: &Arc<KnowledgeBase>, model: &Model, r: &Remedies) -> usize {
                         "{what}: changes a done act"
                     );
                 }
+                Change::Put(Object::Consent(c))
+                    if company.consents.iter().any(|x| x.id == c.id) =>
+                {
+                    // The one change to an existing consent: the parents' authorisation added
+                    // (Art. 8 GDPR); everything else, the day it was given first, stays.
+                    let old = company
+                        .consents
+                        .iter()
+                        .find(|x| x.id == c.id)
+                        .expect("checked");
+                    assert!(
+                        old.parental_authorisation.is_none() && c.parental_authorisation.is_some(),
+                        "{what}: changes consent {} other than by adding the parents' authorisation",
+                        c.id
+                    );
+                    let mut back = c.clone();
+                    back.parental_authorisation = None;
+                    assert_eq!(&back, old, "{what}: changes consent {}", c.id);
+                }
                 Change::Put(o) => {
                     let id = o.id().expect("objects with ids");
                     let exists = company.consents.iter().any(|x| x.id == id)
@@ -264,4 +283,99 @@ fn remedies_on_the_command_line_and_apply_writes_a_model_without_the_finding() {
     assert!(err.contains("no remedy 99"), "{err}");
     assert!(!other.exists());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn remedies_for(model: &Model, rule: &str, about: &str) -> Remedies {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let outcome = kb
+        .evaluate(model, &EvalOptions::default())
+        .expect("evaluates");
+    let f = outcome
+        .findings()
+        .iter()
+        .find(|f| f.rule == rule && f.about_id() == about)
+        .unwrap_or_else(|| panic!("a finding {rule} about {about}"))
+        .clone();
+    let r = remedies(Arc::clone(&kb), model, &EvalOptions::default(), &f.id).expect("remedies");
+    assert!(recheck(&kb, model, &r) > 0, "{rule}: some remedy");
+    r
+}
+
+#[test]
+fn a_childs_consent_is_cured_by_the_parents_authorisation() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_v2.json");
+    let model = Model::from_files(&[&file], today()).expect("model");
+    let r = remedies_for(&model, "gdpr_child_consent", "act-v2-newsletter-june");
+    let parental = r
+        .remedies
+        .iter()
+        .find(|m| {
+            m.changes.iter().any(|c| {
+                matches!(c, Change::Put(Object::Consent(c)) if c.parental_authorisation.is_some())
+            })
+        })
+        .unwrap_or_else(|| panic!("a remedy obtains the parents' authorisation: {r:#?}"));
+    assert_eq!(parental.steps.len(), 1, "one change cures it");
+    assert!(
+        parental.steps[0]
+            .en
+            .contains("holder of parental responsibility"),
+        "{}",
+        parental.steps[0].en
+    );
+    assert!(parental.steps[0].de.contains("elterlichen Verantwortung"));
+}
+
+#[test]
+fn a_planned_transfer_after_a_certification_ends_is_moved_before_the_end() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s06_us_monitoring_clean.json");
+    let text = std::fs::read_to_string(&file).expect("model");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    // The DPF certification of the recipient ends on 2025-08-31; a transfer is planned after.
+    // Without standard contractual clauses the certification is the only ground.
+    json["parties"][0]["certifications"][1]["to"] = "2025-08-31".into();
+    json["agreements"]
+        .as_array_mut()
+        .expect("agreements")
+        .retain(|g| g["kind"] != "scc");
+    let mut planned = json["activities"][3].clone();
+    planned["id"] = "act-plan-transfer".into();
+    planned["date"] = "2025-09-15".into();
+    planned["status"] = "planned".into();
+    json["activities"]
+        .as_array_mut()
+        .expect("activities")
+        .push(planned);
+    let model = Model::from_text("moved.json", &json.to_string(), today()).expect("valid");
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let outcome = kb
+        .evaluate(&model, &EvalOptions::default())
+        .expect("evaluates");
+    let f = outcome
+        .findings()
+        .iter()
+        .find(|f| f.about_id() == "act-plan-transfer" && f.needs_action())
+        .unwrap_or_else(|| panic!("the planned transfer is blocked: {:#?}", outcome.findings()))
+        .clone();
+    let r = remedies(Arc::clone(&kb), &model, &EvalOptions::default(), &f.id).expect("remedies");
+    recheck(&kb, &model, &r);
+    let moved = r
+        .remedies
+        .iter()
+        .find_map(|m| {
+            m.changes.iter().find_map(|c| match c {
+                Change::Put(Object::Activity(a))
+                    if a.id == "act-plan-transfer" && m.steps.len() == 1 =>
+                {
+                    a.date.map(Date::from)
+                }
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| panic!("a remedy moves the date: {r:#?}"));
+    let end = Date::parse("2025-08-31").expect("date");
+    assert!(
+        moved >= today() && moved <= end,
+        "moved to {moved}, not between today and the end of the certification"
+    );
 }

@@ -934,3 +934,317 @@ fn the_web_view_logs_in_by_token_and_only_the_dpo_decides_with_a_csrf_token() {
     );
     assert_eq!(status, 400);
 }
+
+// --- SIGKILL during a burst, and a restart ---------------------------------------------------
+
+/// One request on a new connection to `addr`: the status and the JSON body, or `None` when
+/// the server is not there (killed) or the answer is cut off.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Option<(u16, Value)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, serde_json::from_str(body).ok()?))
+}
+
+/// A child process, killed (SIGKILL) when dropped, so that a failing test leaves no server
+/// behind.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `sphere serve` as a child process on a free loopback port.
+fn serve_process(dir: &Path, journal: &Path) -> (Killed, SocketAddr) {
+    use std::io::BufRead;
+    let config = dir.join("server.json");
+    let tokens: Vec<Value> = [
+        (DPO_TOKEN, DPO, "dpo"),
+        (CRM_TOKEN, "crm", "crm"),
+        (MM_TOKEN, MARKETING, "viewer"),
+    ]
+    .iter()
+    .map(|(t, staff, role)| json!({"staff": staff, "roles": [role], "sha256": hash_token(t)}))
+    .collect();
+    std::fs::write(
+        &config,
+        json!({"format": "sphere-server/1", "tokens": tokens}).to_string(),
+    )
+    .expect("the configuration");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["serve", MODEL, "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--journal")
+        .arg(journal)
+        .env_remove("SPHERE_JOURNAL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sphere serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .expect("a line");
+        if let Some(a) = line.strip_prefix("sphere serve: listening on http://") {
+            break a.parse().expect("an address");
+        }
+    };
+    // Keep reading stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (Killed(child), addr)
+}
+
+/// A planned advertising call to Karl Kaufmann (no consent): each one adds blocking findings.
+fn planned_call(i: usize) -> Value {
+    json!({"id": format!("act-k{i}"), "kind": "contact", "date": "2025-06-20", "status": "planned",
+        "by": "staff-sandra-bauer", "system": "sys-crm", "subjects": ["subj-karl-kaufmann"],
+        "categories": ["identity", "contact_phone"], "purpose": "sales", "channel": "phone",
+        "audience": "one_to_one", "identifies_company": true, "promotional": true,
+        "products": ["lenses"]})
+}
+
+/// The journal head an answer reports.
+fn answered_head(v: &Value) -> (u64, String) {
+    (
+        v["journal_head"]["seq"].as_u64().expect("a head"),
+        v["journal_head"]["hash"]
+            .as_str()
+            .expect("a hash")
+            .to_string(),
+    )
+}
+
+#[test]
+fn sigkill_during_a_burst_loses_nothing_answered_and_a_restart_holds_the_same_state() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("server.db");
+    let (mut child, addr) = serve_process(dir.path(), &journal);
+
+    // Every head a 2xx answer reported, and the findings after each answered change.
+    let heads: Arc<Mutex<Vec<(String, u64, String)>>> = Arc::default();
+    let docs: Arc<Mutex<Vec<(usize, Value)>>> = Arc::default();
+    let changed = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = Vec::new();
+    // The CRM's changes: one planned call after another, each answered before the next.
+    {
+        let (heads, docs, changed, stop) =
+            (heads.clone(), docs.clone(), changed.clone(), stop.clone());
+        clients.push(std::thread::spawn(move || {
+            for i in 0.. {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let body = json!({"activities": [planned_call(i)]}).to_string();
+                let Some((status, v)) = http(addr, "POST", "/v1/model/changes", CRM_TOKEN, &body)
+                else {
+                    break;
+                };
+                assert_eq!(status, 200, "{v}");
+                let (seq, hash) = answered_head(&v);
+                heads
+                    .lock()
+                    .expect("lock")
+                    .push(("change".into(), seq, hash));
+                changed.store(i + 1, Ordering::SeqCst);
+                let Some((200, doc)) = http(addr, "GET", "/v1/findings", MM_TOKEN, "") else {
+                    break;
+                };
+                docs.lock().expect("lock").push((i + 1, findings_of(&doc)));
+            }
+        }));
+    }
+    // Gates of the call and of the planned calls answered so far, from two clients.
+    for c in 0..2 {
+        let (heads, changed, stop) = (heads.clone(), changed.clone(), stop.clone());
+        clients.push(std::thread::spawn(move || {
+            for i in 0usize.. {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let n = changed.load(Ordering::SeqCst);
+                let activity = match (i + c) % 2 {
+                    0 if n > 0 => format!("act-k{}", i % n),
+                    _ => CALL.to_string(),
+                };
+                let body = json!({"activity": activity}).to_string();
+                let Some((status, v)) = http(addr, "POST", "/v1/gate", CRM_TOKEN, &body) else {
+                    break;
+                };
+                assert_eq!(status, 200, "{v}");
+                let (seq, hash) = answered_head(&v);
+                heads.lock().expect("lock").push(("gate".into(), seq, hash));
+            }
+        }));
+    }
+    // The DPO approves what waits.
+    {
+        let (heads, stop) = (heads.clone(), stop.clone());
+        clients.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let Some((200, pending)) = http(addr, "GET", "/v1/pending", DPO_TOKEN, "") else {
+                    break;
+                };
+                let ids: Vec<String> = pending
+                    .as_array()
+                    .or_else(|| pending["pending"].as_array())
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|p| p["finding_id"].as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for id in ids {
+                    let path = format!("/v1/findings/{id}/approve");
+                    let Some((status, v)) =
+                        http(addr, "POST", &path, DPO_TOKEN, r#"{"reason": "checked"}"#)
+                    else {
+                        return;
+                    };
+                    // A finding that vanished with a change in between is a 404, not a loss.
+                    if status == 200 {
+                        let (seq, hash) = answered_head(&v);
+                        heads
+                            .lock()
+                            .expect("lock")
+                            .push(("approve".into(), seq, hash));
+                    }
+                }
+            }
+        }));
+    }
+    // Kill in the middle of the burst: once every kind of request has been answered a few
+    // times, while all clients are still sending.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let h = heads.lock().expect("lock");
+        let count = |k: &str| h.iter().filter(|(kind, _, _)| kind == k).count();
+        if (count("change") >= 5 && count("gate") >= 20 && count("approve") >= 3)
+            || std::time::Instant::now() > deadline
+        {
+            break;
+        }
+    }
+    child.0.kill().expect("SIGKILL");
+    child.0.wait().expect("the server is gone");
+    stop.store(true, Ordering::SeqCst);
+    for c in clients {
+        c.join().expect("a client");
+    }
+    let heads = heads.lock().expect("lock").clone();
+    let count = |k: &str| heads.iter().filter(|(kind, _, _)| kind == k).count();
+    assert!(
+        count("change") >= 5 && count("gate") >= 20 && count("approve") >= 3,
+        "the burst ran: {} changes, {} gates, {} approvals answered",
+        count("change"),
+        count("gate"),
+        count("approve")
+    );
+
+    // Nothing answered is lost: every head a 2xx answer reported is in the journal.
+    let j = Journal::open(&journal, &Config::default()).expect("the journal opens");
+    for (kind, seq, hash) in &heads {
+        let e = j
+            .entry(*seq)
+            .expect("reads")
+            .unwrap_or_else(|| panic!("the {kind} answered with entry {seq} is lost"));
+        assert_eq!(&e.hash.to_hex(), hash, "the {kind} of entry {seq}");
+    }
+    drop(j);
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["journal", "verify", "--journal"])
+        .arg(&journal)
+        .output()
+        .expect("sphere runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A restart on the same model and journal holds the same model and findings: every
+    // answered change, and at most the one in flight when the server was killed.
+    let answered = changed.load(Ordering::SeqCst);
+    let (again, addr) = serve_process(dir.path(), &journal);
+    let (status, doc) = http(addr, "GET", "/v1/findings", MM_TOKEN, "").expect("answers");
+    assert_eq!(status, 200);
+    let (_, health) = http(addr, "GET", "/healthz", MM_TOKEN, "").expect("answers");
+    let j = Journal::open(&journal, &Config::default()).expect("the journal opens");
+    let journaled = j
+        .entries(&Filter {
+            since: None,
+            finding_id: None,
+            actions: vec![Action::Change],
+        })
+        .expect("reads")
+        .len();
+    assert!(
+        journaled == answered || journaled == answered + 1,
+        "{answered} changes answered, {journaled} journaled"
+    );
+    let mut expected: Value = serde_json::from_str(&model_text()).expect("JSON");
+    for i in 0..journaled {
+        expected["activities"]
+            .as_array_mut()
+            .expect("activities")
+            .push(planned_call(i));
+    }
+    let changed_model = dir.path().join("changed.json");
+    std::fs::write(&changed_model, expected.to_string()).expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .arg("check")
+        .arg(&changed_model)
+        .args(["--format", "json"])
+        .env_remove("SPHERE_JOURNAL")
+        .output()
+        .expect("sphere runs");
+    let fresh: Value = serde_json::from_slice(&out.stdout).expect("check JSON");
+    assert_eq!(
+        findings_of(&doc),
+        findings_of(&fresh),
+        "the restarted findings are those of the model with every journaled change"
+    );
+    assert_eq!(
+        health["findings"],
+        json!(fresh["findings"].as_array().expect("a list").len())
+    );
+    if let Some((_, before)) = docs
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|(n, _)| *n == journaled)
+    {
+        assert_eq!(
+            &findings_of(&doc),
+            before,
+            "the findings equal those served before the kill"
+        );
+    }
+    drop(again);
+}

@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0xd563b47ed821f167,
+    digest: 0x68cefb335cacd247,
     strata: &[
     NativeStratum {
         indexes: &[],
@@ -24,25 +24,25 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 25, once: true, run: s1_p0 },
     ]},
     NativeStratum {
-        indexes: &[(134, &[2], 0), (109, &[0], 0), (135, &[0], 0), (117, &[5], 0)],
+        indexes: &[(135, &[2], 0), (109, &[0], 0), (136, &[0], 0), (118, &[5], 0)],
         plans: &[
         NativePlan { rule: 110, once: true, run: s2_p0 },
         NativePlan { rule: 111, once: true, run: s2_p1 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (127, &[0], 0), (126, &[0], 0), (128, &[0], 0)],
+        indexes: &[(126, &[1], 0), (128, &[0], 0), (127, &[0], 0), (129, &[0], 0)],
         plans: &[
         NativePlan { rule: 113, once: true, run: s3_p0 },
         NativePlan { rule: 114, once: true, run: s3_p1 },
         NativePlan { rule: 115, once: true, run: s3_p2 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (68, &[0], 0)],
+        indexes: &[(126, &[1], 0), (68, &[0], 0)],
         plans: &[
         NativePlan { rule: 112, once: true, run: s4_p0 },
     ]},
     NativeStratum {
-        indexes: &[(145, &[2], 0), (147, &[0], 0)],
+        indexes: &[(146, &[2], 0), (148, &[0], 0)],
         plans: &[
         NativePlan { rule: 88, once: true, run: s5_p0 },
         NativePlan { rule: 89, once: true, run: s5_p1 },
@@ -61,45 +61,45 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 137, once: true, run: s7_p2 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[4], 0), (117, &[5], 0)],
+        indexes: &[(159, &[4], 0), (118, &[5], 0)],
         plans: &[
         NativePlan { rule: 42, once: true, run: s8_p0 },
         NativePlan { rule: 43, once: true, run: s8_p1 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[1], 1), (151, &[0], 0)],
+        indexes: &[(159, &[1], 1), (152, &[0], 0)],
         plans: &[
         NativePlan { rule: 84, once: true, run: s9_p0 },
         NativePlan { rule: 85, once: true, run: s9_p1 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[1], 0), (171, &[0], 0)],
+        indexes: &[(173, &[1], 0), (174, &[0], 0)],
         plans: &[
         NativePlan { rule: 6, once: true, run: s10_p0 },
         NativePlan { rule: 7, once: true, run: s10_p1 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[1], 0), (171, &[0], 0)],
+        indexes: &[(173, &[1], 0), (174, &[0], 0)],
         plans: &[
         NativePlan { rule: 170, once: true, run: s11_p0 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[1], 0), (175, &[0], 0), (66, &[0], 0)],
+        indexes: &[(173, &[1], 0), (178, &[0], 0), (66, &[0], 0)],
         plans: &[
         NativePlan { rule: 118, once: true, run: s12_p0 },
     ]},
     NativeStratum {
-        indexes: &[(175, &[0], 0)],
+        indexes: &[(178, &[0], 0)],
         plans: &[
         NativePlan { rule: 182, once: true, run: s13_p0 },
     ]},
     NativeStratum {
-        indexes: &[(176, &[0], 0)],
+        indexes: &[(179, &[0], 0)],
         plans: &[
         NativePlan { rule: 184, once: true, run: s14_p0 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (129, &[0], 0)],
+        indexes: &[(126, &[1], 0), (130, &[0], 0)],
         plans: &[
         NativePlan { rule: 161, once: true, run: s15_p0 },
     ]},
@@ -110,75 +110,75 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 160, once: true, run: s16_p1 },
     ]},
     NativeStratum {
-        indexes: &[(182, &[1], 0), (181, &[0], 0)],
+        indexes: &[(185, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 66, once: true, run: s17_p0 },
     ]},
     NativeStratum {
-        indexes: &[(182, &[1], 0)],
+        indexes: &[(185, &[1], 0)],
         plans: &[
         NativePlan { rule: 202, once: true, run: s18_p0 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (127, &[0], 0), (182, &[1], 0), (181, &[0], 0)],
+        indexes: &[(126, &[1], 0), (128, &[0], 0), (185, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 206, once: true, run: s19_p0 },
     ]},
     NativeStratum {
-        indexes: &[(117, &[2], 1), (109, &[0], 0), (183, &[1], 0), (178, &[2], 0), (184, &[1], 0)],
+        indexes: &[(118, &[2], 1), (109, &[0], 0), (186, &[1], 0), (181, &[2], 0), (187, &[1], 0)],
         plans: &[
         NativePlan { rule: 101, once: true, run: s20_p0 },
         NativePlan { rule: 102, once: true, run: s20_p1 },
     ]},
     NativeStratum {
-        indexes: &[(117, &[5], 0), (183, &[1], 0), (178, &[2], 0), (184, &[1], 0)],
+        indexes: &[(118, &[5], 0), (186, &[1], 0), (181, &[2], 0), (187, &[1], 0)],
         plans: &[
         NativePlan { rule: 167, once: true, run: s21_p0 },
         NativePlan { rule: 168, once: true, run: s21_p1 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (89, &[1], 0), (181, &[0], 0)],
+        indexes: &[(126, &[1], 0), (89, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 169, once: true, run: s22_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[0], 2), (185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(159, &[0], 2), (188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 44, once: true, run: s23_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 41, once: true, run: s24_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (163, &[0], 0), (159, &[0], 0), (185, &[1], 0), (181, &[0, 5], 1)],
+        indexes: &[(159, &[3], 3), (164, &[0], 0), (160, &[0], 0), (188, &[1], 0), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 48, once: true, run: s25_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 54, once: true, run: s26_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 55, once: true, run: s27_p0 },
         NativePlan { rule: 56, once: true, run: s27_p1 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[5], 2), (185, &[0], 1)],
+        indexes: &[(184, &[5], 2), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 57, once: true, run: s28_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (185, &[0], 1), (185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(184, &[1], 3), (188, &[0], 1), (188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 81, once: true, run: s29_p0 },
     ]},
     NativeStratum {
-        indexes: &[(18, &[0], 0), (181, &[0], 0)],
+        indexes: &[(18, &[0], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 87, once: true, run: s30_p0 },
     ]},
@@ -188,47 +188,47 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 86, once: true, run: s31_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[0], 2), (159, &[0], 0), (18, &[0], 0), (181, &[0, 5], 1)],
+        indexes: &[(159, &[0], 2), (160, &[0], 0), (18, &[0], 0), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 93, once: true, run: s32_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[0], 2)],
+        indexes: &[(159, &[0], 2)],
         plans: &[
         NativePlan { rule: 92, once: true, run: s33_p0 },
     ]},
     NativeStratum {
-        indexes: &[(161, &[0], 0)],
+        indexes: &[(162, &[0], 0)],
         plans: &[
         NativePlan { rule: 95, once: true, run: s34_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1, 2], 4), (185, &[0], 1), (157, &[0], 0)],
+        indexes: &[(184, &[1, 2], 4), (188, &[0], 1), (158, &[0], 0)],
         plans: &[
         NativePlan { rule: 145, once: true, run: s35_p0 },
     ]},
     NativeStratum {
-        indexes: &[(159, &[0], 0), (18, &[0], 0), (181, &[0, 5], 1)],
+        indexes: &[(160, &[0], 0), (18, &[0], 0), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 156, once: true, run: s36_p0 },
     ]},
     NativeStratum {
-        indexes: &[(180, &[1], 0), (184, &[1], 0), (185, &[0], 1)],
+        indexes: &[(183, &[1], 0), (187, &[1], 0), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 155, once: true, run: s37_p0 },
     ]},
     NativeStratum {
-        indexes: &[(180, &[1], 0), (184, &[1], 0), (181, &[0], 0), (185, &[0], 1)],
+        indexes: &[(183, &[1], 0), (187, &[1], 0), (184, &[0], 0), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 158, once: true, run: s38_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (185, &[0], 1), (91, &[0], 0)],
+        indexes: &[(184, &[1], 3), (188, &[0], 1), (91, &[0], 0)],
         plans: &[
         NativePlan { rule: 175, once: true, run: s39_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (185, &[0], 1), (115, &[0], 0), (184, &[1], 0), (181, &[0], 0), (117, &[5], 0), (183, &[1], 0)],
+        indexes: &[(184, &[1], 3), (188, &[0], 1), (116, &[0], 0), (187, &[1], 0), (184, &[0], 0), (118, &[5], 0), (186, &[1], 0)],
         plans: &[
         NativePlan { rule: 177, once: true, run: s40_p0 },
         NativePlan { rule: 178, once: true, run: s40_p1 },
@@ -240,7 +240,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 180, once: true, run: s41_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[1], 0)],
+        indexes: &[(188, &[1], 0)],
         plans: &[
         NativePlan { rule: 203, once: true, run: s42_p0 },
     ]},
@@ -256,7 +256,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 45, once: true, run: s44_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (159, &[0], 0), (18, &[0], 0), (181, &[0, 5], 1)],
+        indexes: &[(159, &[3], 3), (160, &[0], 0), (18, &[0], 0), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 46, once: true, run: s45_p0 },
     ]},
@@ -276,76 +276,76 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 83, once: true, run: s48_p0 },
     ]},
     NativeStratum {
-        indexes: &[(186, &[1], 0), (185, &[0], 1)],
+        indexes: &[(189, &[1], 0), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 94, once: true, run: s49_p0 },
     ]},
     NativeStratum {
-        indexes: &[(183, &[1], 0), (117, &[0], 2), (184, &[1], 0), (115, &[0], 0)],
+        indexes: &[(186, &[1], 0), (118, &[0], 2), (187, &[1], 0), (116, &[0], 0)],
         plans: &[
         NativePlan { rule: 146, once: true, run: s50_p0 },
         NativePlan { rule: 147, once: true, run: s50_p1 },
         NativePlan { rule: 148, once: true, run: s50_p2 },
     ]},
     NativeStratum {
-        indexes: &[(116, &[1], 0), (80, &[1, 2], 0), (181, &[0], 0), (125, &[1], 0), (129, &[0], 0)],
+        indexes: &[(117, &[1], 0), (80, &[1, 2], 0), (184, &[0], 0), (126, &[1], 0), (130, &[0], 0)],
         plans: &[
         NativePlan { rule: 9, once: true, run: s51_p0 },
         NativePlan { rule: 10, once: true, run: s51_p1 },
         NativePlan { rule: 11, once: true, run: s51_p2 },
     ]},
     NativeStratum {
-        indexes: &[(187, &[1], 0)],
+        indexes: &[(190, &[1], 0)],
         plans: &[
         NativePlan { rule: 4, once: true, run: s52_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[5], 2), (182, &[0], 1), (185, &[0], 1), (29, &[1], 0)],
+        indexes: &[(184, &[5], 2), (185, &[0], 1), (188, &[0], 1), (29, &[1], 0)],
         plans: &[
         NativePlan { rule: 52, once: true, run: s53_p0 },
         NativePlan { rule: 53, once: true, run: s53_p1 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3)],
+        indexes: &[(184, &[1], 3)],
         plans: &[
         NativePlan { rule: 125, once: true, run: s54_p0 },
     ]},
     NativeStratum {
-        indexes: &[(186, &[1], 0), (181, &[0], 0), (117, &[2], 1), (181, &[1], 3)],
+        indexes: &[(189, &[1], 0), (184, &[0], 0), (118, &[2], 1), (184, &[1], 3)],
         plans: &[
         NativePlan { rule: 121, once: true, run: s55_p0 },
         NativePlan { rule: 122, once: true, run: s55_p1 },
         NativePlan { rule: 124, once: true, run: s55_p2 },
     ]},
     NativeStratum {
-        indexes: &[(195, &[2], 0), (181, &[0], 0), (185, &[0], 1)],
+        indexes: &[(198, &[2], 0), (184, &[0], 0), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 23, once: true, run: s56_p0 },
     ]},
     NativeStratum {
-        indexes: &[(125, &[1], 0), (196, &[1], 0), (181, &[0], 0), (115, &[0], 0), (127, &[0], 0), (182, &[1], 0), (196, &[0], 1)],
+        indexes: &[(126, &[1], 0), (199, &[1], 0), (184, &[0], 0), (116, &[0], 0), (128, &[0], 0), (185, &[1], 0), (199, &[0], 1)],
         plans: &[
         NativePlan { rule: 12, once: true, run: s57_p0 },
         NativePlan { rule: 13, once: true, run: s57_p1 },
     ]},
     NativeStratum {
-        indexes: &[(134, &[3], 1), (182, &[1], 0), (196, &[0], 1)],
+        indexes: &[(135, &[3], 1), (185, &[1], 0), (199, &[0], 1)],
         plans: &[
         NativePlan { rule: 68, once: true, run: s58_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (182, &[0], 1), (134, &[0], 2), (185, &[0], 1)],
+        indexes: &[(184, &[1], 3), (185, &[0], 1), (135, &[0], 2), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 67, once: true, run: s59_p0 },
     ]},
     NativeStratum {
-        indexes: &[(134, &[2], 0), (109, &[0], 0), (182, &[1], 0), (181, &[0], 0), (185, &[0], 1), (181, &[1], 3), (41, &[0], 0)],
+        indexes: &[(135, &[2], 0), (109, &[0], 0), (185, &[1], 0), (184, &[0], 0), (188, &[0], 1), (184, &[1], 3), (41, &[0], 0)],
         plans: &[
         NativePlan { rule: 69, once: true, run: s60_p0 },
         NativePlan { rule: 70, once: true, run: s60_p1 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[1], 0), (182, &[0], 1)],
+        indexes: &[(188, &[1], 0), (185, &[0], 1)],
         plans: &[
         NativePlan { rule: 97, once: true, run: s61_p0 },
         NativePlan { rule: 98, once: true, run: s61_p1 },
@@ -356,12 +356,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 171, once: true, run: s62_p0 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[0], 1), (39, &[1], 0)],
+        indexes: &[(173, &[0], 1), (39, &[1], 0)],
         plans: &[
         NativePlan { rule: 186, once: true, run: s63_p0 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[1], 0), (171, &[0], 0), (42, &[1], 0), (175, &[0], 0), (182, &[1], 0), (42, &[0], 1)],
+        indexes: &[(173, &[1], 0), (174, &[0], 0), (42, &[1], 0), (178, &[0], 0), (185, &[1], 0), (42, &[0], 1)],
         plans: &[
         NativePlan { rule: 188, once: true, run: s64_p0 },
         NativePlan { rule: 189, once: true, run: s64_p1 },
@@ -377,23 +377,23 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 38, once: true, run: s65_p5 },
     ]},
     NativeStratum {
-        indexes: &[(131, &[4], 0), (14, &[1], 0), (181, &[0], 0)],
+        indexes: &[(132, &[4], 0), (14, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 39, once: true, run: s66_p0 },
     ]},
     NativeStratum {
-        indexes: &[(131, &[1, 4], 1), (132, &[0], 0), (14, &[1], 0), (181, &[0, 5], 1)],
+        indexes: &[(132, &[1, 4], 1), (133, &[0], 0), (14, &[1], 0), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 40, once: true, run: s67_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[0], 0), (15, &[1], 0), (80, &[0], 1)],
+        indexes: &[(184, &[0], 0), (15, &[1], 0), (80, &[0], 1)],
         plans: &[
         NativePlan { rule: 162, once: true, run: s68_p0 },
         NativePlan { rule: 163, once: true, run: s68_p1 },
     ]},
     NativeStratum {
-        indexes: &[(80, &[2], 2), (181, &[0], 0), (116, &[1], 0), (80, &[1, 2], 0), (125, &[1], 0), (129, &[0], 0), (80, &[1], 3), (180, &[1], 0), (184, &[1], 0), (80, &[0], 1), (185, &[0], 1), (181, &[0, 5], 1)],
+        indexes: &[(80, &[2], 2), (184, &[0], 0), (117, &[1], 0), (80, &[1, 2], 0), (126, &[1], 0), (130, &[0], 0), (80, &[1], 3), (183, &[1], 0), (187, &[1], 0), (80, &[0], 1), (188, &[0], 1), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 149, once: true, run: s69_p0 },
         NativePlan { rule: 150, once: true, run: s69_p1 },
@@ -414,7 +414,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 195, once: true, run: s70_p5 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[0, 1], 5), (181, &[0, 5], 1)],
+        indexes: &[(184, &[0, 1], 5), (184, &[0, 5], 1)],
         plans: &[
         NativePlan { rule: 196, once: true, run: s71_p0 },
         NativePlan { rule: 197, once: true, run: s71_p1 },
@@ -424,23 +424,23 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 201, once: true, run: s71_p5 },
     ]},
     NativeStratum {
-        indexes: &[(134, &[3], 1)],
+        indexes: &[(135, &[3], 1)],
         plans: &[
         NativePlan { rule: 208, once: true, run: s72_p0 },
     ]},
     NativeStratum {
-        indexes: &[(140, &[0], 0)],
+        indexes: &[(141, &[0], 0)],
         plans: &[
         NativePlan { rule: 210, once: true, run: s73_p0 },
         NativePlan { rule: 211, once: true, run: s73_p1 },
     ]},
     NativeStratum {
-        indexes: &[(134, &[2], 0)],
+        indexes: &[(135, &[2], 0)],
         plans: &[
         NativePlan { rule: 214, once: true, run: s74_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (182, &[0], 1)],
+        indexes: &[(184, &[1], 3), (185, &[0], 1)],
         plans: &[
         NativePlan { rule: 217, once: true, run: s75_p0 },
     ]},
@@ -450,40 +450,40 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 65, once: true, run: s76_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (182, &[0], 1), (134, &[0], 2), (109, &[0], 0)],
+        indexes: &[(184, &[1], 3), (185, &[0], 1), (135, &[0], 2), (109, &[0], 0)],
         plans: &[
         NativePlan { rule: 64, once: true, run: s77_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[0], 1)],
+        indexes: &[(188, &[0], 1)],
         plans: &[
         NativePlan { rule: 74, once: true, run: s78_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[0], 0), (185, &[0], 1)],
+        indexes: &[(184, &[0], 0), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 100, once: true, run: s79_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[5], 2)],
+        indexes: &[(184, &[5], 2)],
         plans: &[
         NativePlan { rule: 219, once: true, run: s80_p0 },
         NativePlan { rule: 220, once: true, run: s80_p1 },
     ]},
     NativeStratum {
-        indexes: &[(198, &[1], 0), (182, &[0], 1)],
+        indexes: &[(201, &[1], 0), (185, &[0], 1)],
         plans: &[
         NativePlan { rule: 20, once: true, run: s81_p0 },
         NativePlan { rule: 21, once: true, run: s81_p1 },
     ]},
     NativeStratum {
-        indexes: &[(159, &[0], 0), (185, &[1], 0), (181, &[0, 5], 1), (159, &[1], 1), (158, &[0], 2), (181, &[0], 0)],
+        indexes: &[(160, &[0], 0), (188, &[1], 0), (184, &[0, 5], 1), (160, &[1], 1), (159, &[0], 2), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 221, once: true, run: s82_p0 },
         NativePlan { rule: 222, once: true, run: s82_p1 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (222, &[0], 0), (18, &[0, 1], 1)],
+        indexes: &[(159, &[3], 3), (236, &[0], 0), (18, &[0, 1], 1)],
         plans: &[
         NativePlan { rule: 3, once: true, run: s83_p0 },
     ]},
@@ -493,12 +493,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 24, once: true, run: s84_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (18, &[0, 2], 2), (169, &[0], 0)],
+        indexes: &[(159, &[3], 3), (18, &[0, 2], 2), (172, &[0], 0)],
         plans: &[
         NativePlan { rule: 72, once: true, run: s85_p0 },
     ]},
     NativeStratum {
-        indexes: &[(169, &[1], 1), (185, &[1], 0), (181, &[0], 0)],
+        indexes: &[(172, &[1], 1), (188, &[1], 0), (184, &[0], 0)],
         plans: &[
         NativePlan { rule: 71, once: true, run: s86_p0 },
     ]},
@@ -513,7 +513,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 223, once: true, run: s88_p0 },
     ]},
     NativeStratum {
-        indexes: &[(169, &[1], 1), (158, &[1], 1), (45, &[1], 0)],
+        indexes: &[(172, &[1], 1), (159, &[1], 1), (45, &[1], 0)],
         plans: &[
         NativePlan { rule: 224, once: true, run: s89_p0 },
     ]},
@@ -523,7 +523,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 226, once: true, run: s90_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (160, &[0], 0), (222, &[0], 0), (18, &[0, 1], 1)],
+        indexes: &[(159, &[3], 3), (161, &[0], 0), (236, &[0], 0), (18, &[0, 1], 1)],
         plans: &[
         NativePlan { rule: 225, once: true, run: s91_p0 },
     ]},
@@ -533,38 +533,38 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 227, once: true, run: s92_p0 },
     ]},
     NativeStratum {
-        indexes: &[(228, &[0], 0)],
+        indexes: &[(242, &[0], 0)],
         plans: &[
         NativePlan { rule: 228, once: true, run: s93_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (187, &[0], 1), (185, &[0], 1)],
+        indexes: &[(184, &[1], 3), (190, &[0], 1), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 229, once: true, run: s94_p0 },
     ]},
     NativeStratum {
-        indexes: &[(187, &[1], 0), (181, &[0, 1], 5), (185, &[0], 1)],
+        indexes: &[(190, &[1], 0), (184, &[0, 1], 5), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 230, once: true, run: s95_p0 },
     ]},
     NativeStratum {
-        indexes: &[(145, &[2], 0)],
+        indexes: &[(146, &[2], 0)],
         plans: &[
         NativePlan { rule: 231, once: true, run: s96_p0 },
         NativePlan { rule: 232, once: true, run: s96_p1 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[0], 1), (150, &[0, 3], 0)],
+        indexes: &[(173, &[0], 1), (151, &[0, 3], 0)],
         plans: &[
         NativePlan { rule: 238, once: true, run: s97_p0 },
     ]},
     NativeStratum {
-        indexes: &[(170, &[0], 1), (231, &[1, 2], 0)],
+        indexes: &[(173, &[0], 1), (245, &[1, 2], 0)],
         plans: &[
         NativePlan { rule: 239, once: true, run: s98_p0 },
     ]},
     NativeStratum {
-        indexes: &[(231, &[0, 1], 1), (159, &[1], 1), (158, &[0], 2), (163, &[0], 0), (231, &[1], 2)],
+        indexes: &[(245, &[0, 1], 1), (160, &[1], 1), (159, &[0], 2), (164, &[0], 0), (245, &[1], 2)],
         plans: &[
         NativePlan { rule: 240, once: true, run: s99_p0 },
         NativePlan { rule: 241, once: true, run: s99_p1 },
@@ -575,7 +575,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 243, once: true, run: s100_p0 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[0], 1)],
+        indexes: &[(188, &[0], 1)],
         plans: &[
         NativePlan { rule: 242, once: true, run: s101_p0 },
     ]},
@@ -586,7 +586,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 247, once: true, run: s102_p1 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (241, &[0], 0), (185, &[0], 1), (231, &[1], 2)],
+        indexes: &[(184, &[1], 3), (255, &[0], 0), (188, &[0], 1), (245, &[1], 2)],
         plans: &[
         NativePlan { rule: 248, once: true, run: s103_p0 },
     ]},
@@ -596,17 +596,17 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 245, once: true, run: s104_p0 },
     ]},
     NativeStratum {
-        indexes: &[(236, &[1], 0), (231, &[0, 1], 1), (191, &[0], 0)],
+        indexes: &[(250, &[1], 0), (245, &[0, 1], 1), (194, &[0], 0)],
         plans: &[
         NativePlan { rule: 250, once: true, run: s105_p0 },
     ]},
     NativeStratum {
-        indexes: &[(187, &[1], 0), (244, &[0], 0), (231, &[0, 1], 1)],
+        indexes: &[(190, &[1], 0), (258, &[0], 0), (245, &[0, 1], 1)],
         plans: &[
         NativePlan { rule: 237, once: true, run: s106_p0 },
     ]},
     NativeStratum {
-        indexes: &[(187, &[1], 0), (244, &[0], 0)],
+        indexes: &[(190, &[1], 0), (258, &[0], 0)],
         plans: &[
         NativePlan { rule: 251, once: true, run: s107_p0 },
     ]},
@@ -616,7 +616,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 249, once: true, run: s108_p0 },
     ]},
     NativeStratum {
-        indexes: &[(158, &[3], 3), (167, &[0], 0), (222, &[0], 0), (18, &[0, 1], 1), (232, &[0, 1], 0), (145, &[0, 2], 1)],
+        indexes: &[(159, &[3], 3), (168, &[0], 0), (236, &[0], 0), (18, &[0, 1], 1), (246, &[0, 1], 0), (146, &[0, 2], 1)],
         plans: &[
         NativePlan { rule: 257, once: true, run: s109_p0 },
     ]},
@@ -634,7 +634,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 63, once: true, run: s111_p2 },
     ]},
     NativeStratum {
-        indexes: &[(185, &[0], 1)],
+        indexes: &[(188, &[0], 1)],
         plans: &[
         NativePlan { rule: 50, once: true, run: s112_p0 },
         NativePlan { rule: 51, once: true, run: s112_p1 },
@@ -648,12 +648,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 260, once: true, run: s113_p0 },
     ]},
     NativeStratum {
-        indexes: &[(181, &[1], 3), (187, &[0], 1), (185, &[0], 1)],
+        indexes: &[(184, &[1], 3), (190, &[0], 1), (188, &[0], 1)],
         plans: &[
         NativePlan { rule: 261, once: true, run: s114_p0 },
     ]},
     NativeStratum {
-        indexes: &[(252, &[0], 0), (181, &[0], 0), (185, &[0], 1), (182, &[0], 1), (80, &[2], 2), (195, &[1], 1), (181, &[0, 1], 5), (196, &[0], 1), (195, &[1, 2], 2), (119, &[0], 0), (118, &[3], 0), (121, &[0], 0), (181, &[1], 3), (23, &[1, 2], 0), (33, &[0], 0), (186, &[1], 0), (169, &[0], 0), (169, &[1], 1), (185, &[1], 0), (67, &[0, 2], 0), (117, &[2], 1), (110, &[0], 0), (113, &[1], 0), (154, &[0], 0), (153, &[2], 0), (39, &[1], 0), (186, &[0], 1), (134, &[4], 3), (182, &[1], 0), (178, &[4], 1), (134, &[0, 5], 4), (184, &[1], 0), (140, &[0], 0), (187, &[1], 0), (231, &[0, 1], 1), (187, &[0], 1), (45, &[0], 1), (188, &[1], 0), (134, &[2], 0)],
+        indexes: &[(266, &[0], 0), (184, &[0], 0), (188, &[0], 1), (185, &[0], 1), (80, &[2], 2), (198, &[1], 1), (184, &[0, 1], 5), (199, &[0], 1), (198, &[1, 2], 2), (120, &[0], 0), (119, &[3], 0), (122, &[0], 0), (184, &[1], 3), (23, &[1, 2], 0), (33, &[0], 0), (189, &[1], 0), (172, &[0], 0), (172, &[1], 1), (188, &[1], 0), (67, &[0, 2], 0), (118, &[2], 1), (110, &[0], 0), (113, &[1], 0), (155, &[0], 0), (154, &[2], 0), (39, &[1], 0), (189, &[0], 1), (135, &[4], 3), (185, &[1], 0), (181, &[4], 1), (135, &[0, 5], 4), (187, &[1], 0), (141, &[0], 0), (190, &[1], 0), (245, &[0, 1], 1), (190, &[0], 1), (45, &[0], 1), (191, &[1], 0), (135, &[2], 0)],
         plans: &[
         NativePlan { rule: 0, once: true, run: s115_p0 },
         NativePlan { rule: 5, once: true, run: s115_p1 },
@@ -733,7 +733,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 263, once: true, run: s115_p75 },
     ]},
     NativeStratum {
-        indexes: &[(252, &[0], 0), (181, &[1], 3), (196, &[0], 1), (8, &[0], 0), (118, &[3], 0), (181, &[0], 0), (60, &[1], 0), (131, &[4], 0), (14, &[1], 0), (39, &[0], 1), (182, &[0], 1), (170, &[1], 0), (231, &[0, 1], 1), (232, &[0, 1], 0)],
+        indexes: &[(266, &[0], 0), (184, &[1], 3), (199, &[0], 1), (8, &[0], 0), (119, &[3], 0), (184, &[0], 0), (60, &[1], 0), (132, &[4], 0), (14, &[1], 0), (39, &[0], 1), (185, &[0], 1), (173, &[1], 0), (245, &[0, 1], 1), (246, &[0, 1], 0)],
         plans: &[
         NativePlan { rule: 18, once: true, run: s116_p0 },
         NativePlan { rule: 19, once: true, run: s116_p1 },
@@ -746,7 +746,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 256, once: true, run: s116_p8 },
     ]},
     NativeStratum {
-        indexes: &[(255, &[0], 0)],
+        indexes: &[(269, &[0], 0)],
         plans: &[
         NativePlan { rule: 264, once: true, run: s117_p0 },
     ]},
@@ -809,12 +809,12 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(118);
+    let rw = cx.rows_worth_prefetching(119);
     for b in &batch {
-        for row in cx.bounds(118, Full) { // incident
-            let v0 = cx.get(118, row, 0);
-            let v1 = cx.get(118, row, 2);
-            let v2 = cx.get(118, row, 3);
+        for row in cx.bounds(119, Full) { // incident
+            let v0 = cx.get(119, row, 0);
+            let v1 = cx.get(119, row, 2);
+            let v2 = cx.get(119, row, 3);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s1_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -852,18 +852,18 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 0) {
-        for b in &batch { ix.prefetch(134, 0, &[93]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[93], 0, 3); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 0) {
+        for b in &batch { ix.prefetch(135, 0, &[93]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 0, &[93], 0, 3); }
     }
-    if rw && ix.has_lists(134, 0) { for b in &batch { let l = ix.lookup(cx, 134, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 3); } } } }
+    if rw && ix.has_lists(135, 0) { for b in &batch { let l = ix.lookup(cx, 135, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 0, &[93], Full); // source
+        let l = ix.lookup(cx, 135, 0, &[93], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 3); } }
-            let v0 = cx.get(134, row, 0);
-            let v2 = cx.get(134, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 3); } }
+            let v0 = cx.get(135, row, 0);
+            let v2 = cx.get(135, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -897,17 +897,17 @@ fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(135);
-    if ix.worth_prefetching(135, 0) {
-        for b in &batch { ix.prefetch(135, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 135, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(136);
+    if ix.worth_prefetching(136, 0) {
+        for b in &batch { ix.prefetch(136, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 136, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(135, 0) { for b in &batch { let l = ix.lookup(cx, 135, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 1, 1); } } } }
+    if rw && ix.has_lists(136, 0) { for b in &batch { let l = ix.lookup(cx, 136, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(136, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 135, 0, &[b[0]], Full); // source_platform
+        let l = ix.lookup(cx, 136, 0, &[b[0]], Full); // source_platform
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 1, 1); } }
-            let v1 = cx.get(135, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 1, 1); } }
+            let v1 = cx.get(136, row, 1);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s2_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -938,18 +938,18 @@ fn s2_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[94]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[94], 0, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[94]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[94], 0, 3); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[94], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[94], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[94], Full); // system
+        let l = ix.lookup(cx, 118, 0, &[94], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
-            let v0 = cx.get(117, row, 0);
-            let v1 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 3); } }
+            let v0 = cx.get(118, row, 0);
+            let v1 = cx.get(118, row, 3);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s2_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -980,11 +980,11 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(127);
+    let rw = cx.rows_worth_prefetching(128);
     for b in &batch {
-        for row in cx.bounds(127, Full) { // agreement_source
-            let v0 = cx.get(127, row, 0);
-            let v1 = cx.get(127, row, 1);
+        for row in cx.bounds(128, Full) { // agreement_source
+            let v0 = cx.get(128, row, 0);
+            let v1 = cx.get(128, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s3_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1015,11 +1015,11 @@ fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // agreement_system
-            let v0 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 1);
+        for row in cx.bounds(127, Full) { // agreement_system
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s3_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1052,17 +1052,17 @@ fn s3_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[95]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[95], 0, 0); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[95]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[95], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[95], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[95], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
-            let v0 = cx.get(125, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
+            let v0 = cx.get(126, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s3_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1075,12 +1075,12 @@ fn s3_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(127, 0) { for b in &batch { ix.prefetch(127, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 127, 0, &[b[0]])); // !agreement_source
-    if ix.worth_prefetching(126, 0) { for b in &batch { ix.prefetch(126, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 126, 0, &[b[0]])); // !agreement_system
     if ix.worth_prefetching(128, 0) { for b in &batch { ix.prefetch(128, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 128, 0, &[b[0]])); // !agreement_flow
+    batch.retain(|b| !ix.any(cx, 128, 0, &[b[0]])); // !agreement_source
+    if ix.worth_prefetching(127, 0) { for b in &batch { ix.prefetch(127, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 127, 0, &[b[0]])); // !agreement_system
+    if ix.worth_prefetching(129, 0) { for b in &batch { ix.prefetch(129, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 129, 0, &[b[0]])); // !agreement_flow
     let rw = cx.rows_worth_prefetching(66);
     for b in &batch {
         for row in cx.bounds(66, Full) { // joint_control
@@ -1119,20 +1119,20 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[95]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[95], 0, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[95]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[95], 0, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[95], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[95], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 4); } }
-            let v1 = cx.get(125, row, 0);
-            let v3 = cx.get(125, row, 2);
-            let v4 = cx.get(125, row, 3);
-            let v5 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 4); } }
+            let v1 = cx.get(126, row, 0);
+            let v3 = cx.get(126, row, 2);
+            let v4 = cx.get(126, row, 3);
+            let v5 = cx.get(126, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s4_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -1210,11 +1210,11 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(147);
+    let rw = cx.rows_worth_prefetching(148);
     for b in &batch {
-        for row in cx.bounds(147, Full) { // subject_age
-            let v0 = cx.get(147, row, 0);
-            let v1 = cx.get(147, row, 1);
+        for row in cx.bounds(148, Full) { // subject_age
+            let v0 = cx.get(148, row, 0);
+            let v1 = cx.get(148, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s5_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1248,17 +1248,17 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
-    if ix.worth_prefetching(145, 0) {
-        for b in &batch { ix.prefetch(145, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 145, 0, &[78], 0, 0); }
+    let rw = cx.rows_worth_prefetching(146);
+    if ix.worth_prefetching(146, 0) {
+        for b in &batch { ix.prefetch(146, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 146, 0, &[78], 0, 0); }
     }
-    if rw && ix.has_lists(145, 0) { for b in &batch { let l = ix.lookup(cx, 145, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(145, n, 0, 0); } } } }
+    if rw && ix.has_lists(146, 0) { for b in &batch { let l = ix.lookup(cx, 146, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(146, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 145, 0, &[78], Full); // subject
+        let l = ix.lookup(cx, 146, 0, &[78], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(145, n, 0, 0); } }
-            let v0 = cx.get(145, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(146, n, 0, 0); } }
+            let v0 = cx.get(146, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s5_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1271,8 +1271,8 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(147, 0) { for b in &batch { ix.prefetch(147, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 147, 0, &[b[0]])); // !subject_age
+    if ix.worth_prefetching(148, 0) { for b in &batch { ix.prefetch(148, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 148, 0, &[b[0]])); // !subject_age
     if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0]]); } }
     for b in &batch { cx.derive(55, &[b[0]]); }
     batch.clear();
@@ -1291,12 +1291,12 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(153);
+    let rw = cx.rows_worth_prefetching(154);
     for b in &batch {
-        for row in cx.bounds(153, Full) { // request
-            let v0 = cx.get(153, row, 0);
-            let v1 = cx.get(153, row, 1);
-            let v3 = cx.get(153, row, 3);
+        for row in cx.bounds(154, Full) { // request
+            let v0 = cx.get(154, row, 0);
+            let v1 = cx.get(154, row, 1);
+            let v3 = cx.get(154, row, 3);
             q1.push([v0, v1, v3, 0]);
             if q1.len() >= BATCH { s6_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1309,8 +1309,8 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(155, &[b[0]])); // !request_extended
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(156, &[b[0]])); // !request_extended
     batch.retain_mut(|b| {
         let Some(t1) = cx.call(Builtin::AddMonths, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
         b[3] = t1;
@@ -1334,12 +1334,12 @@ fn s6_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(153);
+    let rw = cx.rows_worth_prefetching(154);
     for b in &batch {
-        for row in cx.bounds(153, Full) { // request
-            let v0 = cx.get(153, row, 0);
-            let v1 = cx.get(153, row, 1);
-            let v3 = cx.get(153, row, 3);
+        for row in cx.bounds(154, Full) { // request
+            let v0 = cx.get(154, row, 0);
+            let v1 = cx.get(154, row, 1);
+            let v3 = cx.get(154, row, 3);
             q1.push([v0, v1, v3, 0]);
             if q1.len() >= BATCH { s6_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1357,8 +1357,8 @@ fn s6_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
         b[3] = t1;
         true
     });
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0]]); } }
-    batch.retain(|b| cx.probe(155, &[b[0]], Full).is_some()); // request_extended
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // request_extended
     if cx.worth_prefetching(76) { for b in &batch { cx.prefetch(76, &[b[0], b[1], b[3]]); } }
     for b in &batch { cx.derive(76, &[b[0], b[1], b[3]]); }
     batch.clear();
@@ -1536,17 +1536,17 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 0) {
-        for b in &batch { ix.prefetch(158, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 0) {
+        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 0) { for b in &batch { let l = ix.lookup(cx, 158, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 0, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v0 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v0 = cx.get(159, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s8_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1579,17 +1579,17 @@ fn s8_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[50], 3, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[50], 3, 3); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 3, 3); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[50], Full); // system
+        let l = ix.lookup(cx, 118, 0, &[50], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 3, 3); } }
-            let v1 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 3, 3); } }
+            let v1 = cx.get(118, row, 3);
             q1.push([v1]);
             if q1.len() >= BATCH { s8_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1602,17 +1602,17 @@ fn s8_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 0) {
-        for b in &batch { ix.prefetch(158, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 0) {
+        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 0) { for b in &batch { let l = ix.lookup(cx, 158, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 0, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v0 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v0 = cx.get(159, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s8_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1645,11 +1645,11 @@ fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(151);
+    let rw = cx.rows_worth_prefetching(152);
     for b in &batch {
-        for row in cx.bounds(151, Full) { // subject_birth_date
-            let v1 = cx.get(151, row, 0);
-            let v3 = cx.get(151, row, 1);
+        for row in cx.bounds(152, Full) { // subject_birth_date
+            let v1 = cx.get(152, row, 0);
+            let v3 = cx.get(152, row, 1);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1662,18 +1662,18 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 1) {
-        for b in &batch { ix.prefetch(158, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 1, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 1) {
+        for b in &batch { ix.prefetch(159, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 1, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(158, 1) { for b in &batch { let l = ix.lookup(cx, 158, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 2); } } } }
+    if rw && ix.has_lists(159, 1) { for b in &batch { let l = ix.lookup(cx, 159, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 2); } }
-            let v0 = cx.get(158, row, 0);
-            let v2 = cx.get(158, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 2); } }
+            let v0 = cx.get(159, row, 0);
+            let v2 = cx.get(159, row, 2);
             q2.push([v0, v2, b[1]]);
             if q2.len() >= BATCH { s9_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1726,19 +1726,19 @@ fn s9_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(151, 0) { for b in &batch { ix.prefetch(151, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 151, 0, &[b[0]])); // !subject_birth_date
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 1) {
-        for b in &batch { ix.prefetch(158, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 1, &[b[0]], 0, 0); }
+    if ix.worth_prefetching(152, 0) { for b in &batch { ix.prefetch(152, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 152, 0, &[b[0]])); // !subject_birth_date
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 1) {
+        for b in &batch { ix.prefetch(159, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 1, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 1) { for b in &batch { let l = ix.lookup(cx, 158, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 1) { for b in &batch { let l = ix.lookup(cx, 159, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v0 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v0 = cx.get(159, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s9_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1771,17 +1771,17 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[7]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[7], 0, 0); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[7]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[7], 0, 0); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 0); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[7], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[7], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 0); } }
-            let v1 = cx.get(170, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 0); } }
+            let v1 = cx.get(173, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s10_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1794,17 +1794,17 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
-    if ix.worth_prefetching(171, 0) {
-        for b in &batch { ix.prefetch(171, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(174);
+    if ix.worth_prefetching(174, 0) {
+        for b in &batch { ix.prefetch(174, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 174, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 1, 1); } } } }
+    if rw && ix.has_lists(174, 0) { for b in &batch { let l = ix.lookup(cx, 174, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(174, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 171, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 174, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 1, 1); } }
-            let v0 = cx.get(171, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(174, n, 1, 1); } }
+            let v0 = cx.get(174, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s10_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1837,17 +1837,17 @@ fn s10_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[8], 0, 0); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[8], 0, 0); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 0); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 0); } }
-            let v1 = cx.get(170, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 0); } }
+            let v1 = cx.get(173, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s10_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1860,17 +1860,17 @@ fn s10_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
-    if ix.worth_prefetching(171, 0) {
-        for b in &batch { ix.prefetch(171, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(174);
+    if ix.worth_prefetching(174, 0) {
+        for b in &batch { ix.prefetch(174, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 174, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 1, 1); } } } }
+    if rw && ix.has_lists(174, 0) { for b in &batch { let l = ix.lookup(cx, 174, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(174, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 171, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 174, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 1, 1); } }
-            let v0 = cx.get(171, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(174, n, 1, 1); } }
+            let v0 = cx.get(174, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s10_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1903,18 +1903,18 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[8], 0, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 2); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 2); } }
-            let v1 = cx.get(170, row, 0);
-            let v2 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 2); } }
+            let v1 = cx.get(173, row, 0);
+            let v2 = cx.get(173, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s11_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -1927,17 +1927,17 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
-    if ix.worth_prefetching(171, 0) {
-        for b in &batch { ix.prefetch(171, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(174);
+    if ix.worth_prefetching(174, 0) {
+        for b in &batch { ix.prefetch(174, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 174, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 1, 1); } } } }
+    if rw && ix.has_lists(174, 0) { for b in &batch { let l = ix.lookup(cx, 174, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(174, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 171, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 174, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 1, 1); } }
-            let v0 = cx.get(171, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(174, n, 1, 1); } }
+            let v0 = cx.get(174, row, 1);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s11_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -1974,18 +1974,18 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[98]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[98], 0, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[98]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[98], 0, 2); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[98], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 2); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[98], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[98], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[98], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 2); } }
-            let v2 = cx.get(170, row, 0);
-            let v3 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 2); } }
+            let v2 = cx.get(173, row, 0);
+            let v3 = cx.get(173, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -1998,19 +1998,19 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0]]); } }
-    batch.retain(|b| cx.probe(172, &[b[0]], Full).is_some()); // notice_public
-    let rw = cx.rows_worth_prefetching(175);
-    if ix.worth_prefetching(175, 0) {
-        for b in &batch { ix.prefetch(175, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 175, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
+    batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // notice_public
+    let rw = cx.rows_worth_prefetching(178);
+    if ix.worth_prefetching(178, 0) {
+        for b in &batch { ix.prefetch(178, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 178, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(175, 0) { for b in &batch { let l = ix.lookup(cx, 175, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(175, n, 1, 1); } } } }
+    if rw && ix.has_lists(178, 0) { for b in &batch { let l = ix.lookup(cx, 178, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 175, 0, &[b[0]], Full); // notice_source
+        let l = ix.lookup(cx, 178, 0, &[b[0]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(175, n, 1, 1); } }
-            let v0 = cx.get(175, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 1, 1); } }
+            let v0 = cx.get(178, row, 1);
             q2.push([v0, b[1]]);
             if q2.len() >= BATCH { s12_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -2100,17 +2100,17 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(175);
-    if ix.worth_prefetching(175, 0) {
-        for b in &batch { ix.prefetch(175, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 175, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(178);
+    if ix.worth_prefetching(178, 0) {
+        for b in &batch { ix.prefetch(178, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 178, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(175, 0) { for b in &batch { let l = ix.lookup(cx, 175, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(175, n, 1, 1); } } } }
+    if rw && ix.has_lists(178, 0) { for b in &batch { let l = ix.lookup(cx, 178, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 175, 0, &[b[1]], Full); // notice_source
+        let l = ix.lookup(cx, 178, 0, &[b[1]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(175, n, 1, 1); } }
-            let v1 = cx.get(175, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 1, 1); } }
+            let v1 = cx.get(178, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s13_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -2160,17 +2160,17 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(176);
-    if ix.worth_prefetching(176, 0) {
-        for b in &batch { ix.prefetch(176, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 176, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(179);
+    if ix.worth_prefetching(179, 0) {
+        for b in &batch { ix.prefetch(179, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(176, 0) { for b in &batch { let l = ix.lookup(cx, 176, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(176, n, 1, 1); } } } }
+    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 176, 0, &[b[1]], Full); // notice_category
+        let l = ix.lookup(cx, 179, 0, &[b[1]], Full); // notice_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(176, n, 1, 1); } }
-            let v1 = cx.get(176, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 1, 1); } }
+            let v1 = cx.get(179, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s14_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -2205,18 +2205,18 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[14], 0, 3); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[14], 0, 3); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 3); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 3); } }
-            let v2 = cx.get(125, row, 0);
-            let v0 = cx.get(125, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
+            let v2 = cx.get(126, row, 0);
+            let v0 = cx.get(126, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s15_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -2230,14 +2230,14 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[1]]); }
-        if ix.has_lists(129, 0) { for b in &batch { ix.prefetch_list(129, 0, &[b[1]]); } }
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
+        if ix.has_lists(130, 0) { for b in &batch { ix.prefetch_list(130, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s15_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -2250,10 +2250,10 @@ fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 3);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s15_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -2385,10 +2385,10 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(136);
+    let rw = cx.rows_worth_prefetching(137);
     for b in &batch {
-        for row in cx.bounds(136, Full) { // source_public
-            let v2 = cx.get(136, row, 0);
+        for row in cx.bounds(137, Full) { // source_public
+            let v2 = cx.get(137, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -2401,19 +2401,19 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(137) { for b in &batch { cx.prefetch(137, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(137, &[b[0]])); // !source_requires_login
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(138, &[b[0]])); // !source_requires_login
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s17_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -2426,17 +2426,17 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s17_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -2472,11 +2472,11 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
+    let rw = cx.rows_worth_prefetching(135);
     for b in &batch {
-        for row in cx.bounds(134, Full) { // source
-            let v2 = cx.get(134, row, 0);
-            let v1 = cx.get(134, row, 2);
+        for row in cx.bounds(135, Full) { // source
+            let v2 = cx.get(135, row, 0);
+            let v1 = cx.get(135, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s18_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -2489,17 +2489,17 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[1]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s18_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -2536,19 +2536,19 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[192]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[192], 0, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[192]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[192], 0, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[192], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[192], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[192], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[192], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 4); } }
-            let v3 = cx.get(125, row, 0);
-            let v4 = cx.get(125, row, 3);
-            let v5 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 4); } }
+            let v3 = cx.get(126, row, 0);
+            let v4 = cx.get(126, row, 3);
+            let v5 = cx.get(126, row, 4);
             q1.push([v3, v4, v5]);
             if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -2561,17 +2561,17 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // agreement_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v1 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v1 = cx.get(128, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -2584,17 +2584,17 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s19_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -2607,17 +2607,17 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s19_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -2656,18 +2656,18 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 1) {
-        for b in &batch { ix.prefetch(117, 1, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[58], 0, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 1) {
+        for b in &batch { ix.prefetch(118, 1, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 1, &[58], 0, 3); }
     }
-    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
+    if rw && ix.has_lists(118, 1) { for b in &batch { let l = ix.lookup(cx, 118, 1, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 1, &[58], Full); // system
+        let l = ix.lookup(cx, 118, 1, &[58], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
-            let v1 = cx.get(117, row, 0);
-            let v2 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 3); } }
+            let v1 = cx.get(118, row, 0);
+            let v2 = cx.get(118, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s20_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -2682,17 +2682,17 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(109, 0) { for b in &batch { ix.prefetch(109, 0, &[b[1]]); } }
     batch.retain(|b| !ix.any(cx, 109, 0, &[b[1]])); // !organization
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(186);
+    if ix.worth_prefetching(186, 0) {
+        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
+    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[0]], Full); // activity_system
+        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
-            let v0 = cx.get(183, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
+            let v0 = cx.get(186, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s20_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -2727,18 +2727,18 @@ fn s20_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 1) {
-        for b in &batch { ix.prefetch(117, 1, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[58], 0, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 1) {
+        for b in &batch { ix.prefetch(118, 1, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 1, &[58], 0, 3); }
     }
-    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
+    if rw && ix.has_lists(118, 1) { for b in &batch { let l = ix.lookup(cx, 118, 1, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 1, &[58], Full); // system
+        let l = ix.lookup(cx, 118, 1, &[58], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
-            let v2 = cx.get(117, row, 0);
-            let v3 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 3); } }
+            let v2 = cx.get(118, row, 0);
+            let v3 = cx.get(118, row, 3);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s20_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -2753,17 +2753,17 @@ fn s20_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(109, 0) { for b in &batch { ix.prefetch(109, 0, &[b[1]]); } }
     batch.retain(|b| !ix.any(cx, 109, 0, &[b[1]])); // !organization
-    let rw = cx.rows_worth_prefetching(178);
-    if ix.worth_prefetching(178, 0) {
-        for b in &batch { ix.prefetch(178, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 178, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(178, 0) { for b in &batch { let l = ix.lookup(cx, 178, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 0, 0); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 178, 0, &[b[0]], Full); // flow
+        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 0, 0); } }
-            let v1 = cx.get(178, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            let v1 = cx.get(181, row, 0);
             q2.push([v1]);
             if q2.len() >= BATCH { s20_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -2776,17 +2776,17 @@ fn s20_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s20_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -2819,18 +2819,18 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[50], 0, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[50], 0, 3); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[50], Full); // system
+        let l = ix.lookup(cx, 118, 0, &[50], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
-            let v2 = cx.get(117, row, 0);
-            let v1 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 3); } }
+            let v2 = cx.get(118, row, 0);
+            let v1 = cx.get(118, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -2843,17 +2843,17 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(186);
+    if ix.worth_prefetching(186, 0) {
+        for b in &batch { ix.prefetch(186, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
+    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[1]], Full); // activity_system
+        let l = ix.lookup(cx, 186, 0, &[b[1]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
-            let v0 = cx.get(183, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
+            let v0 = cx.get(186, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s21_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -2888,18 +2888,18 @@ fn s21_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[50], 0, 3); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[50], 0, 3); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[50], Full); // system
+        let l = ix.lookup(cx, 118, 0, &[50], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
-            let v3 = cx.get(117, row, 0);
-            let v1 = cx.get(117, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 3); } }
+            let v3 = cx.get(118, row, 0);
+            let v1 = cx.get(118, row, 3);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s21_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -2912,17 +2912,17 @@ fn s21_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(178);
-    if ix.worth_prefetching(178, 0) {
-        for b in &batch { ix.prefetch(178, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 178, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(178, 0) { for b in &batch { let l = ix.lookup(cx, 178, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 0, 0); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 178, 0, &[b[1]], Full); // flow
+        let l = ix.lookup(cx, 181, 0, &[b[1]], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 0, 0); } }
-            let v2 = cx.get(178, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            let v2 = cx.get(181, row, 0);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s21_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -2935,17 +2935,17 @@ fn s21_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[1]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s21_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -2980,19 +2980,19 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[177], 2, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[177], 2, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 2, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[177], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[177], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 2, 4); } }
-            let v1 = cx.get(125, row, 2);
-            let v3 = cx.get(125, row, 3);
-            let v4 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 2, 4); } }
+            let v1 = cx.get(126, row, 2);
+            let v3 = cx.get(126, row, 3);
+            let v4 = cx.get(126, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3028,17 +3028,17 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s22_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -3081,11 +3081,11 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(163);
+    let rw = cx.rows_worth_prefetching(164);
     for b in &batch {
-        for row in cx.bounds(163, Full) { // consent_withdrawn
-            let v0 = cx.get(163, row, 0);
-            let v2 = cx.get(163, row, 1);
+        for row in cx.bounds(164, Full) { // consent_withdrawn
+            let v0 = cx.get(164, row, 0);
+            let v2 = cx.get(164, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -3098,17 +3098,17 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 2) {
-        for b in &batch { ix.prefetch(158, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 2, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 2) {
+        for b in &batch { ix.prefetch(159, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 2, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(158, 2) { for b in &batch { let l = ix.lookup(cx, 158, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 1, 1); } } } }
+    if rw && ix.has_lists(159, 2) { for b in &batch { let l = ix.lookup(cx, 159, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 1, 1); } }
-            let v3 = cx.get(158, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
+            let v3 = cx.get(159, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -3121,17 +3121,17 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[2]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[2]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v1 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v1 = cx.get(188, row, 0);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s23_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -3144,17 +3144,17 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v4 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v4 = cx.get(184, row, 3);
             q4.push([b[0], b[1], b[2], v4]);
             if q4.len() >= BATCH { s23_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -3192,12 +3192,12 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(158);
+    let rw = cx.rows_worth_prefetching(159);
     for b in &batch {
-        for row in cx.bounds(158, Full) { // consent
-            let v0 = cx.get(158, row, 0);
-            let v2 = cx.get(158, row, 1);
-            let v4 = cx.get(158, row, 2);
+        for row in cx.bounds(159, Full) { // consent
+            let v0 = cx.get(159, row, 0);
+            let v2 = cx.get(159, row, 1);
+            let v4 = cx.get(159, row, 2);
             q1.push([v0, v2, v4]);
             if q1.len() >= BATCH { s24_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3212,17 +3212,17 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0]]); } }
     batch.retain(|b| cx.probe(19, &[b[0]], Full).is_some()); // consent_for_us
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v1 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v1 = cx.get(188, row, 0);
             q2.push([b[0], v1, b[1], b[2]]);
             if q2.len() >= BATCH { s24_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -3237,17 +3237,17 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_ended
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v3 = cx.get(184, row, 3);
             q3.push([b[0], b[1], b[2], v3, b[3]]);
             if q3.len() >= BATCH { s24_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -3307,19 +3307,19 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 2); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 2); } }
-            let v4 = cx.get(158, row, 0);
-            let v1 = cx.get(158, row, 1);
-            let v5 = cx.get(158, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 2); } }
+            let v4 = cx.get(159, row, 0);
+            let v1 = cx.get(159, row, 1);
+            let v5 = cx.get(159, row, 2);
             q2.push([v1, v4, v5]);
             if q2.len() >= BATCH { s25_p0_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -3332,17 +3332,17 @@ fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(163);
-    if ix.worth_prefetching(163, 0) {
-        for b in &batch { ix.prefetch(163, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 163, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(164);
+    if ix.worth_prefetching(164, 0) {
+        for b in &batch { ix.prefetch(164, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 164, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(163, 0) { for b in &batch { let l = ix.lookup(cx, 163, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(163, n, 1, 1); } } } }
+    if rw && ix.has_lists(164, 0) { for b in &batch { let l = ix.lookup(cx, 164, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(164, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 163, 0, &[b[1]], Full); // consent_withdrawn
+        let l = ix.lookup(cx, 164, 0, &[b[1]], Full); // consent_withdrawn
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(163, n, 1, 1); } }
-            let v7 = cx.get(163, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(164, n, 1, 1); } }
+            let v7 = cx.get(164, row, 1);
             q3.push([b[0], b[1], b[2], v7]);
             if q3.len() >= BATCH { s25_p0_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -3355,17 +3355,17 @@ fn s25_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 0) {
-        for b in &batch { ix.prefetch(159, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 0) {
+        for b in &batch { ix.prefetch(160, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 0, &[b[1]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
-            let v3 = cx.get(159, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
+            let v3 = cx.get(160, row, 1);
             q4.push([b[0], v3, b[2], b[3]]);
             if q4.len() >= BATCH { s25_p0_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -3378,17 +3378,17 @@ fn s25_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q5.push([v0, b[0], b[1], b[2], b[3]]);
             if q5.len() >= BATCH { s25_p0_5(cx, q5, q6); if cx.halted() { return; } }
         }
@@ -3401,17 +3401,17 @@ fn s25_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[0], b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 1, &[b[0], b[2]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[0], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 1, &[b[0], b[2]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 1) { for b in &batch { let l = ix.lookup(cx, 181, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 1) { for b in &batch { let l = ix.lookup(cx, 184, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[0], b[2]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[0], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q6.push([b[0], b[1], v2, b[3], b[4]]);
             if q6.len() >= BATCH { s25_p0_6(cx, q6); if cx.halted() { return; } }
         }
@@ -3452,12 +3452,12 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(152);
+    let rw = cx.rows_worth_prefetching(153);
     for b in &batch {
-        for row in cx.bounds(152, Full) { // subject_contract
-            let v0 = cx.get(152, row, 1);
-            let v2 = cx.get(152, row, 3);
-            let v3 = cx.get(152, row, 4);
+        for row in cx.bounds(153, Full) { // subject_contract
+            let v0 = cx.get(153, row, 1);
+            let v2 = cx.get(153, row, 3);
+            let v3 = cx.get(153, row, 4);
             q1.push([v0, v2, v3]);
             if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3470,17 +3470,17 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v4 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v4 = cx.get(188, row, 0);
             q2.push([b[0], b[1], b[2], v4]);
             if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -3493,17 +3493,17 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[3]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[3]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[3]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[3]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[3]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[3]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[3]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
             if q3.len() >= BATCH { s26_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -3544,11 +3544,11 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(150);
+    let rw = cx.rows_worth_prefetching(151);
     for b in &batch {
-        for row in cx.bounds(150, Full) { // subject_purchase
-            let v0 = cx.get(150, row, 0);
-            let v2 = cx.get(150, row, 3);
+        for row in cx.bounds(151, Full) { // subject_purchase
+            let v0 = cx.get(151, row, 0);
+            let v2 = cx.get(151, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3561,17 +3561,17 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v3 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v3 = cx.get(188, row, 0);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -3584,17 +3584,17 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[2]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[2]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[2]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s27_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -3632,11 +3632,11 @@ fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(149);
+    let rw = cx.rows_worth_prefetching(150);
     for b in &batch {
-        for row in cx.bounds(149, Full) { // subject_customer_since
-            let v0 = cx.get(149, row, 0);
-            let v2 = cx.get(149, row, 1);
+        for row in cx.bounds(150, Full) { // subject_customer_since
+            let v0 = cx.get(150, row, 0);
+            let v2 = cx.get(150, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s27_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3649,17 +3649,17 @@ fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v3 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v3 = cx.get(188, row, 0);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s27_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -3672,17 +3672,17 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[2]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[2]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[2]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s27_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -3718,17 +3718,17 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 2) {
-        for b in &batch { ix.prefetch(181, 2, &[55]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 2, &[55], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 2) {
+        for b in &batch { ix.prefetch(184, 2, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 2, &[55], 0, 0); }
     }
-    if rw && ix.has_lists(181, 2) { for b in &batch { let l = ix.lookup(cx, 181, 2, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 2) { for b in &batch { let l = ix.lookup(cx, 184, 2, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 2, &[55], Full); // activity
+        let l = ix.lookup(cx, 184, 2, &[55], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v0 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v0 = cx.get(184, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -3741,17 +3741,17 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s28_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -3788,19 +3788,19 @@ fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[64]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[64], 0, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[64]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[64], 0, 5); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 5); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[64], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[64], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 5); } }
-            let v5 = cx.get(181, row, 0);
-            let v6 = cx.get(181, row, 3);
-            let v7 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 5); } }
+            let v5 = cx.get(184, row, 0);
+            let v6 = cx.get(184, row, 3);
+            let v7 = cx.get(184, row, 5);
             q1.push([v5, v6, v7]);
             if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -3813,17 +3813,17 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s29_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -3836,17 +3836,17 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s29_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -3859,19 +3859,19 @@ fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 5); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 5); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 5); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
-            let v4 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 5); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
+            let v4 = cx.get(184, row, 5);
             q4.push([b[0], b[1], v2, v3, v4, b[2], b[3]]);
             if q4.len() >= BATCH { s29_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -3914,11 +3914,11 @@ fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(168);
+    let rw = cx.rows_worth_prefetching(169);
     for b in &batch {
-        for row in cx.bounds(168, Full) { // consent_parental_authorisation
-            let v0 = cx.get(168, row, 0);
-            let v2 = cx.get(168, row, 1);
+        for row in cx.bounds(169, Full) { // consent_parental_authorisation
+            let v0 = cx.get(169, row, 0);
+            let v2 = cx.get(169, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s30_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -3954,17 +3954,17 @@ fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v3 = cx.get(184, row, 3);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s30_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -4067,10 +4067,10 @@ fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(166);
+    let rw = cx.rows_worth_prefetching(167);
     for b in &batch {
-        for row in cx.bounds(166, Full) { // consent_explicit
-            let v0 = cx.get(166, row, 0);
+        for row in cx.bounds(167, Full) { // consent_explicit
+            let v0 = cx.get(167, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s32_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4083,17 +4083,17 @@ fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 2) {
-        for b in &batch { ix.prefetch(158, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 2, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 2) {
+        for b in &batch { ix.prefetch(159, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 2, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(158, 2) { for b in &batch { let l = ix.lookup(cx, 158, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 3, 3); } } } }
+    if rw && ix.has_lists(159, 2) { for b in &batch { let l = ix.lookup(cx, 159, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 3, 3); } }
-            let v3 = cx.get(158, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 3, 3); } }
+            let v3 = cx.get(159, row, 3);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s32_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4108,21 +4108,21 @@ fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[1]]); } }
     batch.retain(|b| cx.probe(17, &[b[1]], Full).is_some()); // consent_form_valid
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0]]); } }
-    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_informed
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0]]); } }
-    batch.retain(|b| cx.probe(164, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 0) {
-        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
+    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 0) {
+        for b in &batch { ix.prefetch(160, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
-            let v4 = cx.get(159, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
+            let v4 = cx.get(160, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s32_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4162,14 +4162,14 @@ fn s32_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(53, &[b[0], b[1]])); // !child_consent_void
     let rw = false;
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[1], b[3]]); }
-        if ix.has_lists(181, 1) { for b in &batch { ix.prefetch_list(181, 1, &[b[1], b[3]]); } }
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[1], b[3]]); }
+        if ix.has_lists(184, 1) { for b in &batch { ix.prefetch_list(184, 1, &[b[1], b[3]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[1], b[3]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[1], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s32_p0_5(cx, q5); if cx.halted() { return; } }
         }
@@ -4221,14 +4221,14 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(158, 2) {
-        for b in &batch { ix.prefetch(158, 2, &[b[2]]); }
-        if ix.has_lists(158, 2) { for b in &batch { ix.prefetch_list(158, 2, &[b[2]]); } }
+    if ix.worth_prefetching(159, 2) {
+        for b in &batch { ix.prefetch(159, 2, &[b[2]]); }
+        if ix.has_lists(159, 2) { for b in &batch { ix.prefetch_list(159, 2, &[b[2]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 2, &[b[2]], Full); // consent
+        let l = ix.lookup(cx, 159, 2, &[b[2]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
             q2.push([b[0], b[1]]);
             if q2.len() >= BATCH { s33_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -4279,17 +4279,17 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(161);
-    if ix.worth_prefetching(161, 0) {
-        for b in &batch { ix.prefetch(161, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 161, 0, &[b[2]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(162);
+    if ix.worth_prefetching(162, 0) {
+        for b in &batch { ix.prefetch(162, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[2]], 1, 1); }
     }
-    if rw && ix.has_lists(161, 0) { for b in &batch { let l = ix.lookup(cx, 161, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(161, n, 1, 1); } } } }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 161, 0, &[b[2]], Full); // consent_category
+        let l = ix.lookup(cx, 162, 0, &[b[2]], Full); // consent_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(161, n, 1, 1); } }
-            let v2 = cx.get(161, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 1); } }
+            let v2 = cx.get(162, row, 1);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s34_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -4324,18 +4324,18 @@ fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 4) {
-        for b in &batch { ix.prefetch(181, 4, &[1, 121]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 4, &[1, 121], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 4) {
+        for b in &batch { ix.prefetch(184, 4, &[1, 121]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 4, &[1, 121], 0, 3); }
     }
-    if rw && ix.has_lists(181, 4) { for b in &batch { let l = ix.lookup(cx, 181, 4, &[1, 121], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 4) { for b in &batch { let l = ix.lookup(cx, 184, 4, &[1, 121], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 4, &[1, 121], Full); // activity
+        let l = ix.lookup(cx, 184, 4, &[1, 121], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v2 = cx.get(181, row, 0);
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v2 = cx.get(184, row, 0);
+            let v3 = cx.get(184, row, 3);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s35_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -4348,17 +4348,17 @@ fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v0 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v0 = cx.get(188, row, 1);
             q2.push([v0, b[1]]);
             if q2.len() >= BATCH { s35_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -4371,17 +4371,17 @@ fn s35_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(157);
-    if ix.worth_prefetching(157, 0) {
-        for b in &batch { ix.prefetch(157, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 157, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(158);
+    if ix.worth_prefetching(158, 0) {
+        for b in &batch { ix.prefetch(158, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 158, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(157, 0) { for b in &batch { let l = ix.lookup(cx, 157, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(157, n, 1, 1); } } } }
+    if rw && ix.has_lists(158, 0) { for b in &batch { let l = ix.lookup(cx, 158, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 157, 0, &[b[0]], Full); // subject_retain_until
+        let l = ix.lookup(cx, 158, 0, &[b[0]], Full); // subject_retain_until
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(157, n, 1, 1); } }
-            let v1 = cx.get(157, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 1, 1); } }
+            let v1 = cx.get(158, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s35_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -4421,10 +4421,10 @@ fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(166);
+    let rw = cx.rows_worth_prefetching(167);
     for b in &batch {
-        for row in cx.bounds(166, Full) { // consent_explicit
-            let v2 = cx.get(166, row, 0);
+        for row in cx.bounds(167, Full) { // consent_explicit
+            let v2 = cx.get(167, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -4437,21 +4437,21 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0]]); } }
-    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_informed
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0]]); } }
-    batch.retain(|b| cx.probe(164, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 0) {
-        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
+    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 0) {
+        for b in &batch { ix.prefetch(160, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
-            let v3 = cx.get(159, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
+            let v3 = cx.get(160, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s36_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -4491,14 +4491,14 @@ fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[2], b[0]]); } }
     batch.retain(|b| !cx.contains(53, &[b[2], b[0]])); // !child_consent_void
     let rw = false;
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[0], b[3]]); }
-        if ix.has_lists(181, 1) { for b in &batch { ix.prefetch_list(181, 1, &[b[0], b[3]]); } }
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[0], b[3]]); }
+        if ix.has_lists(184, 1) { for b in &batch { ix.prefetch_list(184, 1, &[b[0], b[3]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[0], b[3]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[0], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s36_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -4533,17 +4533,17 @@ fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(180);
-    if ix.worth_prefetching(180, 0) {
-        for b in &batch { ix.prefetch(180, 0, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[168], 0, 0); }
+    let rw = cx.rows_worth_prefetching(183);
+    if ix.worth_prefetching(183, 0) {
+        for b in &batch { ix.prefetch(183, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[168], 0, 0); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 0, 0); } } } }
+    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 180, 0, &[168], Full); // flow_derogation
+        let l = ix.lookup(cx, 183, 0, &[168], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 0, 0); } }
-            let v1 = cx.get(180, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
+            let v1 = cx.get(183, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s37_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -4556,17 +4556,17 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s37_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -4579,17 +4579,17 @@ fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v2 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v2 = cx.get(188, row, 1);
             q3.push([b[0], v2]);
             if q3.len() >= BATCH { s37_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -4628,17 +4628,17 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(180);
-    if ix.worth_prefetching(180, 0) {
-        for b in &batch { ix.prefetch(180, 0, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[51], 0, 0); }
+    let rw = cx.rows_worth_prefetching(183);
+    if ix.worth_prefetching(183, 0) {
+        for b in &batch { ix.prefetch(183, 0, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[51], 0, 0); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 0, 0); } } } }
+    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 180, 0, &[51], Full); // flow_derogation
+        let l = ix.lookup(cx, 183, 0, &[51], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 0, 0); } }
-            let v1 = cx.get(180, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
+            let v1 = cx.get(183, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -4651,17 +4651,17 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s38_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -4674,17 +4674,17 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2]);
             if q3.len() >= BATCH { s38_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -4697,17 +4697,17 @@ fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v3 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v3 = cx.get(188, row, 1);
             q4.push([b[0], b[1], v3]);
             if q4.len() >= BATCH { s38_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -4744,18 +4744,18 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v2 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v2 = cx.get(184, row, 0);
+            let v1 = cx.get(184, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s39_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -4768,17 +4768,17 @@ fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v0 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v0 = cx.get(188, row, 1);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s39_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -4855,18 +4855,18 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -4879,17 +4879,17 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s40_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -4928,11 +4928,11 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(181);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // flow
-            let v3 = cx.get(178, row, 0);
-            let v4 = cx.get(178, row, 2);
+        for row in cx.bounds(181, Full) { // flow
+            let v3 = cx.get(181, row, 0);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s40_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4946,14 +4946,14 @@ fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[1]]); }
-        if ix.has_lists(115, 0) { for b in &batch { ix.prefetch_list(115, 0, &[b[1]]); } }
+    if ix.worth_prefetching(116, 0) {
+        for b in &batch { ix.prefetch(116, 0, &[b[1]]); }
+        if ix.has_lists(116, 0) { for b in &batch { ix.prefetch_list(116, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[1]], Full); // party
+        let l = ix.lookup(cx, 116, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s40_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4966,17 +4966,17 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s40_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -4989,17 +4989,17 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s40_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -5012,17 +5012,17 @@ fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s40_p1_5(cx, q5); if cx.halted() { return; } }
         }
@@ -5077,17 +5077,17 @@ fn s40_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 0); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[b[0]], Full); // system
+        let l = ix.lookup(cx, 118, 0, &[b[0]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 0); } }
-            let v3 = cx.get(117, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 0); } }
+            let v3 = cx.get(118, row, 0);
             q2.push([v3]);
             if q2.len() >= BATCH { s40_p2_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -5100,17 +5100,17 @@ fn s40_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(186);
+    if ix.worth_prefetching(186, 0) {
+        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
+    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[0]], Full); // activity_system
+        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
-            let v0 = cx.get(183, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
+            let v0 = cx.get(186, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s40_p2_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -5123,17 +5123,17 @@ fn s40_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s40_p2_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -5146,17 +5146,17 @@ fn s40_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s40_p2_5(cx, q5); if cx.halted() { return; } }
         }
@@ -5252,11 +5252,11 @@ fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
+    let rw = cx.rows_worth_prefetching(146);
     for b in &batch {
-        for row in cx.bounds(145, Full) { // subject
-            let v2 = cx.get(145, row, 0);
-            let v1 = cx.get(145, row, 2);
+        for row in cx.bounds(146, Full) { // subject
+            let v2 = cx.get(146, row, 0);
+            let v1 = cx.get(146, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s42_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -5269,17 +5269,17 @@ fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s42_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -5310,10 +5310,10 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(185);
+    let rw = cx.rows_worth_prefetching(188);
     for b in &batch {
-        for row in cx.bounds(185, Full) { // activity_subject
-            let v0 = cx.get(185, row, 0);
+        for row in cx.bounds(188, Full) { // activity_subject
+            let v0 = cx.get(188, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s43_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -5344,10 +5344,10 @@ fn s43_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(186);
+    let rw = cx.rows_worth_prefetching(189);
     for b in &batch {
-        for row in cx.bounds(186, Full) { // activity_category
-            let v0 = cx.get(186, row, 0);
+        for row in cx.bounds(189, Full) { // activity_category
+            let v0 = cx.get(189, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s43_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -5380,10 +5380,10 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(161);
+    let rw = cx.rows_worth_prefetching(162);
     for b in &batch {
-        for row in cx.bounds(161, Full) { // consent_category
-            let v0 = cx.get(161, row, 0);
+        for row in cx.bounds(162, Full) { // consent_category
+            let v0 = cx.get(162, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s44_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -5396,11 +5396,11 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(186);
+    let rw = cx.rows_worth_prefetching(189);
     for b in &batch {
-        for row in cx.bounds(186, Full) { // activity_category
-            let v1 = cx.get(186, row, 0);
-            let v2 = cx.get(186, row, 1);
+        for row in cx.bounds(189, Full) { // activity_category
+            let v1 = cx.get(189, row, 0);
+            let v2 = cx.get(189, row, 1);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s44_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -5415,8 +5415,8 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[2]]); } }
     batch.retain(|b| !cx.contains(12, &[b[2]])); // !special_category
-    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[2]]); } }
-    batch.retain(|b| !cx.contains(161, &[b[0], b[2]])); // !consent_category
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(162, &[b[0], b[2]])); // !consent_category
     if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(21, &[b[0], b[1]]); }
     batch.clear();
@@ -5459,17 +5459,17 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v0 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v0 = cx.get(159, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s45_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -5482,19 +5482,19 @@ fn s45_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0]]); } }
-    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_informed
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 0) {
-        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0]], Full).is_some()); // consent_informed
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 0) {
+        for b in &batch { ix.prefetch(160, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
-            let v4 = cx.get(159, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
+            let v4 = cx.get(160, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s45_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -5534,14 +5534,14 @@ fn s45_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_misses_category
     let rw = false;
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[1], b[3]]); }
-        if ix.has_lists(181, 1) { for b in &batch { ix.prefetch_list(181, 1, &[b[1], b[3]]); } }
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[1], b[3]]); }
+        if ix.has_lists(184, 1) { for b in &batch { ix.prefetch_list(184, 1, &[b[1], b[3]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[1], b[3]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[1], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s45_p0_5(cx, q5); if cx.halted() { return; } }
         }
@@ -5574,10 +5574,10 @@ fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(164);
+    let rw = cx.rows_worth_prefetching(165);
     for b in &batch {
-        for row in cx.bounds(164, Full) { // consent_documented
-            let v0 = cx.get(164, row, 0);
+        for row in cx.bounds(165, Full) { // consent_documented
+            let v0 = cx.get(165, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s46_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -5652,8 +5652,8 @@ fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(164, &[b[2]])); // !consent_documented
+    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(165, &[b[2]])); // !consent_documented
     if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[2], b[0]]); } }
     batch.retain(|b| !cx.contains(53, &[b[2], b[0]])); // !child_consent_void
     if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0], b[1]]); } }
@@ -5754,17 +5754,17 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 189, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
-            let v0 = cx.get(186, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
+            let v0 = cx.get(189, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s49_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -5777,17 +5777,17 @@ fn s49_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s49_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -5822,12 +5822,12 @@ fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
+    let rw = cx.rows_worth_prefetching(118);
     for b in &batch {
-        for row in cx.bounds(117, Full) { // system
-            let v3 = cx.get(117, row, 0);
-            let v1 = cx.get(117, row, 3);
-            let v2 = cx.get(117, row, 4);
+        for row in cx.bounds(118, Full) { // system
+            let v3 = cx.get(118, row, 0);
+            let v1 = cx.get(118, row, 3);
+            let v2 = cx.get(118, row, 4);
             q1.push([v1, v2, v3]);
             if q1.len() >= BATCH { s50_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -5842,17 +5842,17 @@ fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[1]]); } }
     batch.retain(|b| !cx.contains(78, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(186);
+    if ix.worth_prefetching(186, 0) {
+        for b in &batch { ix.prefetch(186, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
+    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[2]], Full); // activity_system
+        let l = ix.lookup(cx, 186, 0, &[b[2]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
-            let v0 = cx.get(183, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
+            let v0 = cx.get(186, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s50_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -5889,11 +5889,11 @@ fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(181);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // flow
-            let v3 = cx.get(178, row, 0);
-            let v4 = cx.get(178, row, 2);
+        for row in cx.bounds(181, Full) { // flow
+            let v3 = cx.get(181, row, 0);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s50_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -5906,18 +5906,18 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 2) {
-        for b in &batch { ix.prefetch(117, 2, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 2, &[b[1]], 3, 4); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 2) {
+        for b in &batch { ix.prefetch(118, 2, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 2, &[b[1]], 3, 4); }
     }
-    if rw && ix.has_lists(117, 2) { for b in &batch { let l = ix.lookup(cx, 117, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 3, 4); } } } }
+    if rw && ix.has_lists(118, 2) { for b in &batch { let l = ix.lookup(cx, 118, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 3, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 2, &[b[1]], Full); // system
+        let l = ix.lookup(cx, 118, 2, &[b[1]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 3, 4); } }
-            let v1 = cx.get(117, row, 3);
-            let v2 = cx.get(117, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 3, 4); } }
+            let v1 = cx.get(118, row, 3);
+            let v2 = cx.get(118, row, 4);
             q2.push([v1, v2, b[0]]);
             if q2.len() >= BATCH { s50_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -5932,17 +5932,17 @@ fn s50_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[1]]); } }
     batch.retain(|b| !cx.contains(78, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[2]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s50_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -5979,11 +5979,11 @@ fn s50_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(181);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // flow
-            let v3 = cx.get(178, row, 0);
-            let v1 = cx.get(178, row, 2);
+        for row in cx.bounds(181, Full) { // flow
+            let v3 = cx.get(181, row, 0);
+            let v1 = cx.get(181, row, 2);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s50_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -5996,17 +5996,17 @@ fn s50_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(115);
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(116);
+    if ix.worth_prefetching(116, 0) {
+        for b in &batch { ix.prefetch(116, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 2, 2); } } } }
+    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // party
+        let l = ix.lookup(cx, 116, 0, &[b[0]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 2, 2); } }
-            let v2 = cx.get(115, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 2, 2); } }
+            let v2 = cx.get(116, row, 2);
             q2.push([b[0], v2, b[1]]);
             if q2.len() >= BATCH { s50_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -6021,17 +6021,17 @@ fn s50_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[1]]); } }
     batch.retain(|b| !cx.contains(78, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[2]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s50_p2_3(cx, q3); if cx.halted() { return; } }
         }
@@ -6068,19 +6068,19 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[12]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[12], 0, 3); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[12]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[12], 0, 3); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 3); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[12], Full); // party_certification
+        let l = ix.lookup(cx, 117, 0, &[12], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 3); } }
-            let v1 = cx.get(116, row, 0);
-            let v3 = cx.get(116, row, 2);
-            let v4 = cx.get(116, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
+            let v1 = cx.get(117, row, 0);
+            let v3 = cx.get(117, row, 2);
+            let v4 = cx.get(117, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s51_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -6116,17 +6116,17 @@ fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s51_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -6170,19 +6170,19 @@ fn s51_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[13], 0, 3); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 3); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[13], Full); // party_certification
+        let l = ix.lookup(cx, 117, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 3); } }
-            let v1 = cx.get(116, row, 0);
-            let v3 = cx.get(116, row, 2);
-            let v4 = cx.get(116, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
+            let v1 = cx.get(117, row, 0);
+            let v3 = cx.get(117, row, 2);
+            let v4 = cx.get(117, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s51_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -6218,17 +6218,17 @@ fn s51_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s51_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -6274,20 +6274,20 @@ fn s51_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[14], 0, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 4); } }
-            let v3 = cx.get(125, row, 0);
-            let v1 = cx.get(125, row, 2);
-            let v4 = cx.get(125, row, 3);
-            let v5 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 4); } }
+            let v3 = cx.get(126, row, 0);
+            let v1 = cx.get(126, row, 2);
+            let v4 = cx.get(126, row, 3);
+            let v5 = cx.get(126, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s51_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -6300,17 +6300,17 @@ fn s51_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 1, 1); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
-            let v6 = cx.get(129, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
+            let v6 = cx.get(130, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s51_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -6348,17 +6348,17 @@ fn s51_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s51_p2_4(cx, q4); if cx.halted() { return; } }
         }
@@ -6395,17 +6395,17 @@ fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 0) {
-        for b in &batch { ix.prefetch(187, 0, &[5]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[5], 0, 0); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[5]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[5], 0, 0); }
     }
-    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 0, &[5], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 0, &[5], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
-            let v0 = cx.get(187, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
+            let v0 = cx.get(190, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s52_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -6438,19 +6438,19 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 2) {
-        for b in &batch { ix.prefetch(181, 2, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 2, &[51], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 2) {
+        for b in &batch { ix.prefetch(184, 2, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 2, &[51], 0, 3); }
     }
-    if rw && ix.has_lists(181, 2) { for b in &batch { let l = ix.lookup(cx, 181, 2, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 2) { for b in &batch { let l = ix.lookup(cx, 184, 2, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 2, &[51], Full); // activity
+        let l = ix.lookup(cx, 184, 2, &[51], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 1);
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 1);
+            let v3 = cx.get(184, row, 3);
             q1.push([v0, v2, v3]);
             if q1.len() >= BATCH { s53_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -6463,21 +6463,21 @@ fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(182, 1) { for b in &batch { ix.prefetch(182, 1, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 182, 1, &[b[0]])); // !activity_source
+    if ix.worth_prefetching(185, 1) { for b in &batch { ix.prefetch(185, 1, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 185, 1, &[b[0]])); // !activity_source
     if cx.worth_prefetching(30) { for b in &batch { cx.prefetch(30, &[b[1]]); } }
     batch.retain(|b| cx.probe(30, &[b[1]], Full).is_some()); // contract_kind
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1, b[2]]);
             if q2.len() >= BATCH { s53_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -6512,19 +6512,19 @@ fn s53_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 2) {
-        for b in &batch { ix.prefetch(181, 2, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 2, &[51], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 2) {
+        for b in &batch { ix.prefetch(184, 2, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 2, &[51], 0, 3); }
     }
-    if rw && ix.has_lists(181, 2) { for b in &batch { let l = ix.lookup(cx, 181, 2, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 2) { for b in &batch { let l = ix.lookup(cx, 184, 2, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 2, &[51], Full); // activity
+        let l = ix.lookup(cx, 184, 2, &[51], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 1);
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 1);
+            let v3 = cx.get(184, row, 3);
             q1.push([v0, v2, v3]);
             if q1.len() >= BATCH { s53_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -6537,10 +6537,10 @@ fn s53_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0]])); // !activity_promotional
-    if ix.worth_prefetching(182, 1) { for b in &batch { ix.prefetch(182, 1, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 182, 1, &[b[0]])); // !activity_source
+    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(193, &[b[0]])); // !activity_promotional
+    if ix.worth_prefetching(185, 1) { for b in &batch { ix.prefetch(185, 1, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 185, 1, &[b[0]])); // !activity_source
     let rw = cx.rows_worth_prefetching(29);
     if ix.worth_prefetching(29, 0) {
         for b in &batch { ix.prefetch(29, 0, &[b[2]]); }
@@ -6564,8 +6564,8 @@ fn s53_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
     if cx.worth_prefetching(28) { for b in &batch { cx.prefetch(28, &[b[2]]); } }
     batch.retain(|b| cx.probe(28, &[b[2]], Full).is_some()); // contract_performing_kind
     if cx.worth_prefetching(27) { for b in &batch { cx.prefetch(27, &[b[0], b[1]]); } }
@@ -6586,18 +6586,18 @@ fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[56], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[56], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[56], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[56], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v1 = cx.get(184, row, 3);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s54_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -6610,8 +6610,8 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(72) { for b in &batch { cx.prefetch(72, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(72, &[b[0], b[1]]); }
     batch.clear();
@@ -6684,17 +6684,17 @@ fn s55_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 189, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
-            let v0 = cx.get(186, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
+            let v0 = cx.get(189, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s55_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -6708,14 +6708,14 @@ fn s55_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        if ix.has_lists(181, 0) { for b in &batch { ix.prefetch_list(181, 0, &[b[0]]); } }
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        if ix.has_lists(184, 0) { for b in &batch { ix.prefetch_list(184, 0, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q3.push([b[0]]);
             if q3.len() >= BATCH { s55_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -6728,8 +6728,8 @@ fn s55_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0]]); } }
     for b in &batch { cx.derive(70, &[b[0]]); }
     batch.clear();
@@ -6750,17 +6750,17 @@ fn s55_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 1) {
-        for b in &batch { ix.prefetch(117, 1, &[102]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[102], 0, 0); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 1) {
+        for b in &batch { ix.prefetch(118, 1, &[102]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 1, &[102], 0, 0); }
     }
-    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 0); } } } }
+    if rw && ix.has_lists(118, 1) { for b in &batch { let l = ix.lookup(cx, 118, 1, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 1, &[102], Full); // system
+        let l = ix.lookup(cx, 118, 1, &[102], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 0); } }
-            let v1 = cx.get(117, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 0); } }
+            let v1 = cx.get(118, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s55_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -6773,17 +6773,17 @@ fn s55_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[65], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[65], 0, 0); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[65], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[65], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v0 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v0 = cx.get(184, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s55_p2_2(cx, q2); if cx.halted() { return; } }
         }
@@ -6796,10 +6796,10 @@ fn s55_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(183, &[b[0], b[1]], Full).is_some()); // activity_system
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(186, &[b[0], b[1]], Full).is_some()); // activity_system
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0]]); } }
     for b in &batch { cx.derive(70, &[b[0]]); }
     batch.clear();
@@ -6822,17 +6822,17 @@ fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(195);
-    if ix.worth_prefetching(195, 0) {
-        for b in &batch { ix.prefetch(195, 0, &[20]); }
-        for b in &batch { ix.prefetch_rows(cx, 195, 0, &[20], 0, 0); }
+    let rw = cx.rows_worth_prefetching(198);
+    if ix.worth_prefetching(198, 0) {
+        for b in &batch { ix.prefetch(198, 0, &[20]); }
+        for b in &batch { ix.prefetch_rows(cx, 198, 0, &[20], 0, 0); }
     }
-    if rw && ix.has_lists(195, 0) { for b in &batch { let l = ix.lookup(cx, 195, 0, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(195, n, 0, 0); } } } }
+    if rw && ix.has_lists(198, 0) { for b in &batch { let l = ix.lookup(cx, 198, 0, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 195, 0, &[20], Full); // activity_content
+        let l = ix.lookup(cx, 198, 0, &[20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
-            let v0 = cx.get(195, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
+            let v0 = cx.get(198, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s56_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -6845,20 +6845,20 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], 28]); } }
-    batch.retain(|b| cx.probe(186, &[b[0], 28], Full).is_some()); // activity_category
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[0], 28]); } }
+    batch.retain(|b| cx.probe(189, &[b[0], 28], Full).is_some()); // activity_category
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q2.push([b[0], v2, v3]);
             if q2.len() >= BATCH { s56_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -6873,17 +6873,17 @@ fn s56_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[2]]); } }
     batch.retain(|b| cx.probe(9, &[b[2]], Full).is_some()); // image_use_kind
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s56_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -6918,19 +6918,19 @@ fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[15], 2, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[15], 2, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 2, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[15], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 2, 4); } }
-            let v1 = cx.get(125, row, 2);
-            let v3 = cx.get(125, row, 3);
-            let v4 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 2, 4); } }
+            let v1 = cx.get(126, row, 2);
+            let v3 = cx.get(126, row, 3);
+            let v4 = cx.get(126, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s57_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -6943,17 +6943,17 @@ fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 0) {
-        for b in &batch { ix.prefetch(196, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 0) {
+        for b in &batch { ix.prefetch(199, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(196, 0) { for b in &batch { let l = ix.lookup(cx, 196, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 0, 0); } } } }
+    if rw && ix.has_lists(199, 0) { for b in &batch { let l = ix.lookup(cx, 199, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 0, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 0, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 0, 0); } }
-            let v0 = cx.get(196, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 0, 0); } }
+            let v0 = cx.get(199, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s57_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -6966,17 +6966,17 @@ fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s57_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -7023,20 +7023,20 @@ fn s57_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[15], 0, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[15], 0, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[15], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 4); } }
-            let v4 = cx.get(125, row, 0);
-            let v5 = cx.get(125, row, 2);
-            let v6 = cx.get(125, row, 3);
-            let v7 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 4); } }
+            let v4 = cx.get(126, row, 0);
+            let v5 = cx.get(126, row, 2);
+            let v6 = cx.get(126, row, 3);
+            let v7 = cx.get(126, row, 4);
             q1.push([v4, v5, v6, v7]);
             if q1.len() >= BATCH { s57_p1_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -7050,14 +7050,14 @@ fn s57_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[1]]); }
-        if ix.has_lists(115, 0) { for b in &batch { ix.prefetch_list(115, 0, &[b[1]]); } }
+    if ix.worth_prefetching(116, 0) {
+        for b in &batch { ix.prefetch(116, 0, &[b[1]]); }
+        if ix.has_lists(116, 0) { for b in &batch { ix.prefetch_list(116, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[1]], Full); // party
+        let l = ix.lookup(cx, 116, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 0); } }
             q2.push([b[0], b[2], b[3]]);
             if q2.len() >= BATCH { s57_p1_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -7070,17 +7070,17 @@ fn s57_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // agreement_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v3 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v3 = cx.get(128, row, 1);
             q3.push([v3, b[1], b[2]]);
             if q3.len() >= BATCH { s57_p1_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -7093,17 +7093,17 @@ fn s57_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q4.push([v0, b[1], b[2]]);
             if q4.len() >= BATCH { s57_p1_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -7116,17 +7116,17 @@ fn s57_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q5.push([b[0], v2, b[1], b[2]]);
             if q5.len() >= BATCH { s57_p1_5(cx, q5, q6); if cx.halted() { return; } }
         }
@@ -7145,17 +7145,17 @@ fn s57_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v1 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v1 = cx.get(199, row, 1);
             q6.push([b[0], v1]);
             if q6.len() >= BATCH { s57_p1_6(cx, q6); if cx.halted() { return; } }
         }
@@ -7208,17 +7208,17 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 1) {
-        for b in &batch { ix.prefetch(134, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 1, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 1) {
+        for b in &batch { ix.prefetch(135, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 1, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(134, 1) { for b in &batch { let l = ix.lookup(cx, 134, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 0); } } } }
+    if rw && ix.has_lists(135, 1) { for b in &batch { let l = ix.lookup(cx, 135, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 1, &[b[0]], Full); // source
+        let l = ix.lookup(cx, 135, 1, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
-            let v1 = cx.get(134, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 0); } }
+            let v1 = cx.get(135, row, 0);
             q2.push([v1]);
             if q2.len() >= BATCH { s58_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -7231,17 +7231,17 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s58_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -7254,17 +7254,17 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v2 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v2 = cx.get(199, row, 1);
             q4.push([b[0], b[1], v2]);
             if q4.len() >= BATCH { s58_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -7319,18 +7319,18 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -7343,17 +7343,17 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v4 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v4 = cx.get(185, row, 1);
             q3.push([b[0], b[1], v4]);
             if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -7366,18 +7366,18 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 2) {
-        for b in &batch { ix.prefetch(134, 2, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 2, &[b[2]], 2, 3); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 2) {
+        for b in &batch { ix.prefetch(135, 2, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 2, &[b[2]], 2, 3); }
     }
-    if rw && ix.has_lists(134, 2) { for b in &batch { let l = ix.lookup(cx, 134, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 2, 3); } } } }
+    if rw && ix.has_lists(135, 2) { for b in &batch { let l = ix.lookup(cx, 135, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 2, &[b[2]], Full); // source
+        let l = ix.lookup(cx, 135, 2, &[b[2]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 2, 3); } }
-            let v5 = cx.get(134, row, 2);
-            let v6 = cx.get(134, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 2, 3); } }
+            let v5 = cx.get(135, row, 2);
+            let v6 = cx.get(135, row, 3);
             q4.push([b[0], b[1], b[2], v5, v6]);
             if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -7393,17 +7393,17 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         b[3] != 63
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q5.push([b[0], v1, b[1], b[2], b[4]]);
             if q5.len() >= BATCH { s59_p0_5(cx, q5); if cx.halted() { return; } }
         }
@@ -7447,18 +7447,18 @@ fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 0) {
-        for b in &batch { ix.prefetch(134, 0, &[63]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[63], 0, 3); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 0) {
+        for b in &batch { ix.prefetch(135, 0, &[63]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 0, &[63], 0, 3); }
     }
-    if rw && ix.has_lists(134, 0) { for b in &batch { let l = ix.lookup(cx, 134, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 3); } } } }
+    if rw && ix.has_lists(135, 0) { for b in &batch { let l = ix.lookup(cx, 135, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 0, &[63], Full); // source
+        let l = ix.lookup(cx, 135, 0, &[63], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 3); } }
-            let v4 = cx.get(134, row, 0);
-            let v5 = cx.get(134, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 3); } }
+            let v4 = cx.get(135, row, 0);
+            let v5 = cx.get(135, row, 3);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s60_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -7492,17 +7492,17 @@ fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s60_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -7515,18 +7515,18 @@ fn s60_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], v2, v3]);
             if q4.len() >= BATCH { s60_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -7541,17 +7541,17 @@ fn s60_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[2]]); } }
     batch.retain(|b| cx.probe(43, &[b[2]], Full).is_some()); // direct_kind
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s60_p0_5(cx, q5); if cx.halted() { return; } }
         }
@@ -7602,18 +7602,18 @@ fn s60_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s60_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -7649,8 +7649,8 @@ fn s60_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
     if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1], b[2]]); } }
     for b in &batch { cx.derive(42, &[b[0], b[1], b[2]]); }
     batch.clear();
@@ -7671,11 +7671,11 @@ fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
+    let rw = cx.rows_worth_prefetching(135);
     for b in &batch {
-        for row in cx.bounds(134, Full) { // source
-            let v1 = cx.get(134, row, 0);
-            let v2 = cx.get(134, row, 3);
+        for row in cx.bounds(135, Full) { // source
+            let v1 = cx.get(135, row, 0);
+            let v2 = cx.get(135, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -7688,17 +7688,17 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s61_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -7711,8 +7711,8 @@ fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(182, &[b[0], b[1]], Full).is_some()); // activity_source
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_source
     if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[0], b[1], b[2]]); } }
     for b in &batch { cx.derive(60, &[b[0], b[1], b[2]]); }
     batch.clear();
@@ -7733,11 +7733,11 @@ fn s61_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(196);
+    let rw = cx.rows_worth_prefetching(199);
     for b in &batch {
-        for row in cx.bounds(196, Full) { // activity_content_author
-            let v0 = cx.get(196, row, 0);
-            let v2 = cx.get(196, row, 1);
+        for row in cx.bounds(199, Full) { // activity_content_author
+            let v0 = cx.get(199, row, 0);
+            let v2 = cx.get(199, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s61_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -7750,17 +7750,17 @@ fn s61_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v1 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v1 = cx.get(185, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s61_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -7864,11 +7864,11 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(174);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // notice_subject
-            let v3 = cx.get(171, row, 0);
-            let v0 = cx.get(171, row, 1);
+        for row in cx.bounds(174, Full) { // notice_subject
+            let v3 = cx.get(174, row, 0);
+            let v0 = cx.get(174, row, 1);
             q1.push([v0, v3]);
             if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -7881,17 +7881,17 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 1) {
-        for b in &batch { ix.prefetch(170, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 1, &[b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 1) {
+        for b in &batch { ix.prefetch(173, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(170, 1) { for b in &batch { let l = ix.lookup(cx, 170, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 2, 2); } } } }
+    if rw && ix.has_lists(173, 1) { for b in &batch { let l = ix.lookup(cx, 173, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 1, &[b[1]], Full); // notice
+        let l = ix.lookup(cx, 173, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 2, 2); } }
-            let v4 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 2, 2); } }
+            let v4 = cx.get(173, row, 2);
             q2.push([b[0], b[1], v4]);
             if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -7904,8 +7904,8 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[1]]); } }
-    batch.retain(|b| cx.probe(177, &[b[1]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[1]]); } }
+    batch.retain(|b| cx.probe(180, &[b[1]], Full).is_some()); // notice_right_to_object
     let rw = cx.rows_worth_prefetching(39);
     if ix.worth_prefetching(39, 0) {
         for b in &batch { ix.prefetch(39, 0, &[b[0]]); }
@@ -7959,18 +7959,18 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[188]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[188], 0, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[188]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[188], 0, 2); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 2); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[188], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[188], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 2); } }
-            let v3 = cx.get(170, row, 0);
-            let v4 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 2); } }
+            let v3 = cx.get(173, row, 0);
+            let v4 = cx.get(173, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s64_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -7983,17 +7983,17 @@ fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
-    if ix.worth_prefetching(171, 0) {
-        for b in &batch { ix.prefetch(171, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(174);
+    if ix.worth_prefetching(174, 0) {
+        for b in &batch { ix.prefetch(174, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 174, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 1, 1); } } } }
+    if rw && ix.has_lists(174, 0) { for b in &batch { let l = ix.lookup(cx, 174, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(174, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 171, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 174, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 1, 1); } }
-            let v1 = cx.get(171, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(174, n, 1, 1); } }
+            let v1 = cx.get(174, row, 1);
             q2.push([v1, b[1]]);
             if q2.len() >= BATCH { s64_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -8057,18 +8057,18 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[188]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[188], 0, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[188]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[188], 0, 2); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 2); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[188], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[188], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 2); } }
-            let v4 = cx.get(170, row, 0);
-            let v5 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 2); } }
+            let v4 = cx.get(173, row, 0);
+            let v5 = cx.get(173, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s64_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -8081,19 +8081,19 @@ fn s64_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0]]); } }
-    batch.retain(|b| cx.probe(172, &[b[0]], Full).is_some()); // notice_public
-    let rw = cx.rows_worth_prefetching(175);
-    if ix.worth_prefetching(175, 0) {
-        for b in &batch { ix.prefetch(175, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 175, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
+    batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // notice_public
+    let rw = cx.rows_worth_prefetching(178);
+    if ix.worth_prefetching(178, 0) {
+        for b in &batch { ix.prefetch(178, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 178, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(175, 0) { for b in &batch { let l = ix.lookup(cx, 175, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(175, n, 1, 1); } } } }
+    if rw && ix.has_lists(178, 0) { for b in &batch { let l = ix.lookup(cx, 178, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 175, 0, &[b[0]], Full); // notice_source
+        let l = ix.lookup(cx, 178, 0, &[b[0]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(175, n, 1, 1); } }
-            let v3 = cx.get(175, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 1, 1); } }
+            let v3 = cx.get(178, row, 1);
             q2.push([v3, b[1]]);
             if q2.len() >= BATCH { s64_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -8106,17 +8106,17 @@ fn s64_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0, b[1]]);
             if q3.len() >= BATCH { s64_p1_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -8174,10 +8174,10 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v0 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v0 = cx.get(184, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s65_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8208,11 +8208,11 @@ fn s65_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(184);
+    let rw = cx.rows_worth_prefetching(187);
     for b in &batch {
-        for row in cx.bounds(184, Full) { // activity_flow
-            let v0 = cx.get(184, row, 0);
-            let v1 = cx.get(184, row, 1);
+        for row in cx.bounds(187, Full) { // activity_flow
+            let v0 = cx.get(187, row, 0);
+            let v1 = cx.get(187, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s65_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8243,11 +8243,11 @@ fn s65_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
+    let rw = cx.rows_worth_prefetching(186);
     for b in &batch {
-        for row in cx.bounds(183, Full) { // activity_system
-            let v0 = cx.get(183, row, 0);
-            let v1 = cx.get(183, row, 1);
+        for row in cx.bounds(186, Full) { // activity_system
+            let v0 = cx.get(186, row, 0);
+            let v1 = cx.get(186, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s65_p2_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8278,11 +8278,11 @@ fn s65_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(182);
+    let rw = cx.rows_worth_prefetching(185);
     for b in &batch {
-        for row in cx.bounds(182, Full) { // activity_source
-            let v0 = cx.get(182, row, 0);
-            let v1 = cx.get(182, row, 1);
+        for row in cx.bounds(185, Full) { // activity_source
+            let v0 = cx.get(185, row, 0);
+            let v1 = cx.get(185, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s65_p3_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8313,11 +8313,11 @@ fn s65_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(203);
+    let rw = cx.rows_worth_prefetching(217);
     for b in &batch {
-        for row in cx.bounds(203, Full) { // activity_campaign
-            let v0 = cx.get(203, row, 0);
-            let v1 = cx.get(203, row, 1);
+        for row in cx.bounds(217, Full) { // activity_campaign
+            let v0 = cx.get(217, row, 0);
+            let v1 = cx.get(217, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s65_p4_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8348,11 +8348,11 @@ fn s65_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(205);
+    let rw = cx.rows_worth_prefetching(219);
     for b in &batch {
-        for row in cx.bounds(205, Full) { // campaign_activity
-            let v1 = cx.get(205, row, 0);
-            let v0 = cx.get(205, row, 1);
+        for row in cx.bounds(219, Full) { // campaign_activity
+            let v1 = cx.get(219, row, 0);
+            let v0 = cx.get(219, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s65_p5_1(cx, q1); if cx.halted() { return; } }
         }
@@ -8387,19 +8387,19 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[47]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[47], 1, 3); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[47], 1, 3); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 3); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[47], Full); // assessment
+        let l = ix.lookup(cx, 132, 0, &[47], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 3); } }
-            let v1 = cx.get(131, row, 1);
-            let v3 = cx.get(131, row, 2);
-            let v4 = cx.get(131, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 3); } }
+            let v1 = cx.get(132, row, 1);
+            let v3 = cx.get(132, row, 2);
+            let v4 = cx.get(132, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -8435,17 +8435,17 @@ fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2]]);
             if q3.len() >= BATCH { s66_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -8485,19 +8485,19 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 1) {
-        for b in &batch { ix.prefetch(131, 1, &[48, 47]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[48, 47], 0, 3); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 1) {
+        for b in &batch { ix.prefetch(132, 1, &[48, 47]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 1, &[48, 47], 0, 3); }
     }
-    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[48, 47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 3); } } } }
+    if rw && ix.has_lists(132, 1) { for b in &batch { let l = ix.lookup(cx, 132, 1, &[48, 47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 1, &[48, 47], Full); // assessment
+        let l = ix.lookup(cx, 132, 1, &[48, 47], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 3); } }
-            let v4 = cx.get(131, row, 0);
-            let v3 = cx.get(131, row, 2);
-            let v5 = cx.get(131, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 3); } }
+            let v4 = cx.get(132, row, 0);
+            let v3 = cx.get(132, row, 2);
+            let v5 = cx.get(132, row, 3);
             q1.push([v3, v4, v5]);
             if q1.len() >= BATCH { s67_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -8510,17 +8510,17 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 0) {
+        for b in &batch { ix.prefetch(133, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 1); } } } }
+    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[b[1]], Full); // assessment_purpose
+        let l = ix.lookup(cx, 133, 0, &[b[1]], Full); // assessment_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
-            let v2 = cx.get(132, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 1, 1); } }
+            let v2 = cx.get(133, row, 1);
             q2.push([v2, b[0], b[2]]);
             if q2.len() >= BATCH { s67_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -8556,17 +8556,17 @@ fn s67_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 1, &[b[0], b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 1, &[b[0], b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 1) { for b in &batch { let l = ix.lookup(cx, 181, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 1) { for b in &batch { let l = ix.lookup(cx, 184, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[0], b[1]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[0], b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q4.push([b[0], v1, b[2]]);
             if q4.len() >= BATCH { s67_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -8619,17 +8619,17 @@ fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s68_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -8775,17 +8775,17 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v3 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v3 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v3, b[2], b[3]]);
             if q3.len() >= BATCH { s69_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -8826,19 +8826,19 @@ fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[13], 0, 3); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 3); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[13], Full); // party_certification
+        let l = ix.lookup(cx, 117, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 3); } }
-            let v1 = cx.get(116, row, 0);
-            let v3 = cx.get(116, row, 2);
-            let v4 = cx.get(116, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
+            let v1 = cx.get(117, row, 0);
+            let v3 = cx.get(117, row, 2);
+            let v4 = cx.get(117, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s69_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -8874,17 +8874,17 @@ fn s69_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s69_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -8928,19 +8928,19 @@ fn s69_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[166]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[166], 0, 3); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[166]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[166], 0, 3); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 3); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[166], Full); // party_certification
+        let l = ix.lookup(cx, 117, 0, &[166], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 3); } }
-            let v1 = cx.get(116, row, 0);
-            let v3 = cx.get(116, row, 2);
-            let v4 = cx.get(116, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 3); } }
+            let v1 = cx.get(117, row, 0);
+            let v3 = cx.get(117, row, 2);
+            let v4 = cx.get(117, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s69_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -8976,17 +8976,17 @@ fn s69_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s69_p2_3(cx, q3); if cx.halted() { return; } }
         }
@@ -9032,20 +9032,20 @@ fn s69_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[14], 0, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 4); } }
-            let v3 = cx.get(125, row, 0);
-            let v1 = cx.get(125, row, 2);
-            let v4 = cx.get(125, row, 3);
-            let v5 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 4); } }
+            let v3 = cx.get(126, row, 0);
+            let v1 = cx.get(126, row, 2);
+            let v4 = cx.get(126, row, 3);
+            let v5 = cx.get(126, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s69_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -9058,17 +9058,17 @@ fn s69_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 1, 1); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
-            let v6 = cx.get(129, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
+            let v6 = cx.get(130, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s69_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -9106,17 +9106,17 @@ fn s69_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(88) { for b in &batch { cx.prefetch(88, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(88, &[b[0], b[1]], Full).is_some()); // tia_if_needed
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
             if q4.len() >= BATCH { s69_p3_4(cx, q4); if cx.halted() { return; } }
         }
@@ -9159,19 +9159,19 @@ fn s69_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(125);
-    if ix.worth_prefetching(125, 0) {
-        for b in &batch { ix.prefetch(125, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[167], 2, 4); }
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[167], 2, 4); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 2, 4); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 125, 0, &[167], Full); // agreement
+        let l = ix.lookup(cx, 126, 0, &[167], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 2, 4); } }
-            let v1 = cx.get(125, row, 2);
-            let v3 = cx.get(125, row, 3);
-            let v4 = cx.get(125, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 2, 4); } }
+            let v1 = cx.get(126, row, 2);
+            let v3 = cx.get(126, row, 3);
+            let v4 = cx.get(126, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s69_p4_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -9209,17 +9209,17 @@ fn s69_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(88) { for b in &batch { cx.prefetch(88, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(88, &[b[0], b[1]], Full).is_some()); // tia_if_needed
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s69_p4_3(cx, q3); if cx.halted() { return; } }
         }
@@ -9262,17 +9262,17 @@ fn s69_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(180);
-    if ix.worth_prefetching(180, 0) {
-        for b in &batch { ix.prefetch(180, 0, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[168], 0, 0); }
+    let rw = cx.rows_worth_prefetching(183);
+    if ix.worth_prefetching(183, 0) {
+        for b in &batch { ix.prefetch(183, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[168], 0, 0); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 0, 0); } } } }
+    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 180, 0, &[168], Full); // flow_derogation
+        let l = ix.lookup(cx, 183, 0, &[168], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 0, 0); } }
-            let v2 = cx.get(180, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
+            let v2 = cx.get(183, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s69_p5_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -9285,17 +9285,17 @@ fn s69_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s69_p5_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -9334,14 +9334,14 @@ fn s69_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        if ix.has_lists(185, 1) { for b in &batch { ix.prefetch_list(185, 1, &[b[0]]); } }
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        if ix.has_lists(188, 1) { for b in &batch { ix.prefetch_list(188, 1, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s69_p5_4(cx, q4); if cx.halted() { return; } }
         }
@@ -9380,17 +9380,17 @@ fn s69_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(180);
-    if ix.worth_prefetching(180, 0) {
-        for b in &batch { ix.prefetch(180, 0, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[51], 0, 0); }
+    let rw = cx.rows_worth_prefetching(183);
+    if ix.worth_prefetching(183, 0) {
+        for b in &batch { ix.prefetch(183, 0, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[51], 0, 0); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 0, 0); } } } }
+    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 180, 0, &[51], Full); // flow_derogation
+        let l = ix.lookup(cx, 183, 0, &[51], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 0, 0); } }
-            let v2 = cx.get(180, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 0, 0); } }
+            let v2 = cx.get(183, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s69_p6_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -9403,17 +9403,17 @@ fn s69_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s69_p6_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -9429,14 +9429,14 @@ fn s69_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if cx.worth_prefetching(84) { for b in &batch { cx.prefetch(84, &[b[0]]); } }
     batch.retain(|b| !cx.contains(84, &[b[0]])); // !subject_without_contract_for
     let rw = false;
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[0], 51]); }
-        if ix.has_lists(181, 1) { for b in &batch { ix.prefetch_list(181, 1, &[b[0], 51]); } }
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[0], 51]); }
+        if ix.has_lists(184, 1) { for b in &batch { ix.prefetch_list(184, 1, &[b[0], 51]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[0], 51], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[0], 51], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q3.push([b[0]]);
             if q3.len() >= BATCH { s69_p6_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -9473,14 +9473,14 @@ fn s69_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = false;
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        if ix.has_lists(185, 1) { for b in &batch { ix.prefetch_list(185, 1, &[b[0]]); } }
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        if ix.has_lists(188, 1) { for b in &batch { ix.prefetch_list(188, 1, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
             q5.push([b[0], b[1]]);
             if q5.len() >= BATCH { s69_p6_5(cx, q5); if cx.halted() { return; } }
         }
@@ -9511,10 +9511,10 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(207);
+    let rw = cx.rows_worth_prefetching(221);
     for b in &batch {
-        for row in cx.bounds(207, Full) { // guideline_forbid_kind
-            let v0 = cx.get(207, row, 0);
+        for row in cx.bounds(221, Full) { // guideline_forbid_kind
+            let v0 = cx.get(221, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9545,10 +9545,10 @@ fn s70_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(208);
+    let rw = cx.rows_worth_prefetching(222);
     for b in &batch {
-        for row in cx.bounds(208, Full) { // guideline_forbid_channel
-            let v0 = cx.get(208, row, 0);
+        for row in cx.bounds(222, Full) { // guideline_forbid_channel
+            let v0 = cx.get(222, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9579,10 +9579,10 @@ fn s70_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(209);
+    let rw = cx.rows_worth_prefetching(223);
     for b in &batch {
-        for row in cx.bounds(209, Full) { // guideline_forbid_purpose
-            let v0 = cx.get(209, row, 0);
+        for row in cx.bounds(223, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(223, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p2_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9613,10 +9613,10 @@ fn s70_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
+    let rw = cx.rows_worth_prefetching(224);
     for b in &batch {
-        for row in cx.bounds(210, Full) { // guideline_forbid_source_kind
-            let v0 = cx.get(210, row, 0);
+        for row in cx.bounds(224, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(224, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p3_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9647,10 +9647,10 @@ fn s70_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(211);
+    let rw = cx.rows_worth_prefetching(225);
     for b in &batch {
-        for row in cx.bounds(211, Full) { // guideline_forbid_category
-            let v0 = cx.get(211, row, 0);
+        for row in cx.bounds(225, Full) { // guideline_forbid_category
+            let v0 = cx.get(225, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p4_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9681,10 +9681,10 @@ fn s70_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
+    let rw = cx.rows_worth_prefetching(226);
     for b in &batch {
-        for row in cx.bounds(212, Full) { // guideline_forbid_subject_kind
-            let v0 = cx.get(212, row, 0);
+        for row in cx.bounds(226, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(226, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s70_p5_1(cx, q1); if cx.halted() { return; } }
         }
@@ -9717,11 +9717,11 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(207);
+    let rw = cx.rows_worth_prefetching(221);
     for b in &batch {
-        for row in cx.bounds(207, Full) { // guideline_forbid_kind
-            let v0 = cx.get(207, row, 0);
-            let v2 = cx.get(207, row, 1);
+        for row in cx.bounds(221, Full) { // guideline_forbid_kind
+            let v0 = cx.get(221, row, 0);
+            let v2 = cx.get(221, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -9734,10 +9734,10 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -9750,8 +9750,8 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(181, 5) { for b in &batch { ix.prefetch(181, 5, &[b[1], b[2]]); } }
-    batch.retain(|b| !ix.any(cx, 181, 5, &[b[1], b[2]])); // !activity
+    if ix.worth_prefetching(184, 5) { for b in &batch { ix.prefetch(184, 5, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 184, 5, &[b[1], b[2]])); // !activity
     if cx.worth_prefetching(103) { for b in &batch { cx.prefetch(103, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(103, &[b[0], b[1]]); }
     batch.clear();
@@ -9772,11 +9772,11 @@ fn s71_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(208);
+    let rw = cx.rows_worth_prefetching(222);
     for b in &batch {
-        for row in cx.bounds(208, Full) { // guideline_forbid_channel
-            let v0 = cx.get(208, row, 0);
-            let v2 = cx.get(208, row, 1);
+        for row in cx.bounds(222, Full) { // guideline_forbid_channel
+            let v0 = cx.get(222, row, 0);
+            let v2 = cx.get(222, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -9789,10 +9789,10 @@ fn s71_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -9805,8 +9805,8 @@ fn s71_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(187, &[b[1], b[2]])); // !activity_channel
+    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(190, &[b[1], b[2]])); // !activity_channel
     if cx.worth_prefetching(103) { for b in &batch { cx.prefetch(103, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(103, &[b[0], b[1]]); }
     batch.clear();
@@ -9827,11 +9827,11 @@ fn s71_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(209);
+    let rw = cx.rows_worth_prefetching(223);
     for b in &batch {
-        for row in cx.bounds(209, Full) { // guideline_forbid_purpose
-            let v0 = cx.get(209, row, 0);
-            let v2 = cx.get(209, row, 1);
+        for row in cx.bounds(223, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(223, row, 0);
+            let v2 = cx.get(223, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -9844,10 +9844,10 @@ fn s71_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p2_2(cx, q2); if cx.halted() { return; } }
         }
@@ -9860,8 +9860,8 @@ fn s71_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(181, 1) { for b in &batch { ix.prefetch(181, 1, &[b[1], b[2]]); } }
-    batch.retain(|b| !ix.any(cx, 181, 1, &[b[1], b[2]])); // !activity
+    if ix.worth_prefetching(184, 1) { for b in &batch { ix.prefetch(184, 1, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 184, 1, &[b[1], b[2]])); // !activity
     if cx.worth_prefetching(103) { for b in &batch { cx.prefetch(103, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(103, &[b[0], b[1]]); }
     batch.clear();
@@ -9882,11 +9882,11 @@ fn s71_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
+    let rw = cx.rows_worth_prefetching(224);
     for b in &batch {
-        for row in cx.bounds(210, Full) { // guideline_forbid_source_kind
-            let v0 = cx.get(210, row, 0);
-            let v2 = cx.get(210, row, 1);
+        for row in cx.bounds(224, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(224, row, 0);
+            let v2 = cx.get(224, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -9899,10 +9899,10 @@ fn s71_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p3_2(cx, q2); if cx.halted() { return; } }
         }
@@ -9937,11 +9937,11 @@ fn s71_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(211);
+    let rw = cx.rows_worth_prefetching(225);
     for b in &batch {
-        for row in cx.bounds(211, Full) { // guideline_forbid_category
-            let v0 = cx.get(211, row, 0);
-            let v2 = cx.get(211, row, 1);
+        for row in cx.bounds(225, Full) { // guideline_forbid_category
+            let v0 = cx.get(225, row, 0);
+            let v2 = cx.get(225, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p4_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -9954,10 +9954,10 @@ fn s71_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p4_2(cx, q2); if cx.halted() { return; } }
         }
@@ -9970,8 +9970,8 @@ fn s71_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(186, &[b[1], b[2]])); // !activity_category
+    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(189, &[b[1], b[2]])); // !activity_category
     if cx.worth_prefetching(103) { for b in &batch { cx.prefetch(103, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(103, &[b[0], b[1]]); }
     batch.clear();
@@ -9992,11 +9992,11 @@ fn s71_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
+    let rw = cx.rows_worth_prefetching(226);
     for b in &batch {
-        for row in cx.bounds(212, Full) { // guideline_forbid_subject_kind
-            let v0 = cx.get(212, row, 0);
-            let v2 = cx.get(212, row, 1);
+        for row in cx.bounds(226, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(226, row, 0);
+            let v2 = cx.get(226, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s71_p5_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -10009,10 +10009,10 @@ fn s71_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v1 = cx.get(181, row, 0);
+        for row in cx.bounds(184, Full) { // activity
+            let v1 = cx.get(184, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s71_p5_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10063,18 +10063,18 @@ fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 1) {
-        for b in &batch { ix.prefetch(134, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 1, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 1) {
+        for b in &batch { ix.prefetch(135, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 1, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(134, 1) { for b in &batch { let l = ix.lookup(cx, 134, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 2); } } } }
+    if rw && ix.has_lists(135, 1) { for b in &batch { let l = ix.lookup(cx, 135, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 1, &[b[0]], Full); // source
+        let l = ix.lookup(cx, 135, 1, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 2); } }
-            let v0 = cx.get(134, row, 0);
-            let v1 = cx.get(134, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 2); } }
+            let v0 = cx.get(135, row, 0);
+            let v1 = cx.get(135, row, 2);
             q2.push([v0, v1]);
             if q2.len() >= BATCH { s72_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10087,10 +10087,10 @@ fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[b[1]]); } }
-    batch.retain(|b| cx.probe(214, &[b[1]], Full).is_some()); // online_service_kind
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[0]]); } }
-    for b in &batch { cx.derive(213, &[b[0]]); }
+    if cx.worth_prefetching(228) { for b in &batch { cx.prefetch(228, &[b[1]]); } }
+    batch.retain(|b| cx.probe(228, &[b[1]], Full).is_some()); // online_service_kind
+    if cx.worth_prefetching(227) { for b in &batch { cx.prefetch(227, &[b[0]]); } }
+    for b in &batch { cx.derive(227, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -10107,12 +10107,12 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(140);
+    let rw = cx.rows_worth_prefetching(141);
     for b in &batch {
-        for row in cx.bounds(140, Full) { // tracking
-            let v1 = cx.get(140, row, 0);
-            let v0 = cx.get(140, row, 1);
-            let v2 = cx.get(140, row, 2);
+        for row in cx.bounds(141, Full) { // tracking
+            let v1 = cx.get(141, row, 0);
+            let v0 = cx.get(141, row, 1);
+            let v2 = cx.get(141, row, 2);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s73_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -10128,10 +10128,10 @@ fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         b[2] != 197
     });
-    if cx.worth_prefetching(142) { for b in &batch { cx.prefetch(142, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(142, &[b[1]])); // !tracking_consent_banner
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[b[0]]); } }
-    for b in &batch { cx.derive(215, &[b[0]]); }
+    if cx.worth_prefetching(143) { for b in &batch { cx.prefetch(143, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(143, &[b[1]])); // !tracking_consent_banner
+    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0]]); } }
+    for b in &batch { cx.derive(229, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -10150,10 +10150,10 @@ fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(143);
+    let rw = cx.rows_worth_prefetching(144);
     for b in &batch {
-        for row in cx.bounds(143, Full) { // tracking_fires_before_consent
-            let v1 = cx.get(143, row, 0);
+        for row in cx.bounds(144, Full) { // tracking_fires_before_consent
+            let v1 = cx.get(144, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s73_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -10166,18 +10166,18 @@ fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 0) {
-        for b in &batch { ix.prefetch(140, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 0) {
+        for b in &batch { ix.prefetch(141, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(140, 0) { for b in &batch { let l = ix.lookup(cx, 140, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 1, 2); } } } }
+    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 0, &[b[0]], Full); // tracking
+        let l = ix.lookup(cx, 141, 0, &[b[0]], Full); // tracking
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 1, 2); } }
-            let v0 = cx.get(140, row, 1);
-            let v2 = cx.get(140, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 1, 2); } }
+            let v0 = cx.get(141, row, 1);
+            let v2 = cx.get(141, row, 2);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s73_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10193,8 +10193,8 @@ fn s73_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         b[1] != 197
     });
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[b[0]]); } }
-    for b in &batch { cx.derive(215, &[b[0]]); }
+    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0]]); } }
+    for b in &batch { cx.derive(229, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -10211,17 +10211,17 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 0) {
-        for b in &batch { ix.prefetch(134, 0, &[93]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[93], 0, 0); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 0) {
+        for b in &batch { ix.prefetch(135, 0, &[93]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 0, &[93], 0, 0); }
     }
-    if rw && ix.has_lists(134, 0) { for b in &batch { let l = ix.lookup(cx, 134, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 0); } } } }
+    if rw && ix.has_lists(135, 0) { for b in &batch { let l = ix.lookup(cx, 135, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 0, &[93], Full); // source
+        let l = ix.lookup(cx, 135, 0, &[93], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
-            let v0 = cx.get(134, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 0); } }
+            let v0 = cx.get(135, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s74_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -10234,8 +10234,8 @@ fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0]]); } }
-    for b in &batch { cx.derive(216, &[b[0]]); }
+    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0]]); } }
+    for b in &batch { cx.derive(230, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -10254,17 +10254,17 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[199]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[199], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[199], 0, 0); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[199], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[199], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v1 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v1 = cx.get(184, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s75_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -10277,17 +10277,17 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v0 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v0 = cx.get(185, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s75_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10300,8 +10300,8 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(217) { for b in &batch { cx.prefetch(217, &[b[0]]); } }
-    for b in &batch { cx.derive(217, &[b[0]]); }
+    if cx.worth_prefetching(231) { for b in &batch { cx.prefetch(231, &[b[0]]); } }
+    for b in &batch { cx.derive(231, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -10318,10 +10318,10 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(218);
+    let rw = cx.rows_worth_prefetching(232);
     for b in &batch {
-        for row in cx.bounds(218, Full) { // advertising_purpose
-            let v0 = cx.get(218, row, 0);
+        for row in cx.bounds(232, Full) { // advertising_purpose
+            let v0 = cx.get(232, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s76_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -10374,18 +10374,18 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 5); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 5); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 5); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 5); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 5);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s77_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -10400,17 +10400,17 @@ fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[1]]); } }
     batch.retain(|b| cx.probe(36, &[b[1]], Full).is_some()); // marketing_use
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v3 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v3 = cx.get(185, row, 1);
             q3.push([b[0], v3]);
             if q3.len() >= BATCH { s77_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -10423,18 +10423,18 @@ fn s77_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 2) {
-        for b in &batch { ix.prefetch(134, 2, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 2, &[b[1]], 2, 3); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 2) {
+        for b in &batch { ix.prefetch(135, 2, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 2, &[b[1]], 2, 3); }
     }
-    if rw && ix.has_lists(134, 2) { for b in &batch { let l = ix.lookup(cx, 134, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 2, 3); } } } }
+    if rw && ix.has_lists(135, 2) { for b in &batch { let l = ix.lookup(cx, 135, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 2, &[b[1]], Full); // source
+        let l = ix.lookup(cx, 135, 2, &[b[1]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 2, 3); } }
-            let v4 = cx.get(134, row, 2);
-            let v5 = cx.get(134, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 2, 3); } }
+            let v4 = cx.get(135, row, 2);
+            let v5 = cx.get(135, row, 3);
             q4.push([b[0], v4, v5]);
             if q4.len() >= BATCH { s77_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -10489,17 +10489,17 @@ fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0]]); } }
     batch.retain(|b| cx.probe(16, &[b[0]], Full).is_some()); // lia_for
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s78_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10550,18 +10550,18 @@ fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 5); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 5); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 5); } }
-            let v2 = cx.get(181, row, 3);
-            let v3 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 5); } }
+            let v2 = cx.get(184, row, 3);
+            let v3 = cx.get(184, row, 5);
             q2.push([b[0], v2, v3]);
             if q2.len() >= BATCH { s79_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -10574,19 +10574,19 @@ fn s79_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(218) { for b in &batch { cx.prefetch(218, &[b[2]]); } }
-    batch.retain(|b| cx.probe(218, &[b[2]], Full).is_some()); // advertising_purpose
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(232) { for b in &batch { cx.prefetch(232, &[b[2]]); } }
+    batch.retain(|b| cx.probe(232, &[b[2]], Full).is_some()); // advertising_purpose
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s79_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -10619,10 +10619,10 @@ fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(218);
+    let rw = cx.rows_worth_prefetching(232);
     for b in &batch {
-        for row in cx.bounds(218, Full) { // advertising_purpose
-            let v1 = cx.get(218, row, 0);
+        for row in cx.bounds(232, Full) { // advertising_purpose
+            let v1 = cx.get(232, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s80_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -10635,17 +10635,17 @@ fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 2) {
-        for b in &batch { ix.prefetch(181, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 2, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 2) {
+        for b in &batch { ix.prefetch(184, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(181, 2) { for b in &batch { let l = ix.lookup(cx, 181, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 2) { for b in &batch { let l = ix.lookup(cx, 184, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 2, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v0 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v0 = cx.get(184, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s80_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10658,8 +10658,8 @@ fn s80_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    for b in &batch { cx.derive(219, &[b[0]]); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    for b in &batch { cx.derive(233, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -10676,10 +10676,10 @@ fn s80_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(190);
+    let rw = cx.rows_worth_prefetching(193);
     for b in &batch {
-        for row in cx.bounds(190, Full) { // activity_promotional
-            let v0 = cx.get(190, row, 0);
+        for row in cx.bounds(193, Full) { // activity_promotional
+            let v0 = cx.get(193, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s80_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -10692,8 +10692,8 @@ fn s80_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    for b in &batch { cx.derive(219, &[b[0]]); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    for b in &batch { cx.derive(233, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -10712,17 +10712,17 @@ fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(198);
-    if ix.worth_prefetching(198, 0) {
-        for b in &batch { ix.prefetch(198, 0, &[25]); }
-        for b in &batch { ix.prefetch_rows(cx, 198, 0, &[25], 0, 0); }
+    let rw = cx.rows_worth_prefetching(201);
+    if ix.worth_prefetching(201, 0) {
+        for b in &batch { ix.prefetch(201, 0, &[25]); }
+        for b in &batch { ix.prefetch_rows(cx, 201, 0, &[25], 0, 0); }
     }
-    if rw && ix.has_lists(198, 0) { for b in &batch { let l = ix.lookup(cx, 198, 0, &[25], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
+    if rw && ix.has_lists(201, 0) { for b in &batch { let l = ix.lookup(cx, 201, 0, &[25], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(201, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 198, 0, &[25], Full); // activity_content_used_as
+        let l = ix.lookup(cx, 201, 0, &[25], Full); // activity_content_used_as
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
-            let v0 = cx.get(198, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(201, n, 0, 0); } }
+            let v0 = cx.get(201, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s81_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -10735,17 +10735,17 @@ fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v1 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v1 = cx.get(185, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s81_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -10758,10 +10758,10 @@ fn s81_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(138, &[b[1]])); // !source_requires_login
     if cx.worth_prefetching(137) { for b in &batch { cx.prefetch(137, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(137, &[b[1]])); // !source_requires_login
-    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[1]]); } }
-    batch.retain(|b| cx.probe(136, &[b[1]], Full).is_some()); // source_public
+    batch.retain(|b| cx.probe(137, &[b[1]], Full).is_some()); // source_public
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0]]); } }
     for b in &batch { cx.derive(7, &[b[0]]); }
     batch.clear();
@@ -10780,17 +10780,17 @@ fn s81_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(198);
-    if ix.worth_prefetching(198, 0) {
-        for b in &batch { ix.prefetch(198, 0, &[26]); }
-        for b in &batch { ix.prefetch_rows(cx, 198, 0, &[26], 0, 0); }
+    let rw = cx.rows_worth_prefetching(201);
+    if ix.worth_prefetching(201, 0) {
+        for b in &batch { ix.prefetch(201, 0, &[26]); }
+        for b in &batch { ix.prefetch_rows(cx, 201, 0, &[26], 0, 0); }
     }
-    if rw && ix.has_lists(198, 0) { for b in &batch { let l = ix.lookup(cx, 198, 0, &[26], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
+    if rw && ix.has_lists(201, 0) { for b in &batch { let l = ix.lookup(cx, 201, 0, &[26], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(201, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 198, 0, &[26], Full); // activity_content_used_as
+        let l = ix.lookup(cx, 201, 0, &[26], Full); // activity_content_used_as
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
-            let v0 = cx.get(198, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(201, n, 0, 0); } }
+            let v0 = cx.get(201, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s81_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -10803,8 +10803,8 @@ fn s81_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(219, &[b[0]])); // !advertising
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(233, &[b[0]])); // !advertising
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0]]); } }
     for b in &batch { cx.derive(7, &[b[0]]); }
     batch.clear();
@@ -10829,11 +10829,11 @@ fn s82_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(158);
+    let rw = cx.rows_worth_prefetching(159);
     for b in &batch {
-        for row in cx.bounds(158, Full) { // consent
-            let v0 = cx.get(158, row, 0);
-            let v2 = cx.get(158, row, 1);
+        for row in cx.bounds(159, Full) { // consent
+            let v0 = cx.get(159, row, 0);
+            let v2 = cx.get(159, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s82_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -10846,17 +10846,17 @@ fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 0) {
-        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 0) {
+        for b in &batch { ix.prefetch(160, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
-            let v3 = cx.get(159, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
+            let v3 = cx.get(160, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s82_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -10869,17 +10869,17 @@ fn s82_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v1 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v1 = cx.get(188, row, 0);
             q3.push([b[0], v1, b[2]]);
             if q3.len() >= BATCH { s82_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -10893,14 +10893,14 @@ fn s82_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
-    if ix.worth_prefetching(181, 1) {
-        for b in &batch { ix.prefetch(181, 1, &[b[1], b[2]]); }
-        if ix.has_lists(181, 1) { for b in &batch { ix.prefetch_list(181, 1, &[b[1], b[2]]); } }
+    if ix.worth_prefetching(184, 1) {
+        for b in &batch { ix.prefetch(184, 1, &[b[1], b[2]]); }
+        if ix.has_lists(184, 1) { for b in &batch { ix.prefetch_list(184, 1, &[b[1], b[2]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 1, &[b[1], b[2]], Full); // activity
+        let l = ix.lookup(cx, 184, 1, &[b[1], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s82_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -10913,8 +10913,8 @@ fn s82_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(222) { for b in &batch { cx.prefetch(222, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(222, &[b[0], b[1]]); }
+    if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(236, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -10937,17 +10937,17 @@ fn s82_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 1) {
-        for b in &batch { ix.prefetch(159, 1, &[87]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 1, &[87], 0, 0); }
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 1) {
+        for b in &batch { ix.prefetch(160, 1, &[87]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 1, &[87], 0, 0); }
     }
-    if rw && ix.has_lists(159, 1) { for b in &batch { let l = ix.lookup(cx, 159, 1, &[87], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
+    if rw && ix.has_lists(160, 1) { for b in &batch { let l = ix.lookup(cx, 160, 1, &[87], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 1, &[87], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 1, &[87], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
-            let v0 = cx.get(159, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 0, 0); } }
+            let v0 = cx.get(160, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s82_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -10960,17 +10960,17 @@ fn s82_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 2) {
-        for b in &batch { ix.prefetch(158, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 2, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 2) {
+        for b in &batch { ix.prefetch(159, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 2, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(158, 2) { for b in &batch { let l = ix.lookup(cx, 158, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 1, 1); } } } }
+    if rw && ix.has_lists(159, 2) { for b in &batch { let l = ix.lookup(cx, 159, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 1, 1); } }
-            let v2 = cx.get(158, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
+            let v2 = cx.get(159, row, 1);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s82_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -10983,17 +10983,17 @@ fn s82_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v1 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v1 = cx.get(188, row, 0);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s82_p1_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -11006,17 +11006,17 @@ fn s82_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[1]], 5, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 5, 5); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 5, 5); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 5, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 5, 5); } }
-            let v3 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 5, 5); } }
+            let v3 = cx.get(184, row, 5);
             q4.push([b[0], b[1], v3]);
             if q4.len() >= BATCH { s82_p1_4(cx, q4); if cx.halted() { return; } }
         }
@@ -11029,10 +11029,10 @@ fn s82_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(218) { for b in &batch { cx.prefetch(218, &[b[2]]); } }
-    batch.retain(|b| cx.probe(218, &[b[2]], Full).is_some()); // advertising_purpose
-    if cx.worth_prefetching(222) { for b in &batch { cx.prefetch(222, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(222, &[b[0], b[1]]); }
+    if cx.worth_prefetching(232) { for b in &batch { cx.prefetch(232, &[b[2]]); } }
+    batch.retain(|b| cx.probe(232, &[b[2]], Full).is_some()); // advertising_purpose
+    if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(236, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -11071,17 +11071,17 @@ fn s83_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v2 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v2 = cx.get(159, row, 0);
             q2.push([v2]);
             if q2.len() >= BATCH { s83_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -11094,21 +11094,21 @@ fn s83_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0]]); } }
-    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_informed
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0]]); } }
-    batch.retain(|b| cx.probe(164, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(222);
-    if ix.worth_prefetching(222, 0) {
-        for b in &batch { ix.prefetch(222, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 222, 0, &[b[0]], 1, 1); }
+    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(236);
+    if ix.worth_prefetching(236, 0) {
+        for b in &batch { ix.prefetch(236, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 236, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(222, 0) { for b in &batch { let l = ix.lookup(cx, 222, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(222, n, 1, 1); } } } }
+    if rw && ix.has_lists(236, 0) { for b in &batch { let l = ix.lookup(cx, 236, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(236, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 222, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 236, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(222, n, 1, 1); } }
-            let v0 = cx.get(222, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(236, n, 1, 1); } }
+            let v0 = cx.get(236, row, 1);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s83_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -11164,11 +11164,11 @@ fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(222);
+    let rw = cx.rows_worth_prefetching(236);
     for b in &batch {
-        for row in cx.bounds(222, Full) { // consent_purpose_fits
-            let v2 = cx.get(222, row, 0);
-            let v0 = cx.get(222, row, 1);
+        for row in cx.bounds(236, Full) { // consent_purpose_fits
+            let v2 = cx.get(236, row, 0);
+            let v0 = cx.get(236, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s84_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -11244,19 +11244,19 @@ fn s85_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 2); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 2); } }
-            let v3 = cx.get(158, row, 0);
-            let v1 = cx.get(158, row, 1);
-            let v4 = cx.get(158, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 2); } }
+            let v3 = cx.get(159, row, 0);
+            let v1 = cx.get(159, row, 1);
+            let v4 = cx.get(159, row, 2);
             q2.push([v1, v3, v4]);
             if q2.len() >= BATCH { s85_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -11292,19 +11292,19 @@ fn s85_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(222) { for b in &batch { cx.prefetch(222, &[b[2], b[0]]); } }
-    batch.retain(|b| cx.probe(222, &[b[2], b[0]], Full).is_some()); // consent_purpose_fits
-    let rw = cx.rows_worth_prefetching(169);
-    if ix.worth_prefetching(169, 0) {
-        for b in &batch { ix.prefetch(169, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 169, 0, &[b[1]], 2, 2); }
+    if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[2], b[0]]); } }
+    batch.retain(|b| cx.probe(236, &[b[2], b[0]], Full).is_some()); // consent_purpose_fits
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 0) {
+        for b in &batch { ix.prefetch(172, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(169, 0) { for b in &batch { let l = ix.lookup(cx, 169, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 2, 2); } } } }
+    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 169, 0, &[b[1]], Full); // objection
+        let l = ix.lookup(cx, 172, 0, &[b[1]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 2, 2); } }
-            let v2 = cx.get(169, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 2, 2); } }
+            let v2 = cx.get(172, row, 2);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s85_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -11320,8 +11320,8 @@ fn s85_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[4] as i64) > (b[2] as i64)
     });
-    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[3]]); } }
-    batch.retain(|b| cx.probe(165, &[b[3]], Full).is_some()); // consent_informed
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[3]]); } }
+    batch.retain(|b| cx.probe(166, &[b[3]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1], b[2]]); } }
     for b in &batch { cx.derive(44, &[b[0], b[1], b[2]]); }
     batch.clear();
@@ -11362,18 +11362,18 @@ fn s86_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(169);
-    if ix.worth_prefetching(169, 1) {
-        for b in &batch { ix.prefetch(169, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 169, 1, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 1) {
+        for b in &batch { ix.prefetch(172, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 1, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(169, 1) { for b in &batch { let l = ix.lookup(cx, 169, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 0, 2); } } } }
+    if rw && ix.has_lists(172, 1) { for b in &batch { let l = ix.lookup(cx, 172, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 169, 1, &[b[0]], Full); // objection
+        let l = ix.lookup(cx, 172, 1, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 0, 2); } }
-            let v1 = cx.get(169, row, 0);
-            let v4 = cx.get(169, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 0, 2); } }
+            let v1 = cx.get(172, row, 0);
+            let v4 = cx.get(172, row, 2);
             q2.push([v1, v4]);
             if q2.len() >= BATCH { s86_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -11386,17 +11386,17 @@ fn s86_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s86_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -11411,17 +11411,17 @@ fn s86_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1], b[2]]); } }
     batch.retain(|b| !cx.contains(44, &[b[0], b[1], b[2]])); // !consent_after_objection
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, b[2]]);
             if q4.len() >= BATCH { s86_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -11472,8 +11472,8 @@ fn s87_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
     if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(63, &[b[0], b[1]]); }
     batch.clear();
@@ -11494,10 +11494,10 @@ fn s88_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(162);
+    let rw = cx.rows_worth_prefetching(163);
     for b in &batch {
-        for row in cx.bounds(162, Full) { // consent_product
-            let v0 = cx.get(162, row, 0);
+        for row in cx.bounds(163, Full) { // consent_product
+            let v0 = cx.get(163, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s88_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -11510,11 +11510,11 @@ fn s88_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(191);
+    let rw = cx.rows_worth_prefetching(194);
     for b in &batch {
-        for row in cx.bounds(191, Full) { // activity_product
-            let v1 = cx.get(191, row, 0);
-            let v2 = cx.get(191, row, 1);
+        for row in cx.bounds(194, Full) { // activity_product
+            let v1 = cx.get(194, row, 0);
+            let v2 = cx.get(194, row, 1);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s88_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -11527,10 +11527,10 @@ fn s88_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[2]]); } }
-    batch.retain(|b| !cx.contains(162, &[b[0], b[2]])); // !consent_product
-    if cx.worth_prefetching(223) { for b in &batch { cx.prefetch(223, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(223, &[b[0], b[1]]); }
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[2]])); // !consent_product
+    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(237, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -11569,18 +11569,18 @@ fn s89_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(169);
-    if ix.worth_prefetching(169, 1) {
-        for b in &batch { ix.prefetch(169, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 169, 1, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 1) {
+        for b in &batch { ix.prefetch(172, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 1, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(169, 1) { for b in &batch { let l = ix.lookup(cx, 169, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 0, 2); } } } }
+    if rw && ix.has_lists(172, 1) { for b in &batch { let l = ix.lookup(cx, 172, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 169, 1, &[b[0]], Full); // objection
+        let l = ix.lookup(cx, 172, 1, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 0, 2); } }
-            let v2 = cx.get(169, row, 0);
-            let v5 = cx.get(169, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 0, 2); } }
+            let v2 = cx.get(172, row, 0);
+            let v5 = cx.get(172, row, 2);
             q2.push([v2, v5]);
             if q2.len() >= BATCH { s89_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -11593,18 +11593,18 @@ fn s89_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 1) {
-        for b in &batch { ix.prefetch(158, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 1, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 1) {
+        for b in &batch { ix.prefetch(159, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 1, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(158, 1) { for b in &batch { let l = ix.lookup(cx, 158, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 2); } } } }
+    if rw && ix.has_lists(159, 1) { for b in &batch { let l = ix.lookup(cx, 159, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 2); } }
-            let v0 = cx.get(158, row, 0);
-            let v3 = cx.get(158, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 2); } }
+            let v0 = cx.get(159, row, 0);
+            let v3 = cx.get(159, row, 2);
             q3.push([v0, b[0], v3, b[1]]);
             if q3.len() >= BATCH { s89_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -11643,8 +11643,8 @@ fn s89_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(224) { for b in &batch { cx.prefetch(224, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(224, &[b[0], b[1]]); }
+    if cx.worth_prefetching(238) { for b in &batch { cx.prefetch(238, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(238, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -11663,10 +11663,10 @@ fn s90_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(226);
+    let rw = cx.rows_worth_prefetching(240);
     for b in &batch {
-        for row in cx.bounds(226, Full) { // online_form
-            let v0 = cx.get(226, row, 0);
+        for row in cx.bounds(240, Full) { // online_form
+            let v0 = cx.get(240, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s90_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -11679,10 +11679,10 @@ fn s90_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(227);
+    let rw = cx.rows_worth_prefetching(241);
     for b in &batch {
-        for row in cx.bounds(227, Full) { // number_channel
-            let v1 = cx.get(227, row, 0);
+        for row in cx.bounds(241, Full) { // number_channel
+            let v1 = cx.get(241, row, 0);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s90_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -11695,8 +11695,8 @@ fn s90_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(225) { for b in &batch { cx.prefetch(225, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(225, &[b[0], b[1]]); }
+    if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(239, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -11721,10 +11721,10 @@ fn s91_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(221);
+    let rw = cx.rows_worth_prefetching(235);
     for b in &batch {
-        for row in cx.bounds(221, Full) { // express_form
-            let v3 = cx.get(221, row, 0);
+        for row in cx.bounds(235, Full) { // express_form
+            let v3 = cx.get(235, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s91_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -11737,17 +11737,17 @@ fn s91_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v0 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v0 = cx.get(159, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s91_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -11760,19 +11760,19 @@ fn s91_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0]]); } }
-    batch.retain(|b| cx.probe(165, &[b[0]], Full).is_some()); // consent_informed
-    let rw = cx.rows_worth_prefetching(160);
-    if ix.worth_prefetching(160, 0) {
-        for b in &batch { ix.prefetch(160, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0]], Full).is_some()); // consent_informed
+    let rw = cx.rows_worth_prefetching(161);
+    if ix.worth_prefetching(161, 0) {
+        for b in &batch { ix.prefetch(161, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 161, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 1, 1); } } } }
+    if rw && ix.has_lists(161, 0) { for b in &batch { let l = ix.lookup(cx, 161, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(161, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 160, 0, &[b[0]], Full); // consent_channel
+        let l = ix.lookup(cx, 161, 0, &[b[0]], Full); // consent_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 1, 1); } }
-            let v4 = cx.get(160, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(161, n, 1, 1); } }
+            let v4 = cx.get(161, row, 1);
             q3.push([b[0], b[1], v4]);
             if q3.len() >= BATCH { s91_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -11785,19 +11785,19 @@ fn s91_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(225) { for b in &batch { cx.prefetch(225, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(225, &[b[1], b[2]])); // !form_proves_no_consent
-    let rw = cx.rows_worth_prefetching(222);
-    if ix.worth_prefetching(222, 0) {
-        for b in &batch { ix.prefetch(222, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 222, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(239, &[b[1], b[2]])); // !form_proves_no_consent
+    let rw = cx.rows_worth_prefetching(236);
+    if ix.worth_prefetching(236, 0) {
+        for b in &batch { ix.prefetch(236, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 236, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(222, 0) { for b in &batch { let l = ix.lookup(cx, 222, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(222, n, 1, 1); } } } }
+    if rw && ix.has_lists(236, 0) { for b in &batch { let l = ix.lookup(cx, 236, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(236, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 222, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 236, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(222, n, 1, 1); } }
-            let v1 = cx.get(222, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(236, n, 1, 1); } }
+            let v1 = cx.get(236, row, 1);
             q4.push([b[0], v1, b[2]]);
             if q4.len() >= BATCH { s91_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -11812,10 +11812,10 @@ fn s91_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(53, &[b[0], b[1]])); // !child_consent_void
-    if cx.worth_prefetching(223) { for b in &batch { cx.prefetch(223, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(223, &[b[0], b[1]])); // !consent_misses_product
-    if cx.worth_prefetching(224) { for b in &batch { cx.prefetch(224, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(224, &[b[0], b[1]])); // !consent_objected
+    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(237, &[b[0], b[1]])); // !consent_misses_product
+    if cx.worth_prefetching(238) { for b in &batch { cx.prefetch(238, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(238, &[b[0], b[1]])); // !consent_objected
     let rw = cx.rows_worth_prefetching(18);
     if ix.worth_prefetching(18, 1) {
         for b in &batch { ix.prefetch(18, 1, &[b[0], b[1]]); }
@@ -11839,10 +11839,10 @@ fn s91_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[1], b[3]]); } }
-    batch.retain(|b| cx.probe(187, &[b[1], b[3]], Full).is_some()); // activity_channel
-    if cx.worth_prefetching(228) { for b in &batch { cx.prefetch(228, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(228, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[1], b[3]]); } }
+    batch.retain(|b| cx.probe(190, &[b[1], b[3]], Full).is_some()); // activity_channel
+    if cx.worth_prefetching(242) { for b in &batch { cx.prefetch(242, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(242, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -11859,11 +11859,11 @@ fn s92_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(228);
+    let rw = cx.rows_worth_prefetching(242);
     for b in &batch {
-        for row in cx.bounds(228, Full) { // ad_consent_via
-            let v0 = cx.get(228, row, 1);
-            let v1 = cx.get(228, row, 2);
+        for row in cx.bounds(242, Full) { // ad_consent_via
+            let v0 = cx.get(242, row, 1);
+            let v1 = cx.get(242, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s92_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -11876,8 +11876,8 @@ fn s92_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(229, &[b[0], b[1]]); }
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(243, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -11896,10 +11896,10 @@ fn s93_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(164);
+    let rw = cx.rows_worth_prefetching(165);
     for b in &batch {
-        for row in cx.bounds(164, Full) { // consent_documented
-            let v2 = cx.get(164, row, 0);
+        for row in cx.bounds(165, Full) { // consent_documented
+            let v2 = cx.get(165, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s93_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -11912,18 +11912,18 @@ fn s93_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(228);
-    if ix.worth_prefetching(228, 0) {
-        for b in &batch { ix.prefetch(228, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 228, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(242);
+    if ix.worth_prefetching(242, 0) {
+        for b in &batch { ix.prefetch(242, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 242, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(228, 0) { for b in &batch { let l = ix.lookup(cx, 228, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(228, n, 1, 2); } } } }
+    if rw && ix.has_lists(242, 0) { for b in &batch { let l = ix.lookup(cx, 242, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(242, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 228, 0, &[b[0]], Full); // ad_consent_via
+        let l = ix.lookup(cx, 242, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(228, n, 1, 2); } }
-            let v0 = cx.get(228, row, 1);
-            let v1 = cx.get(228, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(242, n, 1, 2); } }
+            let v0 = cx.get(242, row, 1);
+            let v1 = cx.get(242, row, 2);
             q2.push([v0, v1]);
             if q2.len() >= BATCH { s93_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -11936,8 +11936,8 @@ fn s93_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(230, &[b[0], b[1]]); }
+    if cx.worth_prefetching(244) { for b in &batch { cx.prefetch(244, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(244, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -11958,18 +11958,18 @@ fn s94_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s94_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -11982,17 +11982,17 @@ fn s94_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 1) {
-        for b in &batch { ix.prefetch(187, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 1) {
+        for b in &batch { ix.prefetch(190, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(187, 1) { for b in &batch { let l = ix.lookup(cx, 187, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 1, 1); } } } }
+    if rw && ix.has_lists(190, 1) { for b in &batch { let l = ix.lookup(cx, 190, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 1, 1); } }
-            let v3 = cx.get(187, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 1, 1); } }
+            let v3 = cx.get(190, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s94_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -12005,21 +12005,21 @@ fn s94_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(220) { for b in &batch { cx.prefetch(220, &[b[2]]); } }
-    batch.retain(|b| cx.probe(220, &[b[2]], Full).is_some()); // electronic_mail_channel
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(234) { for b in &batch { cx.prefetch(234, &[b[2]]); } }
+    batch.retain(|b| cx.probe(234, &[b[2]], Full).is_some()); // electronic_mail_channel
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s94_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -12032,8 +12032,8 @@ fn s94_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(231) { for b in &batch { cx.prefetch(231, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(231, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(245) { for b in &batch { cx.prefetch(245, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(245, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -12054,17 +12054,17 @@ fn s95_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 0) {
-        for b in &batch { ix.prefetch(187, 0, &[212]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[212], 0, 0); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[212]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[212], 0, 0); }
     }
-    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[212], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[212], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 0, &[212], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 0, &[212], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
-            let v0 = cx.get(187, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
+            let v0 = cx.get(190, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s95_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -12077,17 +12077,17 @@ fn s95_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 5) {
-        for b in &batch { ix.prefetch(181, 5, &[b[0], 54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 5, &[b[0], 54], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 5) {
+        for b in &batch { ix.prefetch(184, 5, &[b[0], 54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 5, &[b[0], 54], 3, 3); }
     }
-    if rw && ix.has_lists(181, 5) { for b in &batch { let l = ix.lookup(cx, 181, 5, &[b[0], 54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 5) { for b in &batch { let l = ix.lookup(cx, 184, 5, &[b[0], 54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 5, &[b[0], 54], Full); // activity
+        let l = ix.lookup(cx, 184, 5, &[b[0], 54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s95_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -12100,19 +12100,19 @@ fn s95_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s95_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -12125,8 +12125,8 @@ fn s95_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(232) { for b in &batch { cx.prefetch(232, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(232, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(246) { for b in &batch { cx.prefetch(246, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(246, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -12143,17 +12143,17 @@ fn s96_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
-    if ix.worth_prefetching(145, 0) {
-        for b in &batch { ix.prefetch(145, 0, &[213]); }
-        for b in &batch { ix.prefetch_rows(cx, 145, 0, &[213], 0, 0); }
+    let rw = cx.rows_worth_prefetching(146);
+    if ix.worth_prefetching(146, 0) {
+        for b in &batch { ix.prefetch(146, 0, &[213]); }
+        for b in &batch { ix.prefetch_rows(cx, 146, 0, &[213], 0, 0); }
     }
-    if rw && ix.has_lists(145, 0) { for b in &batch { let l = ix.lookup(cx, 145, 0, &[213], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(145, n, 0, 0); } } } }
+    if rw && ix.has_lists(146, 0) { for b in &batch { let l = ix.lookup(cx, 146, 0, &[213], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(146, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 145, 0, &[213], Full); // subject
+        let l = ix.lookup(cx, 146, 0, &[213], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(145, n, 0, 0); } }
-            let v0 = cx.get(145, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(146, n, 0, 0); } }
+            let v0 = cx.get(146, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s96_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12166,8 +12166,8 @@ fn s96_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
-    for b in &batch { cx.derive(233, &[b[0]]); }
+    if cx.worth_prefetching(247) { for b in &batch { cx.prefetch(247, &[b[0]]); } }
+    for b in &batch { cx.derive(247, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12184,17 +12184,17 @@ fn s96_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
-    if ix.worth_prefetching(145, 0) {
-        for b in &batch { ix.prefetch(145, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 145, 0, &[78], 0, 0); }
+    let rw = cx.rows_worth_prefetching(146);
+    if ix.worth_prefetching(146, 0) {
+        for b in &batch { ix.prefetch(146, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 146, 0, &[78], 0, 0); }
     }
-    if rw && ix.has_lists(145, 0) { for b in &batch { let l = ix.lookup(cx, 145, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(145, n, 0, 0); } } } }
+    if rw && ix.has_lists(146, 0) { for b in &batch { let l = ix.lookup(cx, 146, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(146, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 145, 0, &[78], Full); // subject
+        let l = ix.lookup(cx, 146, 0, &[78], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(145, n, 0, 0); } }
-            let v0 = cx.get(145, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(146, n, 0, 0); } }
+            let v0 = cx.get(146, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s96_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12207,8 +12207,8 @@ fn s96_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
-    for b in &batch { cx.derive(233, &[b[0]]); }
+    if cx.worth_prefetching(247) { for b in &batch { cx.prefetch(247, &[b[0]]); } }
+    for b in &batch { cx.derive(247, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12229,11 +12229,11 @@ fn s97_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(174);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // notice_subject
-            let v2 = cx.get(171, row, 0);
-            let v0 = cx.get(171, row, 1);
+        for row in cx.bounds(174, Full) { // notice_subject
+            let v2 = cx.get(174, row, 0);
+            let v0 = cx.get(174, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s97_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -12246,17 +12246,17 @@ fn s97_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 1) {
-        for b in &batch { ix.prefetch(170, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 1, &[b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 1) {
+        for b in &batch { ix.prefetch(173, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(170, 1) { for b in &batch { let l = ix.lookup(cx, 170, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 2, 2); } } } }
+    if rw && ix.has_lists(173, 1) { for b in &batch { let l = ix.lookup(cx, 173, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 1, &[b[1]], Full); // notice
+        let l = ix.lookup(cx, 173, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 2, 2); } }
-            let v1 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 2, 2); } }
+            let v1 = cx.get(173, row, 2);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s97_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -12270,14 +12270,14 @@ fn s97_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(150, 0) {
-        for b in &batch { ix.prefetch(150, 0, &[b[0], b[1]]); }
-        if ix.has_lists(150, 0) { for b in &batch { ix.prefetch_list(150, 0, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(151, 0) {
+        for b in &batch { ix.prefetch(151, 0, &[b[0], b[1]]); }
+        if ix.has_lists(151, 0) { for b in &batch { ix.prefetch_list(151, 0, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 150, 0, &[b[0], b[1]], Full); // subject_purchase
+        let l = ix.lookup(cx, 151, 0, &[b[0], b[1]], Full); // subject_purchase
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(150, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(151, n, 0, 0); } }
             q3.push([b[0], b[2]]);
             if q3.len() >= BATCH { s97_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -12290,10 +12290,10 @@ fn s97_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[1]]); } }
-    batch.retain(|b| cx.probe(177, &[b[1]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(235) { for b in &batch { cx.prefetch(235, &[b[0]]); } }
-    for b in &batch { cx.derive(235, &[b[0]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[1]]); } }
+    batch.retain(|b| cx.probe(180, &[b[1]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(249) { for b in &batch { cx.prefetch(249, &[b[0]]); } }
+    for b in &batch { cx.derive(249, &[b[0]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -12314,11 +12314,11 @@ fn s98_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(174);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // notice_subject
-            let v3 = cx.get(171, row, 0);
-            let v1 = cx.get(171, row, 1);
+        for row in cx.bounds(174, Full) { // notice_subject
+            let v3 = cx.get(174, row, 0);
+            let v1 = cx.get(174, row, 1);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s98_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -12331,17 +12331,17 @@ fn s98_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 1) {
-        for b in &batch { ix.prefetch(170, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 1, &[b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 1) {
+        for b in &batch { ix.prefetch(173, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(170, 1) { for b in &batch { let l = ix.lookup(cx, 170, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 2, 2); } } } }
+    if rw && ix.has_lists(173, 1) { for b in &batch { let l = ix.lookup(cx, 173, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 1, &[b[1]], Full); // notice
+        let l = ix.lookup(cx, 173, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 2, 2); } }
-            let v2 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 2, 2); } }
+            let v2 = cx.get(173, row, 2);
             q2.push([b[0], v2, b[1]]);
             if q2.len() >= BATCH { s98_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -12354,17 +12354,17 @@ fn s98_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 0) {
-        for b in &batch { ix.prefetch(231, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 0, &[b[0], b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 0) {
+        for b in &batch { ix.prefetch(245, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 0, &[b[0], b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(231, 0) { for b in &batch { let l = ix.lookup(cx, 231, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 0, 0); } } } }
+    if rw && ix.has_lists(245, 0) { for b in &batch { let l = ix.lookup(cx, 245, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 0, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 0, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 0); } }
-            let v0 = cx.get(231, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 0); } }
+            let v0 = cx.get(245, row, 0);
             q3.push([v0, b[0], b[2]]);
             if q3.len() >= BATCH { s98_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -12377,10 +12377,10 @@ fn s98_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[2]]); } }
-    batch.retain(|b| cx.probe(177, &[b[2]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(236, &[b[0], b[1]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[2]]); } }
+    batch.retain(|b| cx.probe(180, &[b[2]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(250) { for b in &batch { cx.prefetch(250, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(250, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -12417,14 +12417,14 @@ fn s99_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        if ix.has_lists(231, 1) { for b in &batch { ix.prefetch_list(231, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        if ix.has_lists(245, 1) { for b in &batch { ix.prefetch_list(245, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 0); } }
             q2.push([b[0], b[1]]);
             if q2.len() >= BATCH { s99_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -12437,8 +12437,8 @@ fn s99_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(237, &[b[0], b[1]]); }
+    if cx.worth_prefetching(251) { for b in &batch { cx.prefetch(251, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(251, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -12463,10 +12463,10 @@ fn s99_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(218);
+    let rw = cx.rows_worth_prefetching(232);
     for b in &batch {
-        for row in cx.bounds(218, Full) { // advertising_purpose
-            let v5 = cx.get(218, row, 0);
+        for row in cx.bounds(232, Full) { // advertising_purpose
+            let v5 = cx.get(232, row, 0);
             q1.push([v5]);
             if q1.len() >= BATCH { s99_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -12479,17 +12479,17 @@ fn s99_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(159);
-    if ix.worth_prefetching(159, 1) {
-        for b in &batch { ix.prefetch(159, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 1, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(160);
+    if ix.worth_prefetching(160, 1) {
+        for b in &batch { ix.prefetch(160, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 1, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(159, 1) { for b in &batch { let l = ix.lookup(cx, 159, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
+    if rw && ix.has_lists(160, 1) { for b in &batch { let l = ix.lookup(cx, 160, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 159, 1, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 160, 1, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
-            let v3 = cx.get(159, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 0, 0); } }
+            let v3 = cx.get(160, row, 0);
             q2.push([v3]);
             if q2.len() >= BATCH { s99_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -12502,17 +12502,17 @@ fn s99_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 2) {
-        for b in &batch { ix.prefetch(158, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 2, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 2) {
+        for b in &batch { ix.prefetch(159, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 2, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(158, 2) { for b in &batch { let l = ix.lookup(cx, 158, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 1, 1); } } } }
+    if rw && ix.has_lists(159, 2) { for b in &batch { let l = ix.lookup(cx, 159, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 159, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 1, 1); } }
-            let v1 = cx.get(158, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
+            let v1 = cx.get(159, row, 1);
             q3.push([v1, b[0]]);
             if q3.len() >= BATCH { s99_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -12525,17 +12525,17 @@ fn s99_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5:
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(163);
-    if ix.worth_prefetching(163, 0) {
-        for b in &batch { ix.prefetch(163, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 163, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(164);
+    if ix.worth_prefetching(164, 0) {
+        for b in &batch { ix.prefetch(164, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 164, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(163, 0) { for b in &batch { let l = ix.lookup(cx, 163, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(163, n, 1, 1); } } } }
+    if rw && ix.has_lists(164, 0) { for b in &batch { let l = ix.lookup(cx, 164, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(164, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 163, 0, &[b[1]], Full); // consent_withdrawn
+        let l = ix.lookup(cx, 164, 0, &[b[1]], Full); // consent_withdrawn
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(163, n, 1, 1); } }
-            let v4 = cx.get(163, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(164, n, 1, 1); } }
+            let v4 = cx.get(164, row, 1);
             q4.push([b[0], v4]);
             if q4.len() >= BATCH { s99_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -12548,18 +12548,18 @@ fn s99_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 2) {
-        for b in &batch { ix.prefetch(231, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 2, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 2) {
+        for b in &batch { ix.prefetch(245, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(231, 2) { for b in &batch { let l = ix.lookup(cx, 231, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 0, 2); } } } }
+    if rw && ix.has_lists(245, 2) { for b in &batch { let l = ix.lookup(cx, 245, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 2, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 2, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 2); } }
-            let v0 = cx.get(231, row, 0);
-            let v2 = cx.get(231, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 2); } }
+            let v0 = cx.get(245, row, 0);
+            let v2 = cx.get(245, row, 2);
             q5.push([v0, b[0], v2, b[1]]);
             if q5.len() >= BATCH { s99_p1_5(cx, q5); if cx.halted() { return; } }
         }
@@ -12575,8 +12575,8 @@ fn s99_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(237, &[b[0], b[1]]); }
+    if cx.worth_prefetching(251) { for b in &batch { cx.prefetch(251, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(251, &[b[0], b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -12593,11 +12593,11 @@ fn s100_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(150);
+    let rw = cx.rows_worth_prefetching(151);
     for b in &batch {
-        for row in cx.bounds(150, Full) { // subject_purchase
-            let v0 = cx.get(150, row, 0);
-            let v1 = cx.get(150, row, 2);
+        for row in cx.bounds(151, Full) { // subject_purchase
+            let v0 = cx.get(151, row, 0);
+            let v1 = cx.get(151, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s100_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12610,8 +12610,8 @@ fn s100_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(239, &[b[0], b[1]]); }
+    if cx.worth_prefetching(253) { for b in &batch { cx.prefetch(253, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(253, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12630,11 +12630,11 @@ fn s101_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(191);
+    let rw = cx.rows_worth_prefetching(194);
     for b in &batch {
-        for row in cx.bounds(191, Full) { // activity_product
-            let v0 = cx.get(191, row, 0);
-            let v2 = cx.get(191, row, 1);
+        for row in cx.bounds(194, Full) { // activity_product
+            let v0 = cx.get(194, row, 0);
+            let v2 = cx.get(194, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s101_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -12647,17 +12647,17 @@ fn s101_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s101_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -12670,10 +12670,10 @@ fn s101_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(239, &[b[1], b[2]])); // !bought_category
-    if cx.worth_prefetching(238) { for b in &batch { cx.prefetch(238, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(238, &[b[0], b[1]]); }
+    if cx.worth_prefetching(253) { for b in &batch { cx.prefetch(253, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(253, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(252) { for b in &batch { cx.prefetch(252, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(252, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -12690,11 +12690,11 @@ fn s102_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(203);
+    let rw = cx.rows_worth_prefetching(217);
     for b in &batch {
-        for row in cx.bounds(203, Full) { // activity_campaign
-            let v0 = cx.get(203, row, 0);
-            let v1 = cx.get(203, row, 1);
+        for row in cx.bounds(217, Full) { // activity_campaign
+            let v0 = cx.get(217, row, 0);
+            let v1 = cx.get(217, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s102_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12707,8 +12707,8 @@ fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(241) { for b in &batch { cx.prefetch(241, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(241, &[b[0], b[1]]); }
+    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(255, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12725,11 +12725,11 @@ fn s102_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(205);
+    let rw = cx.rows_worth_prefetching(219);
     for b in &batch {
-        for row in cx.bounds(205, Full) { // campaign_activity
-            let v1 = cx.get(205, row, 0);
-            let v0 = cx.get(205, row, 1);
+        for row in cx.bounds(219, Full) { // campaign_activity
+            let v1 = cx.get(219, row, 0);
+            let v0 = cx.get(219, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s102_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12742,8 +12742,8 @@ fn s102_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(241) { for b in &batch { cx.prefetch(241, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(241, &[b[0], b[1]]); }
+    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(255, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12766,17 +12766,17 @@ fn s103_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[68], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[68], 0, 0); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[68], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[68], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v0 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v0 = cx.get(184, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s103_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -12789,17 +12789,17 @@ fn s103_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(241);
-    if ix.worth_prefetching(241, 0) {
-        for b in &batch { ix.prefetch(241, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 241, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(255);
+    if ix.worth_prefetching(255, 0) {
+        for b in &batch { ix.prefetch(255, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 255, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(241, 0) { for b in &batch { let l = ix.lookup(cx, 241, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(241, n, 1, 1); } } } }
+    if rw && ix.has_lists(255, 0) { for b in &batch { let l = ix.lookup(cx, 255, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(255, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 241, 0, &[b[0]], Full); // campaign_of
+        let l = ix.lookup(cx, 255, 0, &[b[0]], Full); // campaign_of
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(241, n, 1, 1); } }
-            let v3 = cx.get(241, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(255, n, 1, 1); } }
+            let v3 = cx.get(255, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s103_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -12812,17 +12812,17 @@ fn s103_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s103_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -12835,17 +12835,17 @@ fn s103_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 2) {
-        for b in &batch { ix.prefetch(231, 2, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 2, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 2) {
+        for b in &batch { ix.prefetch(245, 2, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 2, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(231, 2) { for b in &batch { let l = ix.lookup(cx, 231, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 0, 0); } } } }
+    if rw && ix.has_lists(245, 2) { for b in &batch { let l = ix.lookup(cx, 245, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 2, &[b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 2, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 0); } }
-            let v2 = cx.get(231, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 0); } }
+            let v2 = cx.get(245, row, 0);
             q4.push([b[0], b[1], v2, b[2]]);
             if q4.len() >= BATCH { s103_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -12861,10 +12861,10 @@ fn s103_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         b[0] != b[2]
     });
-    if cx.worth_prefetching(241) { for b in &batch { cx.prefetch(241, &[b[2], b[3]]); } }
-    batch.retain(|b| cx.probe(241, &[b[2], b[3]], Full).is_some()); // campaign_of
-    if cx.worth_prefetching(242) { for b in &batch { cx.prefetch(242, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(242, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[b[2], b[3]]); } }
+    batch.retain(|b| cx.probe(255, &[b[2], b[3]], Full).is_some()); // campaign_of
+    if cx.worth_prefetching(256) { for b in &batch { cx.prefetch(256, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(256, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -12881,11 +12881,11 @@ fn s104_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(242);
+    let rw = cx.rows_worth_prefetching(256);
     for b in &batch {
-        for row in cx.bounds(242, Full) { // selection_sending
-            let v0 = cx.get(242, row, 0);
-            let v1 = cx.get(242, row, 1);
+        for row in cx.bounds(256, Full) { // selection_sending
+            let v0 = cx.get(256, row, 0);
+            let v1 = cx.get(256, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s104_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -12898,8 +12898,8 @@ fn s104_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(240) { for b in &batch { cx.prefetch(240, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(240, &[b[0], b[1]]); }
+    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(254, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -12922,10 +12922,10 @@ fn s105_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(235);
+    let rw = cx.rows_worth_prefetching(249);
     for b in &batch {
-        for row in cx.bounds(235, Full) { // address_from_sale
-            let v1 = cx.get(235, row, 0);
+        for row in cx.bounds(249, Full) { // address_from_sale
+            let v1 = cx.get(249, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s105_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -12938,17 +12938,17 @@ fn s105_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(236);
-    if ix.worth_prefetching(236, 0) {
-        for b in &batch { ix.prefetch(236, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 236, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(250);
+    if ix.worth_prefetching(250, 0) {
+        for b in &batch { ix.prefetch(250, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 250, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(236, 0) { for b in &batch { let l = ix.lookup(cx, 236, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(236, n, 0, 0); } } } }
+    if rw && ix.has_lists(250, 0) { for b in &batch { let l = ix.lookup(cx, 250, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(250, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 236, 0, &[b[0]], Full); // hint_at_use
+        let l = ix.lookup(cx, 250, 0, &[b[0]], Full); // hint_at_use
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(236, n, 0, 0); } }
-            let v0 = cx.get(236, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(250, n, 0, 0); } }
+            let v0 = cx.get(250, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s105_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -12961,19 +12961,19 @@ fn s105_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(238) { for b in &batch { cx.prefetch(238, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(238, &[b[0], b[1]])); // !product_not_bought
-    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(237, &[b[0], b[1]])); // !refused_advertising
+    if cx.worth_prefetching(252) { for b in &batch { cx.prefetch(252, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(252, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(251) { for b in &batch { cx.prefetch(251, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(251, &[b[0], b[1]])); // !refused_advertising
     let rw = false;
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        if ix.has_lists(231, 1) { for b in &batch { ix.prefetch_list(231, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        if ix.has_lists(245, 1) { for b in &batch { ix.prefetch_list(245, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 0); } }
             q3.push([b[0], b[1]]);
             if q3.len() >= BATCH { s105_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -12987,14 +12987,14 @@ fn s105_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
-    if ix.worth_prefetching(191, 0) {
-        for b in &batch { ix.prefetch(191, 0, &[b[0]]); }
-        if ix.has_lists(191, 0) { for b in &batch { ix.prefetch_list(191, 0, &[b[0]]); } }
+    if ix.worth_prefetching(194, 0) {
+        for b in &batch { ix.prefetch(194, 0, &[b[0]]); }
+        if ix.has_lists(194, 0) { for b in &batch { ix.prefetch_list(194, 0, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 191, 0, &[b[0]], Full); // activity_product
+        let l = ix.lookup(cx, 194, 0, &[b[0]], Full); // activity_product
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s105_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -13007,8 +13007,8 @@ fn s105_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(244) { for b in &batch { cx.prefetch(244, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(244, &[b[0], b[1]]); }
+    if cx.worth_prefetching(258) { for b in &batch { cx.prefetch(258, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(258, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -13029,17 +13029,17 @@ fn s106_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 0) {
-        for b in &batch { ix.prefetch(187, 0, &[208]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[208], 0, 0); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[208]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[208], 0, 0); }
     }
-    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[208], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[208], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 0, &[208], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 0, &[208], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
-            let v0 = cx.get(187, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
+            let v0 = cx.get(190, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s106_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -13052,17 +13052,17 @@ fn s106_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(244);
-    if ix.worth_prefetching(244, 0) {
-        for b in &batch { ix.prefetch(244, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 244, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(258);
+    if ix.worth_prefetching(258, 0) {
+        for b in &batch { ix.prefetch(258, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 258, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(244, 0) { for b in &batch { let l = ix.lookup(cx, 244, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(244, n, 1, 1); } } } }
+    if rw && ix.has_lists(258, 0) { for b in &batch { let l = ix.lookup(cx, 258, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(258, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 244, 0, &[b[0]], Full); // existing_customer_conditions
+        let l = ix.lookup(cx, 258, 0, &[b[0]], Full); // existing_customer_conditions
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(244, n, 1, 1); } }
-            let v1 = cx.get(244, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(258, n, 1, 1); } }
+            let v1 = cx.get(258, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s106_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -13075,17 +13075,17 @@ fn s106_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[0], b[1]])); // !ad_consent
     let rw = false;
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        if ix.has_lists(231, 1) { for b in &batch { ix.prefetch_list(231, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        if ix.has_lists(245, 1) { for b in &batch { ix.prefetch_list(245, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 0, 0); } }
             q3.push([b[0], b[1]]);
             if q3.len() >= BATCH { s106_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -13098,8 +13098,8 @@ fn s106_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(234) { for b in &batch { cx.prefetch(234, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(234, &[b[0], b[1]]); }
+    if cx.worth_prefetching(248) { for b in &batch { cx.prefetch(248, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(248, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -13118,17 +13118,17 @@ fn s107_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 0) {
-        for b in &batch { ix.prefetch(187, 0, &[205]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[205], 0, 0); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[205]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[205], 0, 0); }
     }
-    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[205], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[205], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 0, &[205], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 0, &[205], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
-            let v0 = cx.get(187, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
+            let v0 = cx.get(190, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s107_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -13141,17 +13141,17 @@ fn s107_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(244);
-    if ix.worth_prefetching(244, 0) {
-        for b in &batch { ix.prefetch(244, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 244, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(258);
+    if ix.worth_prefetching(258, 0) {
+        for b in &batch { ix.prefetch(258, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 258, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(244, 0) { for b in &batch { let l = ix.lookup(cx, 244, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(244, n, 1, 1); } } } }
+    if rw && ix.has_lists(258, 0) { for b in &batch { let l = ix.lookup(cx, 258, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(258, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 244, 0, &[b[0]], Full); // existing_customer_conditions
+        let l = ix.lookup(cx, 258, 0, &[b[0]], Full); // existing_customer_conditions
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(244, n, 1, 1); } }
-            let v1 = cx.get(244, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(258, n, 1, 1); } }
+            let v1 = cx.get(258, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s107_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -13164,8 +13164,8 @@ fn s107_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(245) { for b in &batch { cx.prefetch(245, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(245, &[b[0], b[1]]); }
+    if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(259, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -13182,12 +13182,12 @@ fn s108_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(242);
+    let rw = cx.rows_worth_prefetching(256);
     for b in &batch {
-        for row in cx.bounds(242, Full) { // selection_sending
-            let v0 = cx.get(242, row, 0);
-            let v1 = cx.get(242, row, 1);
-            let v2 = cx.get(242, row, 2);
+        for row in cx.bounds(256, Full) { // selection_sending
+            let v0 = cx.get(256, row, 0);
+            let v1 = cx.get(256, row, 1);
+            let v2 = cx.get(256, row, 2);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s108_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13200,12 +13200,12 @@ fn s108_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[2], b[1]])); // !ad_consent
-    if cx.worth_prefetching(245) { for b in &batch { cx.prefetch(245, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(245, &[b[2], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(243, &[b[0], b[1]]); }
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[2], b[1]])); // !ad_consent
+    if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(259, &[b[2], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(257) { for b in &batch { cx.prefetch(257, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(257, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -13232,17 +13232,17 @@ fn s109_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(158);
-    if ix.worth_prefetching(158, 3) {
-        for b in &batch { ix.prefetch(158, 3, &[229]); }
-        for b in &batch { ix.prefetch_rows(cx, 158, 3, &[229], 0, 0); }
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 3) {
+        for b in &batch { ix.prefetch(159, 3, &[229]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 3, &[229], 0, 0); }
     }
-    if rw && ix.has_lists(158, 3) { for b in &batch { let l = ix.lookup(cx, 158, 3, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(158, n, 0, 0); } } } }
+    if rw && ix.has_lists(159, 3) { for b in &batch { let l = ix.lookup(cx, 159, 3, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 158, 3, &[229], Full); // consent
+        let l = ix.lookup(cx, 159, 3, &[229], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
-            let v2 = cx.get(158, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 0, 0); } }
+            let v2 = cx.get(159, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s109_p0_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -13255,17 +13255,17 @@ fn s109_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0], 212]); } }
-    batch.retain(|b| cx.probe(160, &[b[0], 212], Full).is_some()); // consent_channel
+    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], 212]); } }
+    batch.retain(|b| cx.probe(161, &[b[0], 212], Full).is_some()); // consent_channel
     let rw = false;
-    if ix.worth_prefetching(167, 0) {
-        for b in &batch { ix.prefetch(167, 0, &[b[0]]); }
-        if ix.has_lists(167, 0) { for b in &batch { ix.prefetch_list(167, 0, &[b[0]]); } }
+    if ix.worth_prefetching(168, 0) {
+        for b in &batch { ix.prefetch(168, 0, &[b[0]]); }
+        if ix.has_lists(168, 0) { for b in &batch { ix.prefetch_list(168, 0, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 167, 0, &[b[0]], Full); // consent_circumstances
+        let l = ix.lookup(cx, 168, 0, &[b[0]], Full); // consent_circumstances
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(167, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s109_p0_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -13278,17 +13278,17 @@ fn s109_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(222);
-    if ix.worth_prefetching(222, 0) {
-        for b in &batch { ix.prefetch(222, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 222, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(236);
+    if ix.worth_prefetching(236, 0) {
+        for b in &batch { ix.prefetch(236, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 236, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(222, 0) { for b in &batch { let l = ix.lookup(cx, 222, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(222, n, 1, 1); } } } }
+    if rw && ix.has_lists(236, 0) { for b in &batch { let l = ix.lookup(cx, 236, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(236, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 222, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 236, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(222, n, 1, 1); } }
-            let v0 = cx.get(222, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(236, n, 1, 1); } }
+            let v0 = cx.get(236, row, 1);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s109_p0_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -13301,10 +13301,10 @@ fn s109_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(223) { for b in &batch { cx.prefetch(223, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(223, &[b[1], b[0]])); // !consent_misses_product
-    if cx.worth_prefetching(224) { for b in &batch { cx.prefetch(224, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(224, &[b[1], b[0]])); // !consent_objected
+    if cx.worth_prefetching(237) { for b in &batch { cx.prefetch(237, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(237, &[b[1], b[0]])); // !consent_misses_product
+    if cx.worth_prefetching(238) { for b in &batch { cx.prefetch(238, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(238, &[b[1], b[0]])); // !consent_objected
     let rw = cx.rows_worth_prefetching(18);
     if ix.worth_prefetching(18, 1) {
         for b in &batch { ix.prefetch(18, 1, &[b[1], b[0]]); }
@@ -13329,14 +13329,14 @@ fn s109_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = false;
-    if ix.worth_prefetching(232, 0) {
-        for b in &batch { ix.prefetch(232, 0, &[b[0], b[1]]); }
-        if ix.has_lists(232, 0) { for b in &batch { ix.prefetch_list(232, 0, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(246, 0) {
+        for b in &batch { ix.prefetch(246, 0, &[b[0], b[1]]); }
+        if ix.has_lists(246, 0) { for b in &batch { ix.prefetch_list(246, 0, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 232, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 246, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(232, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(246, n, 0, 0); } }
             q5.push([b[0], b[1]]);
             if q5.len() >= BATCH { s109_p0_5(cx, q5, q6); if cx.halted() { return; } }
         }
@@ -13350,14 +13350,14 @@ fn s109_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     let rw = false;
-    if ix.worth_prefetching(145, 1) {
-        for b in &batch { ix.prefetch(145, 1, &[b[1], 228]); }
-        if ix.has_lists(145, 1) { for b in &batch { ix.prefetch_list(145, 1, &[b[1], 228]); } }
+    if ix.worth_prefetching(146, 1) {
+        for b in &batch { ix.prefetch(146, 1, &[b[1], 228]); }
+        if ix.has_lists(146, 1) { for b in &batch { ix.prefetch_list(146, 1, &[b[1], 228]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 145, 1, &[b[1], 228], Full); // subject
+        let l = ix.lookup(cx, 146, 1, &[b[1], 228], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(145, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(146, n, 0, 0); } }
             q6.push([b[0], b[1]]);
             if q6.len() >= BATCH { s109_p0_6(cx, q6); if cx.halted() { return; } }
         }
@@ -13370,8 +13370,8 @@ fn s109_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
     if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
-    if cx.worth_prefetching(248) { for b in &batch { cx.prefetch(248, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(248, &[b[0], b[1]]); }
+    if cx.worth_prefetching(262) { for b in &batch { cx.prefetch(262, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(262, &[b[0], b[1]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -13388,11 +13388,11 @@ fn s110_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(245);
+    let rw = cx.rows_worth_prefetching(259);
     for b in &batch {
-        for row in cx.bounds(245, Full) { // existing_customer_ok
-            let v0 = cx.get(245, row, 0);
-            let v1 = cx.get(245, row, 1);
+        for row in cx.bounds(259, Full) { // existing_customer_ok
+            let v0 = cx.get(259, row, 0);
+            let v1 = cx.get(259, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s110_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13423,11 +13423,11 @@ fn s110_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(248);
+    let rw = cx.rows_worth_prefetching(262);
     for b in &batch {
-        for row in cx.bounds(248, Full) { // presumed_consent_ok
-            let v0 = cx.get(248, row, 0);
-            let v1 = cx.get(248, row, 1);
+        for row in cx.bounds(262, Full) { // presumed_consent_ok
+            let v0 = cx.get(262, row, 0);
+            let v1 = cx.get(262, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s110_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13458,11 +13458,11 @@ fn s111_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(243);
+    let rw = cx.rows_worth_prefetching(257);
     for b in &batch {
-        for row in cx.bounds(243, Full) { // email_selection_unlawful
-            let v0 = cx.get(243, row, 0);
-            let v1 = cx.get(243, row, 1);
+        for row in cx.bounds(257, Full) { // email_selection_unlawful
+            let v0 = cx.get(257, row, 0);
+            let v1 = cx.get(257, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s111_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13493,11 +13493,11 @@ fn s111_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(231);
+    let rw = cx.rows_worth_prefetching(245);
     for b in &batch {
-        for row in cx.bounds(231, Full) { // email_ad
-            let v0 = cx.get(231, row, 0);
-            let v1 = cx.get(231, row, 1);
+        for row in cx.bounds(245, Full) { // email_ad
+            let v0 = cx.get(245, row, 0);
+            let v1 = cx.get(245, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s111_p1_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13510,10 +13510,10 @@ fn s111_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(245) { for b in &batch { cx.prefetch(245, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(245, &[b[0], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(259, &[b[0], b[1]])); // !existing_customer_ok
     if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(33, &[b[0], b[1]]); }
     batch.clear();
@@ -13532,11 +13532,11 @@ fn s111_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(232);
+    let rw = cx.rows_worth_prefetching(246);
     for b in &batch {
-        for row in cx.bounds(232, Full) { // phone_ad
-            let v0 = cx.get(232, row, 0);
-            let v1 = cx.get(232, row, 1);
+        for row in cx.bounds(246, Full) { // phone_ad
+            let v0 = cx.get(246, row, 0);
+            let v1 = cx.get(246, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s111_p2_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13549,10 +13549,10 @@ fn s111_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(248) { for b in &batch { cx.prefetch(248, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(248, &[b[0], b[1]])); // !presumed_consent_ok
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(262) { for b in &batch { cx.prefetch(262, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(262, &[b[0], b[1]])); // !presumed_consent_ok
     if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(33, &[b[0], b[1]]); }
     batch.clear();
@@ -13626,17 +13626,17 @@ fn s112_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0]]); } }
     batch.retain(|b| !cx.contains(34, &[b[0]])); // !social_profiling
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s112_p1_2(cx, q2); if cx.halted() { return; } }
         }
@@ -13757,17 +13757,17 @@ fn s112_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s112_p4_2(cx, q2); if cx.halted() { return; } }
         }
@@ -13798,11 +13798,11 @@ fn s113_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(232);
+    let rw = cx.rows_worth_prefetching(246);
     for b in &batch {
-        for row in cx.bounds(232, Full) { // phone_ad
-            let v0 = cx.get(232, row, 1);
-            let v1 = cx.get(232, row, 2);
+        for row in cx.bounds(246, Full) { // phone_ad
+            let v0 = cx.get(246, row, 1);
+            let v1 = cx.get(246, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s113_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -13818,10 +13818,10 @@ fn s113_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18901 as i64)
     });
-    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
-    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // consumer
-    if cx.worth_prefetching(249) { for b in &batch { cx.prefetch(249, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(249, &[b[0], b[1]]); }
+    if cx.worth_prefetching(247) { for b in &batch { cx.prefetch(247, &[b[0]]); } }
+    batch.retain(|b| cx.probe(247, &[b[0]], Full).is_some()); // consumer
+    if cx.worth_prefetching(263) { for b in &batch { cx.prefetch(263, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(263, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -13842,18 +13842,18 @@ fn s114_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s114_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -13866,19 +13866,19 @@ fn s114_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[0]]); } }
-    batch.retain(|b| cx.probe(200, &[b[0]], Full).is_some()); // activity_sender
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 1) {
-        for b in &batch { ix.prefetch(187, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(203) { for b in &batch { cx.prefetch(203, &[b[0]]); } }
+    batch.retain(|b| cx.probe(203, &[b[0]], Full).is_some()); // activity_sender
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 1) {
+        for b in &batch { ix.prefetch(190, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(187, 1) { for b in &batch { let l = ix.lookup(cx, 187, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 1, 1); } } } }
+    if rw && ix.has_lists(190, 1) { for b in &batch { let l = ix.lookup(cx, 190, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 1, 1); } }
-            let v3 = cx.get(187, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 1, 1); } }
+            let v3 = cx.get(190, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s114_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -13891,21 +13891,21 @@ fn s114_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(250) { for b in &batch { cx.prefetch(250, &[b[2]]); } }
-    batch.retain(|b| cx.probe(250, &[b[2]], Full).is_some()); // message_channel
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(264) { for b in &batch { cx.prefetch(264, &[b[2]]); } }
+    batch.retain(|b| cx.probe(264, &[b[2]], Full).is_some()); // message_channel
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s114_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -13918,8 +13918,8 @@ fn s114_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(251) { for b in &batch { cx.prefetch(251, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(251, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(265) { for b in &batch { cx.prefetch(265, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(265, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -13942,18 +13942,18 @@ fn s115_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[0], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[0], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[0], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[0], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -13966,10 +13966,10 @@ fn s115_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(219);
+    let rw = cx.rows_worth_prefetching(233);
     for b in &batch {
-        for row in cx.bounds(219, Full) { // advertising
-            let v0 = cx.get(219, row, 0);
+        for row in cx.bounds(233, Full) { // advertising
+            let v0 = cx.get(233, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -13984,18 +13984,18 @@ fn s115_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
     batch.retain(|b| !cx.contains(3, &[b[0]])); // !postal
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -14020,17 +14020,17 @@ fn s115_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p0_4(cx, q4); if cx.halted() { return; } }
         }
@@ -14047,8 +14047,8 @@ fn s115_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(1, &[b[0], b[1]])); // !old_law_consent
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !uwg_permitted_channel
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[0, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[0, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[0, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[0, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -14069,18 +14069,18 @@ fn s115_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[6]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[6], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[6], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[6], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -14122,17 +14122,17 @@ fn s115_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v3 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v3 = cx.get(185, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s115_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -14145,10 +14145,10 @@ fn s115_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[3]]); } }
-    batch.retain(|b| !cx.contains(136, &[b[3]])); // !source_public
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[6, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[6, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(137) { for b in &batch { cx.prefetch(137, &[b[3]]); } }
+    batch.retain(|b| !cx.contains(137, &[b[3]])); // !source_public
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[6, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[6, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14169,18 +14169,18 @@ fn s115_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[9]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[9], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[9], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[9], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -14219,17 +14219,17 @@ fn s115_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !old_us_transfer_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p2_3(cx, q3); if cx.halted() { return; } }
         }
@@ -14251,8 +14251,8 @@ fn s115_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[9, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[9, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[9, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[9, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14275,18 +14275,18 @@ fn s115_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[16]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[16], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[16], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[16], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -14299,17 +14299,17 @@ fn s115_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(195);
-    if ix.worth_prefetching(195, 1) {
-        for b in &batch { ix.prefetch(195, 1, &[18]); }
-        for b in &batch { ix.prefetch_rows(cx, 195, 1, &[18], 0, 0); }
+    let rw = cx.rows_worth_prefetching(198);
+    if ix.worth_prefetching(198, 1) {
+        for b in &batch { ix.prefetch(198, 1, &[18]); }
+        for b in &batch { ix.prefetch_rows(cx, 198, 1, &[18], 0, 0); }
     }
-    if rw && ix.has_lists(195, 1) { for b in &batch { let l = ix.lookup(cx, 195, 1, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(195, n, 0, 0); } } } }
+    if rw && ix.has_lists(198, 1) { for b in &batch { let l = ix.lookup(cx, 198, 1, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 195, 1, &[18], Full); // activity_content
+        let l = ix.lookup(cx, 198, 1, &[18], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
-            let v0 = cx.get(195, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
+            let v0 = cx.get(198, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -14322,19 +14322,19 @@ fn s115_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0]]); } }
-    batch.retain(|b| cx.probe(197, &[b[0]], Full).is_some()); // activity_content_original
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 5) {
-        for b in &batch { ix.prefetch(181, 5, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 5, &[b[0], 17], 3, 3); }
+    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[0]]); } }
+    batch.retain(|b| cx.probe(200, &[b[0]], Full).is_some()); // activity_content_original
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 5) {
+        for b in &batch { ix.prefetch(184, 5, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 5, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(181, 5) { for b in &batch { let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 5) { for b in &batch { let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p3_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -14353,17 +14353,17 @@ fn s115_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v1 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v1 = cx.get(199, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p3_4(cx, q4); if cx.halted() { return; } }
         }
@@ -14378,8 +14378,8 @@ fn s115_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[16, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[16, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[16, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[16, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -14402,18 +14402,18 @@ fn s115_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[19]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[19], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[19], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[19], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p4_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -14426,17 +14426,17 @@ fn s115_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(195);
-    if ix.worth_prefetching(195, 2) {
-        for b in &batch { ix.prefetch(195, 2, &[18, 20]); }
-        for b in &batch { ix.prefetch_rows(cx, 195, 2, &[18, 20], 0, 0); }
+    let rw = cx.rows_worth_prefetching(198);
+    if ix.worth_prefetching(198, 2) {
+        for b in &batch { ix.prefetch(198, 2, &[18, 20]); }
+        for b in &batch { ix.prefetch_rows(cx, 198, 2, &[18, 20], 0, 0); }
     }
-    if rw && ix.has_lists(195, 2) { for b in &batch { let l = ix.lookup(cx, 195, 2, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(195, n, 0, 0); } } } }
+    if rw && ix.has_lists(198, 2) { for b in &batch { let l = ix.lookup(cx, 198, 2, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 195, 2, &[18, 20], Full); // activity_content
+        let l = ix.lookup(cx, 198, 2, &[18, 20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
-            let v0 = cx.get(195, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
+            let v0 = cx.get(198, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p4_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -14449,17 +14449,17 @@ fn s115_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 5) {
-        for b in &batch { ix.prefetch(181, 5, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 5, &[b[0], 17], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 5) {
+        for b in &batch { ix.prefetch(184, 5, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 5, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(181, 5) { for b in &batch { let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 5) { for b in &batch { let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p4_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -14478,17 +14478,17 @@ fn s115_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v1 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v1 = cx.get(199, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p4_4(cx, q4); if cx.halted() { return; } }
         }
@@ -14503,8 +14503,8 @@ fn s115_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[19, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[19, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[19, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[19, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -14523,18 +14523,18 @@ fn s115_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[21]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[21], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[21], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[21], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p5_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -14573,10 +14573,10 @@ fn s115_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[21, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[21, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[21, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[21, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -14595,18 +14595,18 @@ fn s115_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[22]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[22], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[22]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[22], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[22], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[22], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[22], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[22], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p6_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -14637,8 +14637,8 @@ fn s115_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(219, &[b[0]])); // !advertising
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(233, &[b[0]])); // !advertising
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(10, &[b[0], b[1]])); // !image_consent
     batch.retain_mut(|b| {
@@ -14647,8 +14647,8 @@ fn s115_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[22, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[22, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[22, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[22, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -14669,18 +14669,18 @@ fn s115_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[31]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[31], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[31]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[31], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[31], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[31], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[31], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[31], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p7_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -14710,8 +14710,8 @@ fn s115_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(119, 0) { for b in &batch { ix.prefetch(119, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 119, 0, &[b[0]])); // !incident_authority_notified
+    if ix.worth_prefetching(120, 0) { for b in &batch { ix.prefetch(120, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 120, 0, &[b[0]])); // !incident_authority_notified
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -14738,8 +14738,8 @@ fn s115_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
         let Some(t1) = cx.call(Builtin::AddDays, &[(b[1], Type::Date), (3, Type::Number)]) else { return false; };
         (b[2] as i64) > (t1 as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[31, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[31, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[31, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[31, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14760,18 +14760,18 @@ fn s115_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[32]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[32], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[32], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[32], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[32], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p8_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -14801,25 +14801,25 @@ fn s115_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(120) { for b in &batch { cx.prefetch(120, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(120, &[b[0]])); // !incident_delay_reasons
+    if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(121, &[b[0]])); // !incident_delay_reasons
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(119);
-    if ix.worth_prefetching(119, 0) {
-        for b in &batch { ix.prefetch(119, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(120);
+    if ix.worth_prefetching(120, 0) {
+        for b in &batch { ix.prefetch(120, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 120, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 1, 1); } } } }
+    if rw && ix.has_lists(120, 0) { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 119, 0, &[b[0]], Full); // incident_authority_notified
+        let l = ix.lookup(cx, 120, 0, &[b[0]], Full); // incident_authority_notified
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 1, 1); } }
-            let v2 = cx.get(119, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(120, n, 1, 1); } }
+            let v2 = cx.get(120, row, 1);
             q3.push([b[0], b[1], v2]);
             if q3.len() >= BATCH { s115_p8_3(cx, q3); if cx.halted() { return; } }
         }
@@ -14836,8 +14836,8 @@ fn s115_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
         let Some(t1) = cx.call(Builtin::AddDays, &[(b[1], Type::Date), (3, Type::Number)]) else { return false; };
         (b[2] as i64) > (t1 as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[32, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[32, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[32, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[32, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14858,18 +14858,18 @@ fn s115_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(118);
-    if ix.worth_prefetching(118, 0) {
-        for b in &batch { ix.prefetch(118, 0, &[34]); }
-        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[34], 0, 2); }
+    let rw = cx.rows_worth_prefetching(119);
+    if ix.worth_prefetching(119, 0) {
+        for b in &batch { ix.prefetch(119, 0, &[34]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[34], 0, 2); }
     }
-    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[34], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 2); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[34], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 118, 0, &[34], Full); // incident
+        let l = ix.lookup(cx, 119, 0, &[34], Full); // incident
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 2); } }
-            let v0 = cx.get(118, row, 0);
-            let v1 = cx.get(118, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 0, 2); } }
+            let v0 = cx.get(119, row, 0);
+            let v1 = cx.get(119, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s115_p9_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -14882,20 +14882,20 @@ fn s115_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(121, 0) { for b in &batch { ix.prefetch(121, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 121, 0, &[b[0]])); // !incident_subjects_informed
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[33]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[33], 1, 2); }
+    if ix.worth_prefetching(122, 0) { for b in &batch { ix.prefetch(122, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 122, 0, &[b[0]])); // !incident_subjects_informed
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[33]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[33], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[33], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[33], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[33], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[33], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q2.push([b[0], b[1], v3, v4]);
             if q2.len() >= BATCH { s115_p9_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -14933,8 +14933,8 @@ fn s115_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) > (b[1] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[33, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[33, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[33, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[33, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14953,18 +14953,18 @@ fn s115_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[36]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[36], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[36]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[36], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[36], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[36], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p10_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -14977,11 +14977,11 @@ fn s115_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(118);
+    let rw = cx.rows_worth_prefetching(119);
     for b in &batch {
-        for row in cx.bounds(118, Full) { // incident
-            let v0 = cx.get(118, row, 0);
-            let v1 = cx.get(118, row, 2);
+        for row in cx.bounds(119, Full) { // incident
+            let v0 = cx.get(119, row, 0);
+            let v1 = cx.get(119, row, 2);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p10_2(cx, q2); if cx.halted() { return; } }
         }
@@ -14994,16 +14994,16 @@ fn s115_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(123) { for b in &batch { cx.prefetch(123, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(123, &[b[0]])); // !incident_documented
+    if cx.worth_prefetching(124) { for b in &batch { cx.prefetch(124, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(124, &[b[0]])); // !incident_documented
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[36, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[36, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[36, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[36, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -15026,18 +15026,18 @@ fn s115_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[69], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[69], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[69], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p11_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -15066,18 +15066,18 @@ fn s115_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p11_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -15096,17 +15096,17 @@ fn s115_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p11_4(cx, q4); if cx.halted() { return; } }
         }
@@ -15129,8 +15129,8 @@ fn s115_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(51, &[b[0], b[1]])); // !child_consent
     if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(48, &[b[0], b[1]])); // !vetoed_social_profiling
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[69, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[69, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[69, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[69, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -15151,18 +15151,18 @@ fn s115_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[70], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[70], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[70], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[70], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p12_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -15200,18 +15200,18 @@ fn s115_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     batch.retain(|b| !cx.contains(25, &[b[0], b[1]])); // !consent_unprovable
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(51, &[b[0], b[1]])); // !child_consent
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p12_3(cx, q3); if cx.halted() { return; } }
         }
@@ -15232,8 +15232,8 @@ fn s115_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     });
     if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[3]]); } }
     batch.retain(|b| cx.probe(47, &[b[3]], Full).is_some()); // basis_checked_kind
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[70, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[70, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[70, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[70, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -15254,18 +15254,18 @@ fn s115_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[71]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[71], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[71]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[71], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[71], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[71], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p13_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -15278,18 +15278,18 @@ fn s115_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p13_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -15341,8 +15341,8 @@ fn s115_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(25, &[b[0], b[1]])); // !consent_unprovable
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(51, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[71, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[71, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[71, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[71, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -15365,18 +15365,18 @@ fn s115_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[72]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[72], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[72], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[72], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p14_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -15405,18 +15405,18 @@ fn s115_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p14_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -15435,17 +15435,17 @@ fn s115_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p14_4(cx, q4); if cx.halted() { return; } }
         }
@@ -15466,8 +15466,8 @@ fn s115_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(25, &[b[0], b[1]])); // !consent_unprovable
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(51, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[72, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[72, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[72, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[72, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -15488,18 +15488,18 @@ fn s115_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[73]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[73], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[73]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[73], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[73], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[73], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p15_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -15531,20 +15531,20 @@ fn s115_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(240) { for b in &batch { cx.prefetch(240, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(240, &[b[0], b[1]])); // !email_selection
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(254, &[b[0], b[1]])); // !email_selection
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p15_3(cx, q3); if cx.halted() { return; } }
         }
@@ -15566,8 +15566,8 @@ fn s115_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[73, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[73, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[73, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[73, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -15588,18 +15588,18 @@ fn s115_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[74]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[74], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[74]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[74], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[74], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[74], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p16_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -15631,18 +15631,18 @@ fn s115_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !has_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p16_3(cx, q3); if cx.halted() { return; } }
         }
@@ -15664,8 +15664,8 @@ fn s115_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[74, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[74, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[74, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[74, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -15684,18 +15684,18 @@ fn s115_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[75]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[75], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[75]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[75], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[75], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[75], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p17_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -15736,8 +15736,8 @@ fn s115_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[75, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[75, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[75, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[75, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -15758,18 +15758,18 @@ fn s115_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[77]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[77], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[77]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[77], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[77], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[77], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p18_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -15801,18 +15801,18 @@ fn s115_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !has_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p18_3(cx, q3); if cx.halted() { return; } }
         }
@@ -15834,8 +15834,8 @@ fn s115_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[77, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[77, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[77, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[77, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -15860,18 +15860,18 @@ fn s115_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[79]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[79], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[79], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[79], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p19_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -15900,17 +15900,17 @@ fn s115_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 189, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
-            let v0 = cx.get(186, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
+            let v0 = cx.get(189, row, 0);
             q3.push([v0, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p19_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -15923,18 +15923,18 @@ fn s115_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
             if q4.len() >= BATCH { s115_p19_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -15956,17 +15956,17 @@ fn s115_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s115_p19_5(cx, q5); if cx.halted() { return; } }
         }
@@ -15979,8 +15979,8 @@ fn s115_p19_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[79, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[79, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[79, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[79, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -16003,18 +16003,18 @@ fn s115_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[82]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[82], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[82]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[82], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[82], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[82], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[82], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[82], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p20_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16027,17 +16027,17 @@ fn s115_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[83]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[83], 0, 0); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[83]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[83], 0, 0); }
     }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[83], Full); // activity_category
+        let l = ix.lookup(cx, 189, 0, &[83], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
-            let v0 = cx.get(186, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
+            let v0 = cx.get(189, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p20_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16050,18 +16050,18 @@ fn s115_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p20_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -16083,17 +16083,17 @@ fn s115_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p20_4(cx, q4); if cx.halted() { return; } }
         }
@@ -16106,8 +16106,8 @@ fn s115_p20_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[82, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[82, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[82, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[82, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -16126,18 +16126,18 @@ fn s115_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[84]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[84], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[84]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[84], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[84], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[84], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p21_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -16184,8 +16184,8 @@ fn s115_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[84, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[84, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[84, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[84, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -16206,18 +16206,18 @@ fn s115_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[85]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[85], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[85]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[85], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[85], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[85], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[85], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[85], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p22_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -16247,22 +16247,22 @@ fn s115_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(240) { for b in &batch { cx.prefetch(240, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(240, &[b[0], b[1]])); // !email_selection
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(254, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p22_3(cx, q3); if cx.halted() { return; } }
         }
@@ -16284,10 +16284,10 @@ fn s115_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[85, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[85, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[85, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[85, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -16310,18 +16310,18 @@ fn s115_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[86]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[86], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[86]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[86], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[86], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[86], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v6 = cx.get(252, row, 1);
-            let v7 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v6 = cx.get(266, row, 1);
+            let v7 = cx.get(266, row, 2);
             q1.push([v6, v7]);
             if q1.len() >= BATCH { s115_p23_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16334,19 +16334,19 @@ fn s115_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[56], 0, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[56], 0, 5); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 5); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[56], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[56], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 5); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
-            let v3 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 5); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
+            let v3 = cx.get(184, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p23_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16367,17 +16367,17 @@ fn s115_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q
     });
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[2]]); } }
     batch.retain(|b| cx.probe(64, &[b[2]], Full).is_some()); // marketing_profile_purpose
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s115_p23_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -16392,18 +16392,18 @@ fn s115_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(63, &[b[0], b[1]])); // !covered_by_marketing_objection
-    let rw = cx.rows_worth_prefetching(169);
-    if ix.worth_prefetching(169, 0) {
-        for b in &batch { ix.prefetch(169, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 169, 0, &[b[1]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 0) {
+        for b in &batch { ix.prefetch(172, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[1]], 1, 2); }
     }
-    if rw && ix.has_lists(169, 0) { for b in &batch { let l = ix.lookup(cx, 169, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 1, 2); } } } }
+    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 169, 0, &[b[1]], Full); // objection
+        let l = ix.lookup(cx, 172, 0, &[b[1]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 1, 2); } }
-            let v4 = cx.get(169, row, 1);
-            let v5 = cx.get(169, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 1, 2); } }
+            let v4 = cx.get(172, row, 1);
+            let v5 = cx.get(172, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
             if q4.len() >= BATCH { s115_p23_4(cx, q4); if cx.halted() { return; } }
         }
@@ -16423,8 +16423,8 @@ fn s115_p23_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(44, &[b[0], b[1], b[4]])); // !consent_after_objection
     if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[3]]); } }
     batch.retain(|b| cx.probe(65, &[b[3]], Full).is_some()); // profiling_objection
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[86, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[86, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[86, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[86, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -16445,18 +16445,18 @@ fn s115_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[90]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[90], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[90]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[90], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[90], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[90], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p24_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -16486,19 +16486,19 @@ fn s115_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(240) { for b in &batch { cx.prefetch(240, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(240, &[b[0], b[1]], Full).is_some()); // email_selection
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(254, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p24_3(cx, q3); if cx.halted() { return; } }
         }
@@ -16517,8 +16517,8 @@ fn s115_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[90, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[90, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[90, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[90, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -16539,18 +16539,18 @@ fn s115_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[91]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[91], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[91]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[91], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[91], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[91], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[91], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[91], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p25_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -16584,19 +16584,19 @@ fn s115_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !has_basis
     if cx.worth_prefetching(45) { for b in &batch { cx.prefetch(45, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(45, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(240) { for b in &batch { cx.prefetch(240, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(240, &[b[0], b[1]], Full).is_some()); // email_selection
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(254, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p25_3(cx, q3); if cx.halted() { return; } }
         }
@@ -16615,8 +16615,8 @@ fn s115_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[91, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[91, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[91, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[91, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -16639,18 +16639,18 @@ fn s115_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[92]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[92], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[92]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[92], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[92], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[92], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[92], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[92], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v6 = cx.get(252, row, 1);
-            let v7 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v6 = cx.get(266, row, 1);
+            let v7 = cx.get(266, row, 2);
             q1.push([v6, v7]);
             if q1.len() >= BATCH { s115_p26_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16663,18 +16663,18 @@ fn s115_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(169);
-    if ix.worth_prefetching(169, 1) {
-        for b in &batch { ix.prefetch(169, 1, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 169, 1, &[67], 0, 2); }
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 1) {
+        for b in &batch { ix.prefetch(172, 1, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 1, &[67], 0, 2); }
     }
-    if rw && ix.has_lists(169, 1) { for b in &batch { let l = ix.lookup(cx, 169, 1, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 0, 2); } } } }
+    if rw && ix.has_lists(172, 1) { for b in &batch { let l = ix.lookup(cx, 172, 1, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 169, 1, &[67], Full); // objection
+        let l = ix.lookup(cx, 172, 1, &[67], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 0, 2); } }
-            let v1 = cx.get(169, row, 0);
-            let v5 = cx.get(169, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 0, 2); } }
+            let v1 = cx.get(172, row, 0);
+            let v5 = cx.get(172, row, 2);
             q2.push([v1, v5, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p26_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -16687,17 +16687,17 @@ fn s115_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
             if q3.len() >= BATCH { s115_p26_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -16712,27 +16712,27 @@ fn s115_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 8]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1], b[2]]); } }
     batch.retain(|b| !cx.contains(44, &[b[0], b[1], b[2]])); // !consent_after_objection
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(219, &[b[0]])); // !advertising
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(233, &[b[0]])); // !advertising
     if ix.worth_prefetching(23, 0) { for b in &batch { ix.prefetch(23, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 23, 0, &[b[0], b[1]])); // !consent_covers
     if cx.worth_prefetching(27) { for b in &batch { cx.prefetch(27, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(27, &[b[0], b[1]])); // !contract_basis
     if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(32, &[b[0], b[1]])); // !legal_obligation_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 5); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 5); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 5); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 5); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
-            let v4 = cx.get(181, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 5); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
+            let v4 = cx.get(184, row, 5);
             q4.push([b[0], b[1], v2, v3, v4, b[2], b[3], b[4]]);
             if q4.len() >= BATCH { s115_p26_4(cx, q4); if cx.halted() { return; } }
         }
@@ -16760,8 +16760,8 @@ fn s115_p26_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 8]>) {
     batch.retain(|b| cx.probe(47, &[b[3]], Full).is_some()); // basis_checked_kind
     if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0]]); } }
     batch.retain(|b| cx.probe(16, &[b[0]], Full).is_some()); // lia_for
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[92, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[92, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[92, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[92, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -16782,18 +16782,18 @@ fn s115_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[96]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[96], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[96]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[96], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[96], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[96], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[96], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[96], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p27_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -16846,8 +16846,8 @@ fn s115_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(67, 0) { for b in &batch { ix.prefetch(67, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 67, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[96, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[96, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[96, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[96, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -16866,18 +16866,18 @@ fn s115_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[97]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[97], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[97]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[97], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[97], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[97], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[97], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[97], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p28_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -16908,8 +16908,8 @@ fn s115_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(130, &[b[2]])); // !agreement_published
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(131, &[b[2]])); // !agreement_published
     if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(69, &[b[0], b[1]])); // !public_art26_notice
     batch.retain_mut(|b| {
@@ -16918,8 +16918,8 @@ fn s115_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[97, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[97, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[97, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[97, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -16942,18 +16942,18 @@ fn s115_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[99]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[99], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[99]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[99], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[99], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[99], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[99], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[99], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p29_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -17021,8 +17021,8 @@ fn s115_p29_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[99, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[99, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[99, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[99, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -17041,18 +17041,18 @@ fn s115_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[100]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[100], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[100]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[100], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[100], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[100], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[100], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[100], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p30_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -17090,8 +17090,8 @@ fn s115_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[100, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[100, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[100, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[100, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -17114,18 +17114,18 @@ fn s115_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[103]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[103], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[103]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[103], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[103], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[103], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[103], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[103], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p31_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -17154,17 +17154,17 @@ fn s115_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 189, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 0, 0); } }
-            let v0 = cx.get(186, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
+            let v0 = cx.get(189, row, 0);
             q3.push([v0, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p31_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -17179,17 +17179,17 @@ fn s115_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0], 101]); } }
     batch.retain(|b| !cx.contains(15, &[b[0], 101])); // !assessed
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
             if q4.len() >= BATCH { s115_p31_4(cx, q4); if cx.halted() { return; } }
         }
@@ -17208,10 +17208,10 @@ fn s115_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[103, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[103, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[103, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[103, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -17232,18 +17232,18 @@ fn s115_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[104]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[104], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[104]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[104], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[104], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[104], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[104], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[104], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p32_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -17256,17 +17256,17 @@ fn s115_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 1) {
-        for b in &batch { ix.prefetch(117, 1, &[102]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[102], 0, 0); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 1) {
+        for b in &batch { ix.prefetch(118, 1, &[102]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 1, &[102], 0, 0); }
     }
-    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 0); } } } }
+    if rw && ix.has_lists(118, 1) { for b in &batch { let l = ix.lookup(cx, 118, 1, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 1, &[102], Full); // system
+        let l = ix.lookup(cx, 118, 1, &[102], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 0); } }
-            let v2 = cx.get(117, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 0); } }
+            let v2 = cx.get(118, row, 0);
             q2.push([v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p32_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -17279,18 +17279,18 @@ fn s115_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[65], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[65], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[65], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[65], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v1 = cx.get(184, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s115_p32_3(cx, q3); if cx.halted() { return; } }
         }
@@ -17311,12 +17311,12 @@ fn s115_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(183, &[b[0], b[2]], Full).is_some()); // activity_system
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[104, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[104, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(186, &[b[0], b[2]], Full).is_some()); // activity_system
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[104, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[104, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -17337,18 +17337,18 @@ fn s115_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[105]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[105], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[105]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[105], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[105], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[105], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[105], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[105], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p33_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -17405,8 +17405,8 @@ fn s115_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[105, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[105, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[105, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[105, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -17427,18 +17427,18 @@ fn s115_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[106]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[106], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[106]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[106], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[106], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[106], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[106], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[106], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p34_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -17495,8 +17495,8 @@ fn s115_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[106, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[106, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[106, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[106, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -17521,18 +17521,18 @@ fn s115_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[107]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[107], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[107]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[107], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[107], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[107], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[107], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[107], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p35_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -17603,17 +17603,17 @@ fn s115_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 0); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[b[2]], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
-            let v2 = cx.get(181, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
+            let v2 = cx.get(184, row, 0);
             q5.push([b[0], b[1], v2]);
             if q5.len() >= BATCH { s115_p35_5(cx, q5); if cx.halted() { return; } }
         }
@@ -17626,10 +17626,10 @@ fn s115_p35_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[2]]); } }
-    batch.retain(|b| cx.probe(193, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[107, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[107, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[2]]); } }
+    batch.retain(|b| cx.probe(196, &[b[2]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[107, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[107, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -17675,18 +17675,18 @@ fn s115_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(110, 0) { for b in &batch { ix.prefetch(110, 0, &[b[0]]); } }
     batch.retain(|b| !ix.any(cx, 110, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[108]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[108], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[108]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[108], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[108], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[108], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[108], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[108], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q2.push([b[0], v2, v3]);
             if q2.len() >= BATCH { s115_p36_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -17721,8 +17721,8 @@ fn s115_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[108, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[108, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[108, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[108, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -17743,18 +17743,18 @@ fn s115_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[110]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[110], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[110]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[110], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[110], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[110], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[110], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[110], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p37_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -17810,8 +17810,8 @@ fn s115_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[110, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[110, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[110, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[110, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -17836,18 +17836,18 @@ fn s115_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[113]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[113], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[113]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[113], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[113], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[113], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[113], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[113], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p38_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -17877,14 +17877,14 @@ fn s115_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        if ix.has_lists(181, 0) { for b in &batch { ix.prefetch_list(181, 0, &[b[0]]); } }
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        if ix.has_lists(184, 0) { for b in &batch { ix.prefetch_list(184, 0, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
             q3.push([b[1], b[2]]);
             if q3.len() >= BATCH { s115_p38_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -17937,8 +17937,8 @@ fn s115_p38_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[113, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[113, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[113, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[113, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -17959,18 +17959,18 @@ fn s115_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[114]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[114], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[114]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[114], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[114], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[114], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[114], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[114], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p39_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18027,8 +18027,8 @@ fn s115_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[114, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[114, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[114, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[114, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18049,18 +18049,18 @@ fn s115_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[115]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[115], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[115]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[115], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[115], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[115], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[115], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[115], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p40_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18102,17 +18102,17 @@ fn s115_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 6]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[5] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(154);
-    if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(155);
+    if ix.worth_prefetching(155, 0) {
+        for b in &batch { ix.prefetch(155, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 155, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 1, 1); } } } }
+    if rw && ix.has_lists(155, 0) { for b in &batch { let l = ix.lookup(cx, 155, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(155, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[b[1]], Full); // request_answered
+        let l = ix.lookup(cx, 155, 0, &[b[1]], Full); // request_answered
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
-            let v4 = cx.get(154, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(155, n, 1, 1); } }
+            let v4 = cx.get(155, row, 1);
             q3.push([b[0], b[5], b[2], v4]);
             if q3.len() >= BATCH { s115_p40_3(cx, q3); if cx.halted() { return; } }
         }
@@ -18128,8 +18128,8 @@ fn s115_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) > (b[2] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[115, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[115, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[115, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[115, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18150,18 +18150,18 @@ fn s115_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[116]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[116], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[116]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[116], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[116], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[116], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[116], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[116], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p41_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18192,8 +18192,8 @@ fn s115_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 6]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(154, 0) { for b in &batch { ix.prefetch(154, 0, &[b[1]]); } }
-    batch.retain(|b| !ix.any(cx, 154, 0, &[b[1]])); // !request_answered
+    if ix.worth_prefetching(155, 0) { for b in &batch { ix.prefetch(155, 0, &[b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 155, 0, &[b[1]])); // !request_answered
     batch.retain_mut(|b| {
         let Some(t1) = cx.call(Builtin::AddDays, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
         b[5] = t1;
@@ -18224,8 +18224,8 @@ fn s115_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) > (b[2] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[116, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[116, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[116, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[116, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18250,18 +18250,18 @@ fn s115_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(153);
-    if ix.worth_prefetching(153, 0) {
-        for b in &batch { ix.prefetch(153, 0, &[118]); }
-        for b in &batch { ix.prefetch_rows(cx, 153, 0, &[118], 0, 1); }
+    let rw = cx.rows_worth_prefetching(154);
+    if ix.worth_prefetching(154, 0) {
+        for b in &batch { ix.prefetch(154, 0, &[118]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[118], 0, 1); }
     }
-    if rw && ix.has_lists(153, 0) { for b in &batch { let l = ix.lookup(cx, 153, 0, &[118], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(153, n, 0, 1); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[118], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 153, 0, &[118], Full); // request
+        let l = ix.lookup(cx, 154, 0, &[118], Full); // request
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 1); } }
-            let v4 = cx.get(153, row, 0);
-            let v1 = cx.get(153, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 1); } }
+            let v4 = cx.get(154, row, 0);
+            let v1 = cx.get(154, row, 1);
             q1.push([v1, v4]);
             if q1.len() >= BATCH { s115_p42_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -18274,19 +18274,19 @@ fn s115_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(156, &[b[1]])); // !request_refused
-    let rw = cx.rows_worth_prefetching(154);
-    if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[b[1]], 1, 1); }
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(157, &[b[1]])); // !request_refused
+    let rw = cx.rows_worth_prefetching(155);
+    if ix.worth_prefetching(155, 0) {
+        for b in &batch { ix.prefetch(155, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 155, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 1, 1); } } } }
+    if rw && ix.has_lists(155, 0) { for b in &batch { let l = ix.lookup(cx, 155, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(155, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[b[1]], Full); // request_answered
+        let l = ix.lookup(cx, 155, 0, &[b[1]], Full); // request_answered
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
-            let v5 = cx.get(154, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(155, n, 1, 1); } }
+            let v5 = cx.get(155, row, 1);
             q2.push([b[0], v5]);
             if q2.len() >= BATCH { s115_p42_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -18299,18 +18299,18 @@ fn s115_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[117]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[117], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[117]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[117], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[117], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[117], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[117], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[117], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v6 = cx.get(252, row, 1);
-            let v7 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v6 = cx.get(266, row, 1);
+            let v7 = cx.get(266, row, 2);
             q3.push([b[0], b[1], v6, v7]);
             if q3.len() >= BATCH { s115_p42_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -18323,17 +18323,17 @@ fn s115_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>, q
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q4.push([v0, b[0], b[1], b[2], b[3]]);
             if q4.len() >= BATCH { s115_p42_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -18346,18 +18346,18 @@ fn s115_p42_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 7]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q5.push([b[0], b[1], v2, v3, b[2], b[3], b[4]]);
             if q5.len() >= BATCH { s115_p42_5(cx, q5); if cx.halted() { return; } }
         }
@@ -18382,8 +18382,8 @@ fn s115_p42_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[117, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[117, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[117, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[117, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -18406,18 +18406,18 @@ fn s115_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[119]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[119], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[119]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[119], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[119], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[119], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[119], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[119], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p43_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -18430,11 +18430,11 @@ fn s115_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(157);
+    let rw = cx.rows_worth_prefetching(158);
     for b in &batch {
-        for row in cx.bounds(157, Full) { // subject_retain_until
-            let v1 = cx.get(157, row, 0);
-            let v4 = cx.get(157, row, 1);
+        for row in cx.bounds(158, Full) { // subject_retain_until
+            let v1 = cx.get(158, row, 0);
+            let v4 = cx.get(158, row, 1);
             q2.push([v1, v4, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p43_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -18447,17 +18447,17 @@ fn s115_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 0) {
-        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 0) {
+        for b in &batch { ix.prefetch(188, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
+    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
-            let v0 = cx.get(185, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
+            let v0 = cx.get(188, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
             if q3.len() >= BATCH { s115_p43_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -18470,18 +18470,18 @@ fn s115_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 7]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v3 = cx.get(181, row, 1);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v3 = cx.get(184, row, 1);
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, v3, b[2], b[3], b[4]]);
             if q4.len() >= BATCH { s115_p43_4(cx, q4); if cx.halted() { return; } }
         }
@@ -18506,8 +18506,8 @@ fn s115_p43_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[119, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[119, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[119, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[119, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -18528,18 +18528,18 @@ fn s115_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[120]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[120], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[120]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[120], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[120], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[120], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[120], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[120], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p44_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18552,11 +18552,11 @@ fn s115_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(157);
+    let rw = cx.rows_worth_prefetching(158);
     for b in &batch {
-        for row in cx.bounds(157, Full) { // subject_retain_until
-            let v0 = cx.get(157, row, 0);
-            let v2 = cx.get(157, row, 1);
+        for row in cx.bounds(158, Full) { // subject_retain_until
+            let v0 = cx.get(158, row, 0);
+            let v2 = cx.get(158, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p44_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -18596,8 +18596,8 @@ fn s115_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[120, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[120, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[120, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[120, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18618,18 +18618,18 @@ fn s115_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[174]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[174], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[174], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[174], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[174], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p45_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18661,17 +18661,17 @@ fn s115_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(81) { for b in &batch { cx.prefetch(81, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(81, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p45_3(cx, q3); if cx.halted() { return; } }
         }
@@ -18690,8 +18690,8 @@ fn s115_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[174, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[174, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[174, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[174, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18712,18 +18712,18 @@ fn s115_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[175]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[175], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[175]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[175], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[175], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[175], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p46_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18755,17 +18755,17 @@ fn s115_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(81) { for b in &batch { cx.prefetch(81, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(81, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p46_3(cx, q3); if cx.halted() { return; } }
         }
@@ -18784,8 +18784,8 @@ fn s115_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[175, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[175, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[175, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[175, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18806,18 +18806,18 @@ fn s115_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[176], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[176], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[176], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p47_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18851,17 +18851,17 @@ fn s115_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain(|b| !cx.contains(90, &[b[0], b[1]])); // !dpa_in_force
     if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0]]); } }
     batch.retain(|b| cx.probe(13, &[b[0]], Full).is_some()); // personal_activity
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p47_3(cx, q3); if cx.halted() { return; } }
         }
@@ -18880,8 +18880,8 @@ fn s115_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[176, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[176, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[176, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[176, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18902,18 +18902,18 @@ fn s115_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[178]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[178], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[178], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[178], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[178], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p48_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -18976,8 +18976,8 @@ fn s115_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[178, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[178, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[178, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[178, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19000,18 +19000,18 @@ fn s115_p49_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[180]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[180], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[180], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[180], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[180], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v6 = cx.get(252, row, 1);
-            let v7 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v6 = cx.get(266, row, 1);
+            let v7 = cx.get(266, row, 2);
             q1.push([v6, v7]);
             if q1.len() >= BATCH { s115_p49_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -19024,18 +19024,18 @@ fn s115_p49_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p49_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -19048,25 +19048,25 @@ fn s115_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], 181]); } }
-    batch.retain(|b| !cx.contains(188, &[b[0], 181])); // !activity_audience
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], 181]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], 181])); // !activity_audience
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s115_p49_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -19116,8 +19116,8 @@ fn s115_p49_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[180, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[180, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[180, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[180, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -19138,18 +19138,18 @@ fn s115_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[182]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[182], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[182]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[182], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[182], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[182], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v6 = cx.get(252, row, 1);
-            let v7 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v6 = cx.get(266, row, 1);
+            let v7 = cx.get(266, row, 2);
             q1.push([v6, v7]);
             if q1.len() >= BATCH { s115_p50_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -19226,8 +19226,8 @@ fn s115_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[182, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[182, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[182, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[182, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19248,18 +19248,18 @@ fn s115_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[184]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[184], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[184]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[184], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[184], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[184], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p51_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -19298,17 +19298,17 @@ fn s115_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(92, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v3 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v3 = cx.get(185, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s115_p51_3(cx, q3); if cx.halted() { return; } }
         }
@@ -19323,8 +19323,8 @@ fn s115_p51_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(98) { for b in &batch { cx.prefetch(98, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(98, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[184, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[184, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[184, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[184, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19345,18 +19345,18 @@ fn s115_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[185]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[185], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[185]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[185], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[185], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[185], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p52_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -19395,17 +19395,17 @@ fn s115_p52_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(92, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 1) {
-        for b in &batch { ix.prefetch(186, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 1) {
+        for b in &batch { ix.prefetch(189, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(186, 1) { for b in &batch { let l = ix.lookup(cx, 186, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 1, 1); } } } }
+    if rw && ix.has_lists(189, 1) { for b in &batch { let l = ix.lookup(cx, 189, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 186, 1, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 189, 1, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 1, 1); } }
-            let v3 = cx.get(186, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 1); } }
+            let v3 = cx.get(189, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s115_p52_3(cx, q3); if cx.halted() { return; } }
         }
@@ -19420,8 +19420,8 @@ fn s115_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(99) { for b in &batch { cx.prefetch(99, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(99, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[185, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[185, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[185, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[185, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19442,18 +19442,18 @@ fn s115_p53_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[186]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[186], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[186]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[186], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[186], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[186], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p53_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -19522,8 +19522,8 @@ fn s115_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[186, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[186, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[186, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[186, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19542,18 +19542,18 @@ fn s115_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[187]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[187], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[187]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[187], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[187], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[187], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p54_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -19592,8 +19592,8 @@ fn s115_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[187, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[187, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[187, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[187, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -19614,18 +19614,18 @@ fn s115_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[189]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[189], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[189]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[189], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[189], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[189], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p55_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -19638,10 +19638,10 @@ fn s115_p55_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(206);
+    let rw = cx.rows_worth_prefetching(220);
     for b in &batch {
-        for row in cx.bounds(206, Full) { // guideline
-            let v2 = cx.get(206, row, 0);
+        for row in cx.bounds(220, Full) { // guideline
+            let v2 = cx.get(220, row, 0);
             q2.push([v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p55_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -19656,11 +19656,11 @@ fn s115_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(102) { for b in &batch { cx.prefetch(102, &[b[0]]); } }
     batch.retain(|b| cx.probe(102, &[b[0]], Full).is_some()); // guideline_restricts
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // activity
-            let v0 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 3);
+        for row in cx.bounds(184, Full) { // activity
+            let v0 = cx.get(184, row, 0);
+            let v1 = cx.get(184, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s115_p55_3(cx, q3); if cx.halted() { return; } }
         }
@@ -19681,8 +19681,8 @@ fn s115_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[189, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[189, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[189, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[189, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19705,18 +19705,18 @@ fn s115_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[190]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[190], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[190]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[190], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[190], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[190], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[190], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[190], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p56_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -19729,17 +19729,17 @@ fn s115_p56_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 3) {
-        for b in &batch { ix.prefetch(134, 3, &[191]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 3, &[191], 0, 0); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 3) {
+        for b in &batch { ix.prefetch(135, 3, &[191]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 3, &[191], 0, 0); }
     }
-    if rw && ix.has_lists(134, 3) { for b in &batch { let l = ix.lookup(cx, 134, 3, &[191], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 0); } } } }
+    if rw && ix.has_lists(135, 3) { for b in &batch { let l = ix.lookup(cx, 135, 3, &[191], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 3, &[191], Full); // source
+        let l = ix.lookup(cx, 135, 3, &[191], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
-            let v3 = cx.get(134, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 0); } }
+            let v3 = cx.get(135, row, 0);
             q2.push([v3, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p56_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -19752,17 +19752,17 @@ fn s115_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s115_p56_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -19777,18 +19777,18 @@ fn s115_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(107) { for b in &batch { cx.prefetch(107, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(107, &[b[0], b[1]])); // !participation_agreed
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v2 = cx.get(181, row, 1);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v2 = cx.get(184, row, 1);
+            let v1 = cx.get(184, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
             if q4.len() >= BATCH { s115_p56_4(cx, q4); if cx.halted() { return; } }
         }
@@ -19809,8 +19809,8 @@ fn s115_p56_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(106) { for b in &batch { cx.prefetch(106, &[b[2]]); } }
     batch.retain(|b| cx.probe(106, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[190, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[190, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[190, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[190, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -19835,18 +19835,18 @@ fn s115_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[193]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[193], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[193]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[193], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[193], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[193], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[193], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[193], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p57_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -19859,18 +19859,18 @@ fn s115_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(178);
-    if ix.worth_prefetching(178, 1) {
-        for b in &batch { ix.prefetch(178, 1, &[194]); }
-        for b in &batch { ix.prefetch_rows(cx, 178, 1, &[194], 0, 1); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 1) {
+        for b in &batch { ix.prefetch(181, 1, &[194]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 1, &[194], 0, 1); }
     }
-    if rw && ix.has_lists(178, 1) { for b in &batch { let l = ix.lookup(cx, 178, 1, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(178, n, 0, 1); } } } }
+    if rw && ix.has_lists(181, 1) { for b in &batch { let l = ix.lookup(cx, 181, 1, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 178, 1, &[194], Full); // flow
+        let l = ix.lookup(cx, 181, 1, &[194], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(178, n, 0, 1); } }
-            let v2 = cx.get(178, row, 0);
-            let v3 = cx.get(178, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 1); } }
+            let v2 = cx.get(181, row, 0);
+            let v3 = cx.get(181, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p57_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -19884,14 +19884,14 @@ fn s115_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(134, 4) {
-        for b in &batch { ix.prefetch(134, 4, &[b[1], 191]); }
-        if ix.has_lists(134, 4) { for b in &batch { ix.prefetch_list(134, 4, &[b[1], 191]); } }
+    if ix.worth_prefetching(135, 4) {
+        for b in &batch { ix.prefetch(135, 4, &[b[1], 191]); }
+        if ix.has_lists(135, 4) { for b in &batch { ix.prefetch_list(135, 4, &[b[1], 191]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 4, &[b[1], 191], Full); // source
+        let l = ix.lookup(cx, 135, 4, &[b[1], 191], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
             if q3.len() >= BATCH { s115_p57_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
@@ -19904,17 +19904,17 @@ fn s115_p57_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(187);
+    if ix.worth_prefetching(187, 0) {
+        for b in &batch { ix.prefetch(187, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 0); } } } }
+    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 187, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 0); } }
-            let v0 = cx.get(184, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
+            let v0 = cx.get(187, row, 0);
             q4.push([v0, b[1], b[2]]);
             if q4.len() >= BATCH { s115_p57_4(cx, q4, q5); if cx.halted() { return; } }
         }
@@ -19927,17 +19927,17 @@ fn s115_p57_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
             if q5.len() >= BATCH { s115_p57_5(cx, q5); if cx.halted() { return; } }
         }
@@ -19956,8 +19956,8 @@ fn s115_p57_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[193, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[193, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[193, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[193, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -19978,18 +19978,18 @@ fn s115_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[196]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[196], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[196]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[196], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[196], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[196], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p58_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20024,10 +20024,10 @@ fn s115_p58_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[0] as i64) <= (b[2] as i64)
     });
-    let rw = cx.rows_worth_prefetching(213);
+    let rw = cx.rows_worth_prefetching(227);
     for b in &batch {
-        for row in cx.bounds(213, Full) { // own_online_service
-            let v0 = cx.get(213, row, 0);
+        for row in cx.bounds(227, Full) { // own_online_service
+            let v0 = cx.get(227, row, 0);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s115_p58_3(cx, q3); if cx.halted() { return; } }
         }
@@ -20040,10 +20040,10 @@ fn s115_p58_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(139, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[196, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[196, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(140) { for b in &batch { cx.prefetch(140, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(140, &[b[0]])); // !source_impressum
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[196, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[196, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20064,18 +20064,18 @@ fn s115_p59_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[198]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[198], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[198]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[198], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[198], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[198], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p59_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20088,18 +20088,18 @@ fn s115_p59_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[199]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[199], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[199], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[199], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[199], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v1 = cx.get(184, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p59_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -20118,17 +20118,17 @@ fn s115_p59_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v2 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v2 = cx.get(185, row, 1);
             q3.push([b[0], b[1], v2]);
             if q3.len() >= BATCH { s115_p59_3(cx, q3); if cx.halted() { return; } }
         }
@@ -20141,14 +20141,14 @@ fn s115_p59_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(216, &[b[2]])); // !fan_page
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[b[2]]); } }
-    batch.retain(|b| cx.probe(215, &[b[2]], Full).is_some()); // tracker_without_consent
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[2]]); } }
-    batch.retain(|b| cx.probe(213, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[198, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[198, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(230, &[b[2]])); // !fan_page
+    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[2]]); } }
+    batch.retain(|b| cx.probe(229, &[b[2]], Full).is_some()); // tracker_without_consent
+    if cx.worth_prefetching(227) { for b in &batch { cx.prefetch(227, &[b[2]]); } }
+    batch.retain(|b| cx.probe(227, &[b[2]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[198, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[198, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20169,18 +20169,18 @@ fn s115_p60_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[200]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[200], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[200]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[200], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[200], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[200], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p60_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20193,10 +20193,10 @@ fn s115_p60_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(215);
+    let rw = cx.rows_worth_prefetching(229);
     for b in &batch {
-        for row in cx.bounds(215, Full) { // tracker_without_consent
-            let v0 = cx.get(215, row, 0);
+        for row in cx.bounds(229, Full) { // tracker_without_consent
+            let v0 = cx.get(229, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p60_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -20209,12 +20209,12 @@ fn s115_p60_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(216, &[b[0]])); // !fan_page
-    if cx.worth_prefetching(217) { for b in &batch { cx.prefetch(217, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(217, &[b[0]])); // !tracked_by_activity
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[0]]); } }
-    batch.retain(|b| cx.probe(213, &[b[0]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(230, &[b[0]])); // !fan_page
+    if cx.worth_prefetching(231) { for b in &batch { cx.prefetch(231, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(231, &[b[0]])); // !tracked_by_activity
+    if cx.worth_prefetching(227) { for b in &batch { cx.prefetch(227, &[b[0]]); } }
+    batch.retain(|b| cx.probe(227, &[b[0]], Full).is_some()); // own_online_service
     let rw = cx.rows_worth_prefetching(108);
     for b in &batch {
         for row in cx.bounds(108, Full) { // as_of
@@ -20237,8 +20237,8 @@ fn s115_p60_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[200, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[200, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[200, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[200, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20259,18 +20259,18 @@ fn s115_p61_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[201]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[201], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[201]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[201], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[201], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[201], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p61_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20283,10 +20283,10 @@ fn s115_p61_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(215);
+    let rw = cx.rows_worth_prefetching(229);
     for b in &batch {
-        for row in cx.bounds(215, Full) { // tracker_without_consent
-            let v0 = cx.get(215, row, 0);
+        for row in cx.bounds(229, Full) { // tracker_without_consent
+            let v0 = cx.get(229, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p61_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -20299,10 +20299,10 @@ fn s115_p61_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[0]]); } }
-    batch.retain(|b| cx.probe(213, &[b[0]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0]]); } }
-    batch.retain(|b| cx.probe(216, &[b[0]], Full).is_some()); // fan_page
+    if cx.worth_prefetching(227) { for b in &batch { cx.prefetch(227, &[b[0]]); } }
+    batch.retain(|b| cx.probe(227, &[b[0]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0]]); } }
+    batch.retain(|b| cx.probe(230, &[b[0]], Full).is_some()); // fan_page
     let rw = cx.rows_worth_prefetching(108);
     for b in &batch {
         for row in cx.bounds(108, Full) { // as_of
@@ -20325,8 +20325,8 @@ fn s115_p61_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[201, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[201, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[201, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[201, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20349,18 +20349,18 @@ fn s115_p62_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[202]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[202], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[202]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[202], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[202], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[202], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v5 = cx.get(252, row, 1);
-            let v6 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v5 = cx.get(266, row, 1);
+            let v6 = cx.get(266, row, 2);
             q1.push([v5, v6]);
             if q1.len() >= BATCH { s115_p62_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20373,11 +20373,11 @@ fn s115_p62_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(144);
+    let rw = cx.rows_worth_prefetching(145);
     for b in &batch {
-        for row in cx.bounds(144, Full) { // tracking_reject
-            let v2 = cx.get(144, row, 0);
-            let v4 = cx.get(144, row, 1);
+        for row in cx.bounds(145, Full) { // tracking_reject
+            let v2 = cx.get(145, row, 0);
+            let v4 = cx.get(145, row, 1);
             q2.push([v2, v4, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p62_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20393,18 +20393,18 @@ fn s115_p62_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q
     batch.retain_mut(|b| {
         b[1] != 203
     });
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 0) {
-        for b in &batch { ix.prefetch(140, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 0) {
+        for b in &batch { ix.prefetch(141, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(140, 0) { for b in &batch { let l = ix.lookup(cx, 140, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 1, 2); } } } }
+    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 0, &[b[0]], Full); // tracking
+        let l = ix.lookup(cx, 141, 0, &[b[0]], Full); // tracking
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 1, 2); } }
-            let v0 = cx.get(140, row, 1);
-            let v3 = cx.get(140, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 1, 2); } }
+            let v0 = cx.get(141, row, 1);
+            let v3 = cx.get(141, row, 2);
             q3.push([v0, b[0], v3, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p62_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -20417,15 +20417,15 @@ fn s115_p62_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(216, &[b[0]])); // !fan_page
+    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(230, &[b[0]])); // !fan_page
     batch.retain_mut(|b| {
         b[2] != 197
     });
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[0]]); } }
-    batch.retain(|b| cx.probe(213, &[b[0]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(142) { for b in &batch { cx.prefetch(142, &[b[1]]); } }
-    batch.retain(|b| cx.probe(142, &[b[1]], Full).is_some()); // tracking_consent_banner
+    if cx.worth_prefetching(227) { for b in &batch { cx.prefetch(227, &[b[0]]); } }
+    batch.retain(|b| cx.probe(227, &[b[0]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(143) { for b in &batch { cx.prefetch(143, &[b[1]]); } }
+    batch.retain(|b| cx.probe(143, &[b[1]], Full).is_some()); // tracking_consent_banner
     let rw = cx.rows_worth_prefetching(108);
     for b in &batch {
         for row in cx.bounds(108, Full) { // as_of
@@ -20448,8 +20448,8 @@ fn s115_p62_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[202, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[202, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[202, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[202, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -20472,18 +20472,18 @@ fn s115_p63_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[204]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[204], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[204]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[204], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[204], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[204], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[204], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[204], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p63_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20496,17 +20496,17 @@ fn s115_p63_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 0) {
-        for b in &batch { ix.prefetch(187, 0, &[205]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 0, &[205], 0, 0); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[205]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[205], 0, 0); }
     }
-    if rw && ix.has_lists(187, 0) { for b in &batch { let l = ix.lookup(cx, 187, 0, &[205], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[205], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 0, &[205], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 0, &[205], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
-            let v0 = cx.get(187, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
+            let v0 = cx.get(190, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p63_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20519,17 +20519,17 @@ fn s115_p63_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 5) {
-        for b in &batch { ix.prefetch(181, 5, &[b[0], 199]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 5, &[b[0], 199], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 5) {
+        for b in &batch { ix.prefetch(184, 5, &[b[0], 199]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 5, &[b[0], 199], 3, 3); }
     }
-    if rw && ix.has_lists(181, 5) { for b in &batch { let l = ix.lookup(cx, 181, 5, &[b[0], 199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 5) { for b in &batch { let l = ix.lookup(cx, 184, 5, &[b[0], 199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 5, &[b[0], 199], Full); // activity
+        let l = ix.lookup(cx, 184, 5, &[b[0], 199], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p63_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -20548,17 +20548,17 @@ fn s115_p63_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(185);
-    if ix.worth_prefetching(185, 1) {
-        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(188);
+    if ix.worth_prefetching(188, 1) {
+        for b in &batch { ix.prefetch(188, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 188, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
+    if rw && ix.has_lists(188, 1) { for b in &batch { let l = ix.lookup(cx, 188, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 188, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
-            let v1 = cx.get(185, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 1, 1); } }
+            let v1 = cx.get(188, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s115_p63_4(cx, q4); if cx.halted() { return; } }
         }
@@ -20573,8 +20573,8 @@ fn s115_p63_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if ix.worth_prefetching(23, 0) { for b in &batch { ix.prefetch(23, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 23, 0, &[b[0], b[1]])); // !consent_covers
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[204, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[204, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[204, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[204, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -20593,18 +20593,18 @@ fn s115_p64_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[214]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[214], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[214]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[214], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[214], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[214], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[214], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[214], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p64_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -20617,12 +20617,12 @@ fn s115_p64_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(231);
+    let rw = cx.rows_worth_prefetching(245);
     for b in &batch {
-        for row in cx.bounds(231, Full) { // email_ad
-            let v0 = cx.get(231, row, 0);
-            let v1 = cx.get(231, row, 1);
-            let v2 = cx.get(231, row, 2);
+        for row in cx.bounds(245, Full) { // email_ad
+            let v0 = cx.get(245, row, 0);
+            let v1 = cx.get(245, row, 1);
+            let v2 = cx.get(245, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p64_2(cx, q2); if cx.halted() { return; } }
         }
@@ -20635,18 +20635,18 @@ fn s115_p64_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(234) { for b in &batch { cx.prefetch(234, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(234, &[b[0], b[1]])); // !sms_to_existing_customer
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(248) { for b in &batch { cx.prefetch(248, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(248, &[b[0], b[1]])); // !sms_to_existing_customer
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[214, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[214, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[214, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[214, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -20667,18 +20667,18 @@ fn s115_p65_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[215]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[215], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[215]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[215], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[215], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[215], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[215], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[215], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p65_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20691,11 +20691,11 @@ fn s115_p65_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(229);
+    let rw = cx.rows_worth_prefetching(243);
     for b in &batch {
-        for row in cx.bounds(229, Full) { // ad_consent
-            let v0 = cx.get(229, row, 0);
-            let v1 = cx.get(229, row, 1);
+        for row in cx.bounds(243, Full) { // ad_consent
+            let v0 = cx.get(243, row, 0);
+            let v1 = cx.get(243, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p65_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -20708,19 +20708,19 @@ fn s115_p65_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(230, &[b[0], b[1]])); // !ad_consent_documented
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 1, &[b[0], b[1]], 2, 2); }
+    if cx.worth_prefetching(244) { for b in &batch { cx.prefetch(244, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(244, &[b[0], b[1]])); // !ad_consent_documented
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(231, 1) { for b in &batch { let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 2, 2); } } } }
+    if rw && ix.has_lists(245, 1) { for b in &batch { let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 2, 2); } }
-            let v2 = cx.get(231, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 2, 2); } }
+            let v2 = cx.get(245, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p65_3(cx, q3); if cx.halted() { return; } }
         }
@@ -20739,8 +20739,8 @@ fn s115_p65_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[215, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[215, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[215, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[215, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20761,18 +20761,18 @@ fn s115_p66_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[217]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[217], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[217]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[217], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[217], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[217], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[217], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[217], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p66_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -20785,11 +20785,11 @@ fn s115_p66_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(234);
+    let rw = cx.rows_worth_prefetching(248);
     for b in &batch {
-        for row in cx.bounds(234, Full) { // sms_to_existing_customer
-            let v0 = cx.get(234, row, 0);
-            let v1 = cx.get(234, row, 1);
+        for row in cx.bounds(248, Full) { // sms_to_existing_customer
+            let v0 = cx.get(248, row, 0);
+            let v1 = cx.get(248, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p66_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -20802,17 +20802,17 @@ fn s115_p66_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 1, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(231, 1) { for b in &batch { let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 2, 2); } } } }
+    if rw && ix.has_lists(245, 1) { for b in &batch { let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 2, 2); } }
-            let v2 = cx.get(231, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 2, 2); } }
+            let v2 = cx.get(245, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s115_p66_3(cx, q3); if cx.halted() { return; } }
         }
@@ -20831,8 +20831,8 @@ fn s115_p66_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[217, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[217, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[217, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[217, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20855,18 +20855,18 @@ fn s115_p67_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[218]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[218], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[218]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[218], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[218], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[218], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[218], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[218], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p67_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20879,18 +20879,18 @@ fn s115_p67_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[54], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[54], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[54], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[54], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p67_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -20909,19 +20909,19 @@ fn s115_p67_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 1) {
-        for b in &batch { ix.prefetch(187, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 1) {
+        for b in &batch { ix.prefetch(190, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(187, 1) { for b in &batch { let l = ix.lookup(cx, 187, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 1, 1); } } } }
+    if rw && ix.has_lists(190, 1) { for b in &batch { let l = ix.lookup(cx, 190, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 1, 1); } }
-            let v3 = cx.get(187, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 1, 1); } }
+            let v3 = cx.get(190, row, 1);
             q3.push([b[0], b[1], v3]);
             if q3.len() >= BATCH { s115_p67_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -20934,8 +20934,8 @@ fn s115_p67_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(220) { for b in &batch { cx.prefetch(220, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(220, &[b[2]])); // !electronic_mail_channel
+    if cx.worth_prefetching(234) { for b in &batch { cx.prefetch(234, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(234, &[b[2]])); // !electronic_mail_channel
     batch.retain_mut(|b| {
         b[2] != 212
     });
@@ -20962,10 +20962,10 @@ fn s115_p67_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[218, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[218, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[218, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[218, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -20988,18 +20988,18 @@ fn s115_p68_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[222]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[222], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[222]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[222], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[222], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[222], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[222], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[222], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p68_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -21012,17 +21012,17 @@ fn s115_p68_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(188);
-    if ix.worth_prefetching(188, 0) {
-        for b in &batch { ix.prefetch(188, 0, &[181]); }
-        for b in &batch { ix.prefetch_rows(cx, 188, 0, &[181], 0, 0); }
+    let rw = cx.rows_worth_prefetching(191);
+    if ix.worth_prefetching(191, 0) {
+        for b in &batch { ix.prefetch(191, 0, &[181]); }
+        for b in &batch { ix.prefetch_rows(cx, 191, 0, &[181], 0, 0); }
     }
-    if rw && ix.has_lists(188, 0) { for b in &batch { let l = ix.lookup(cx, 188, 0, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(188, n, 0, 0); } } } }
+    if rw && ix.has_lists(191, 0) { for b in &batch { let l = ix.lookup(cx, 191, 0, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(191, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 188, 0, &[181], Full); // activity_audience
+        let l = ix.lookup(cx, 191, 0, &[181], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(188, n, 0, 0); } }
-            let v0 = cx.get(188, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
+            let v0 = cx.get(191, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p68_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -21035,19 +21035,19 @@ fn s115_p68_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(189, &[b[0]])); // !activity_identifies_company
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0]])); // !activity_identifies_company
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p68_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -21066,17 +21066,17 @@ fn s115_p68_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(187);
-    if ix.worth_prefetching(187, 1) {
-        for b in &batch { ix.prefetch(187, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 1) {
+        for b in &batch { ix.prefetch(190, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(187, 1) { for b in &batch { let l = ix.lookup(cx, 187, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 1, 1); } } } }
+    if rw && ix.has_lists(190, 1) { for b in &batch { let l = ix.lookup(cx, 190, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 190, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 1, 1); } }
-            let v2 = cx.get(187, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 1, 1); } }
+            let v2 = cx.get(190, row, 1);
             q4.push([b[0], b[1], v2]);
             if q4.len() >= BATCH { s115_p68_4(cx, q4); if cx.halted() { return; } }
         }
@@ -21089,10 +21089,10 @@ fn s115_p68_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(246) { for b in &batch { cx.prefetch(246, &[b[2]]); } }
-    batch.retain(|b| cx.probe(246, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[222, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[222, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(260) { for b in &batch { cx.prefetch(260, &[b[2]]); } }
+    batch.retain(|b| cx.probe(260, &[b[2]], Full).is_some()); // public_channel
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[222, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[222, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -21113,18 +21113,18 @@ fn s115_p69_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[223]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[223], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[223]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[223], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[223], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[223], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[223], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[223], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s115_p69_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -21137,17 +21137,17 @@ fn s115_p69_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(195);
-    if ix.worth_prefetching(195, 2) {
-        for b in &batch { ix.prefetch(195, 2, &[18, 224]); }
-        for b in &batch { ix.prefetch_rows(cx, 195, 2, &[18, 224], 0, 0); }
+    let rw = cx.rows_worth_prefetching(198);
+    if ix.worth_prefetching(198, 2) {
+        for b in &batch { ix.prefetch(198, 2, &[18, 224]); }
+        for b in &batch { ix.prefetch_rows(cx, 198, 2, &[18, 224], 0, 0); }
     }
-    if rw && ix.has_lists(195, 2) { for b in &batch { let l = ix.lookup(cx, 195, 2, &[18, 224], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(195, n, 0, 0); } } } }
+    if rw && ix.has_lists(198, 2) { for b in &batch { let l = ix.lookup(cx, 198, 2, &[18, 224], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 195, 2, &[18, 224], Full); // activity_content
+        let l = ix.lookup(cx, 198, 2, &[18, 224], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
-            let v0 = cx.get(195, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
+            let v0 = cx.get(198, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p69_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -21160,17 +21160,17 @@ fn s115_p69_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 5) {
-        for b in &batch { ix.prefetch(181, 5, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 5, &[b[0], 17], 3, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 5) {
+        for b in &batch { ix.prefetch(184, 5, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 5, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(181, 5) { for b in &batch { let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 5) { for b in &batch { let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 5, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 184, 5, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v1 = cx.get(184, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p69_3(cx, q3); if cx.halted() { return; } }
         }
@@ -21189,10 +21189,10 @@ fn s115_p69_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[223, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[223, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[223, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[223, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21215,18 +21215,18 @@ fn s115_p70_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[225]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[225], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[225]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[225], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[225], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[225], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[225], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[225], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s115_p70_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -21239,17 +21239,17 @@ fn s115_p70_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(134);
-    if ix.worth_prefetching(134, 0) {
-        for b in &batch { ix.prefetch(134, 0, &[60]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[60], 0, 0); }
+    let rw = cx.rows_worth_prefetching(135);
+    if ix.worth_prefetching(135, 0) {
+        for b in &batch { ix.prefetch(135, 0, &[60]); }
+        for b in &batch { ix.prefetch_rows(cx, 135, 0, &[60], 0, 0); }
     }
-    if rw && ix.has_lists(134, 0) { for b in &batch { let l = ix.lookup(cx, 134, 0, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 0); } } } }
+    if rw && ix.has_lists(135, 0) { for b in &batch { let l = ix.lookup(cx, 135, 0, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(135, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 134, 0, &[60], Full); // source
+        let l = ix.lookup(cx, 135, 0, &[60], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
-            let v3 = cx.get(134, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(135, n, 0, 0); } }
+            let v3 = cx.get(135, row, 0);
             q2.push([v3, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p70_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -21262,17 +21262,17 @@ fn s115_p70_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 0) {
-        for b in &batch { ix.prefetch(182, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 0) {
+        for b in &batch { ix.prefetch(185, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(182, 0) { for b in &batch { let l = ix.lookup(cx, 182, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 0, 0); } } } }
+    if rw && ix.has_lists(185, 0) { for b in &batch { let l = ix.lookup(cx, 185, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 0, 0); } }
-            let v0 = cx.get(182, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 0, 0); } }
+            let v0 = cx.get(185, row, 0);
             q3.push([v0, b[1], b[2]]);
             if q3.len() >= BATCH { s115_p70_3(cx, q3, q4); if cx.halted() { return; } }
         }
@@ -21285,20 +21285,20 @@ fn s115_p70_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(189, &[b[0]])); // !activity_identifies_company
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0]])); // !activity_identifies_company
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 3); } }
-            let v2 = cx.get(181, row, 1);
-            let v1 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v2 = cx.get(184, row, 1);
+            let v1 = cx.get(184, row, 3);
             q4.push([b[0], v1, v2, b[1], b[2]]);
             if q4.len() >= BATCH { s115_p70_4(cx, q4); if cx.halted() { return; } }
         }
@@ -21317,12 +21317,12 @@ fn s115_p70_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(247) { for b in &batch { cx.prefetch(247, &[b[2]]); } }
-    batch.retain(|b| cx.probe(247, &[b[2]], Full).is_some()); // review_kind
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| cx.probe(219, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[225, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(254, &[225, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(261) { for b in &batch { cx.prefetch(261, &[b[2]]); } }
+    batch.retain(|b| cx.probe(261, &[b[2]], Full).is_some()); // review_kind
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[225, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(268, &[225, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -21341,18 +21341,18 @@ fn s115_p71_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[226]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[226], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[226]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[226], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[226], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[226], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[226], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[226], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p71_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -21365,12 +21365,12 @@ fn s115_p71_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(232);
+    let rw = cx.rows_worth_prefetching(246);
     for b in &batch {
-        for row in cx.bounds(232, Full) { // phone_ad
-            let v0 = cx.get(232, row, 0);
-            let v1 = cx.get(232, row, 1);
-            let v2 = cx.get(232, row, 2);
+        for row in cx.bounds(246, Full) { // phone_ad
+            let v0 = cx.get(246, row, 0);
+            let v1 = cx.get(246, row, 1);
+            let v2 = cx.get(246, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p71_2(cx, q2); if cx.halted() { return; } }
         }
@@ -21383,16 +21383,16 @@ fn s115_p71_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(229, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(243, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[226, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[226, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[226, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[226, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21411,18 +21411,18 @@ fn s115_p72_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[230]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[230], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[230]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[230], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[230], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[230], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p72_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -21435,12 +21435,12 @@ fn s115_p72_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(232);
+    let rw = cx.rows_worth_prefetching(246);
     for b in &batch {
-        for row in cx.bounds(232, Full) { // phone_ad
-            let v0 = cx.get(232, row, 0);
-            let v1 = cx.get(232, row, 1);
-            let v2 = cx.get(232, row, 2);
+        for row in cx.bounds(246, Full) { // phone_ad
+            let v0 = cx.get(246, row, 0);
+            let v1 = cx.get(246, row, 1);
+            let v2 = cx.get(246, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p72_2(cx, q2); if cx.halted() { return; } }
         }
@@ -21453,20 +21453,20 @@ fn s115_p72_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(230, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(244) { for b in &batch { cx.prefetch(244, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(244, &[b[0], b[1]])); // !ad_consent_documented
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(229, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[1]]); } }
-    batch.retain(|b| cx.probe(233, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[230, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[230, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(243, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(247) { for b in &batch { cx.prefetch(247, &[b[1]]); } }
+    batch.retain(|b| cx.probe(247, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[230, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[230, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21485,18 +21485,18 @@ fn s115_p73_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[231]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[231], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[231]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[231], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[231], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[231], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[231], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[231], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p73_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -21509,12 +21509,12 @@ fn s115_p73_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(232);
+    let rw = cx.rows_worth_prefetching(246);
     for b in &batch {
-        for row in cx.bounds(232, Full) { // phone_ad
-            let v0 = cx.get(232, row, 0);
-            let v1 = cx.get(232, row, 1);
-            let v2 = cx.get(232, row, 2);
+        for row in cx.bounds(246, Full) { // phone_ad
+            let v0 = cx.get(246, row, 0);
+            let v1 = cx.get(246, row, 1);
+            let v2 = cx.get(246, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p73_2(cx, q2); if cx.halted() { return; } }
         }
@@ -21527,20 +21527,20 @@ fn s115_p73_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(230) { for b in &batch { cx.prefetch(230, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(230, &[b[0], b[1]])); // !ad_consent_documented
-    if cx.worth_prefetching(249) { for b in &batch { cx.prefetch(249, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(249, &[b[1], b[2]])); // !documentation_duty
+    if cx.worth_prefetching(244) { for b in &batch { cx.prefetch(244, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(244, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(263) { for b in &batch { cx.prefetch(263, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(263, &[b[1], b[2]])); // !documentation_duty
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(229) { for b in &batch { cx.prefetch(229, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(229, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[231, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[231, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(243) { for b in &batch { cx.prefetch(243, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(243, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[231, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[231, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21559,18 +21559,18 @@ fn s115_p74_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[233]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[233], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[233]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[233], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[233], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[233], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[233], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[233], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p74_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -21583,12 +21583,12 @@ fn s115_p74_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(251);
+    let rw = cx.rows_worth_prefetching(265);
     for b in &batch {
-        for row in cx.bounds(251, Full) { // ad_message
-            let v0 = cx.get(251, row, 0);
-            let v1 = cx.get(251, row, 1);
-            let v2 = cx.get(251, row, 2);
+        for row in cx.bounds(265, Full) { // ad_message
+            let v0 = cx.get(265, row, 0);
+            let v1 = cx.get(265, row, 1);
+            let v2 = cx.get(265, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p74_2(cx, q2); if cx.halted() { return; } }
         }
@@ -21601,16 +21601,16 @@ fn s115_p74_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(201, &[b[0]])); // !activity_sender_identified
+    if cx.worth_prefetching(204) { for b in &batch { cx.prefetch(204, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(204, &[b[0]])); // !activity_sender_identified
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[233, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[233, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[233, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[233, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21629,18 +21629,18 @@ fn s115_p75_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[234]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[234], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[234]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[234], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[234], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[234], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[234], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[234], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s115_p75_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -21653,12 +21653,12 @@ fn s115_p75_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(251);
+    let rw = cx.rows_worth_prefetching(265);
     for b in &batch {
-        for row in cx.bounds(251, Full) { // ad_message
-            let v0 = cx.get(251, row, 0);
-            let v1 = cx.get(251, row, 1);
-            let v2 = cx.get(251, row, 2);
+        for row in cx.bounds(265, Full) { // ad_message
+            let v0 = cx.get(265, row, 0);
+            let v1 = cx.get(265, row, 1);
+            let v2 = cx.get(265, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s115_p75_2(cx, q2); if cx.halted() { return; } }
         }
@@ -21671,16 +21671,16 @@ fn s115_p75_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(202, &[b[0]])); // !activity_sender_stop_address
+    if cx.worth_prefetching(205) { for b in &batch { cx.prefetch(205, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(205, &[b[0]])); // !activity_sender_stop_address
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[234, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(254, &[234, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[234, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(268, &[234, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21701,18 +21701,18 @@ fn s116_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[23]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[23], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[23]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[23], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[23], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[23], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[23], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[23], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -21725,18 +21725,18 @@ fn s116_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[17]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[17], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[17]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[17], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[17], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -21757,17 +21757,17 @@ fn s116_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     });
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0]]); } }
     batch.retain(|b| cx.probe(7, &[b[0]], Full).is_some()); // not_reproduced
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v1 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v1 = cx.get(199, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s116_p0_3(cx, q3); if cx.halted() { return; } }
         }
@@ -21780,8 +21780,8 @@ fn s116_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[23, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[23, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[23, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[23, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21802,18 +21802,18 @@ fn s116_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[24]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[24], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[24]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[24], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[24], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[24], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[24], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[24], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -21826,18 +21826,18 @@ fn s116_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 3) {
-        for b in &batch { ix.prefetch(181, 3, &[17]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 3, &[17], 0, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 3) {
+        for b in &batch { ix.prefetch(184, 3, &[17]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 3, &[17], 0, 3); }
     }
-    if rw && ix.has_lists(181, 3) { for b in &batch { let l = ix.lookup(cx, 181, 3, &[17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 0, 3); } } } }
+    if rw && ix.has_lists(184, 3) { for b in &batch { let l = ix.lookup(cx, 184, 3, &[17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 3, &[17], Full); // activity
+        let l = ix.lookup(cx, 184, 3, &[17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 0, 3); } }
-            let v0 = cx.get(181, row, 0);
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 0, 3); } }
+            let v0 = cx.get(184, row, 0);
+            let v2 = cx.get(184, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -21858,17 +21858,17 @@ fn s116_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     });
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0]]); } }
     batch.retain(|b| cx.probe(7, &[b[0]], Full).is_some()); // not_reproduced
-    let rw = cx.rows_worth_prefetching(196);
-    if ix.worth_prefetching(196, 1) {
-        for b in &batch { ix.prefetch(196, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 196, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(199);
+    if ix.worth_prefetching(199, 1) {
+        for b in &batch { ix.prefetch(199, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 199, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(196, 1) { for b in &batch { let l = ix.lookup(cx, 196, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(196, n, 1, 1); } } } }
+    if rw && ix.has_lists(199, 1) { for b in &batch { let l = ix.lookup(cx, 199, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(199, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 196, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 199, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
-            let v1 = cx.get(196, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(199, n, 1, 1); } }
+            let v1 = cx.get(199, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s116_p1_3(cx, q3); if cx.halted() { return; } }
         }
@@ -21881,8 +21881,8 @@ fn s116_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[24, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[24, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[24, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[24, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21903,18 +21903,18 @@ fn s116_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[27]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[27], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[27]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[27], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[27], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[27], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[27], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[27], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -21927,10 +21927,10 @@ fn s116_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(199);
+    let rw = cx.rows_worth_prefetching(202);
     for b in &batch {
-        for row in cx.bounds(199, Full) { // activity_content_kug_exception
-            let v0 = cx.get(199, row, 0);
+        for row in cx.bounds(202, Full) { // activity_content_kug_exception
+            let v0 = cx.get(202, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -21943,8 +21943,8 @@ fn s116_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(219) { for b in &batch { cx.prefetch(219, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(219, &[b[0]])); // !advertising
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(233, &[b[0]])); // !advertising
     let rw = cx.rows_worth_prefetching(8);
     if ix.worth_prefetching(8, 0) {
         for b in &batch { ix.prefetch(8, 0, &[b[0]]); }
@@ -21975,8 +21975,8 @@ fn s116_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[27, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[27, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[27, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[27, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21995,18 +21995,18 @@ fn s116_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(118);
-    if ix.worth_prefetching(118, 0) {
-        for b in &batch { ix.prefetch(118, 0, &[34]); }
-        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[34], 0, 2); }
+    let rw = cx.rows_worth_prefetching(119);
+    if ix.worth_prefetching(119, 0) {
+        for b in &batch { ix.prefetch(119, 0, &[34]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[34], 0, 2); }
     }
-    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[34], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 0, 2); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[34], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 118, 0, &[34], Full); // incident
+        let l = ix.lookup(cx, 119, 0, &[34], Full); // incident
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 0, 2); } }
-            let v0 = cx.get(118, row, 0);
-            let v1 = cx.get(118, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 0, 2); } }
+            let v0 = cx.get(119, row, 0);
+            let v1 = cx.get(119, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s116_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -22019,20 +22019,20 @@ fn s116_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(122) { for b in &batch { cx.prefetch(122, &[b[0]]); } }
-    batch.retain(|b| cx.probe(122, &[b[0]], Full).is_some()); // incident_unintelligible
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[35], 1, 2); }
+    if cx.worth_prefetching(123) { for b in &batch { cx.prefetch(123, &[b[0]]); } }
+    batch.retain(|b| cx.probe(123, &[b[0]], Full).is_some()); // incident_unintelligible
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[35], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[35], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[35], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v2 = cx.get(252, row, 1);
-            let v3 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v2 = cx.get(266, row, 1);
+            let v3 = cx.get(266, row, 2);
             q2.push([b[0], b[1], v2, v3]);
             if q2.len() >= BATCH { s116_p3_2(cx, q2); if cx.halted() { return; } }
         }
@@ -22051,8 +22051,8 @@ fn s116_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[35, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(255, &[35, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[35, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(269, &[35, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -22073,18 +22073,18 @@ fn s116_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[80]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[80], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[80], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[80], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[80], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p4_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -22116,19 +22116,19 @@ fn s116_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(58, &[b[0], b[1]])); // !special_not_explicit
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s116_p4_3(cx, q3); if cx.halted() { return; } }
         }
@@ -22147,8 +22147,8 @@ fn s116_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[80, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[80, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[80, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[80, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22171,18 +22171,18 @@ fn s116_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[81]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[81], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[81]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[81], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[81], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[81], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[81], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[81], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v4 = cx.get(252, row, 1);
-            let v5 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v4 = cx.get(266, row, 1);
+            let v5 = cx.get(266, row, 2);
             q1.push([v4, v5]);
             if q1.len() >= BATCH { s116_p5_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -22195,10 +22195,10 @@ fn s116_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(136);
+    let rw = cx.rows_worth_prefetching(137);
     for b in &batch {
-        for row in cx.bounds(136, Full) { // source_public
-            let v3 = cx.get(136, row, 0);
+        for row in cx.bounds(137, Full) { // source_public
+            let v3 = cx.get(137, row, 0);
             q2.push([v3, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p5_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
@@ -22211,8 +22211,8 @@ fn s116_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(137) { for b in &batch { cx.prefetch(137, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(137, &[b[0]])); // !source_requires_login
+    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(138, &[b[0]])); // !source_requires_login
     let rw = cx.rows_worth_prefetching(60);
     if ix.worth_prefetching(60, 0) {
         for b in &batch { ix.prefetch(60, 0, &[b[0]]); }
@@ -22237,21 +22237,21 @@ fn s116_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(182, &[b[0], b[2]], Full).is_some()); // activity_source
-    let rw = cx.rows_worth_prefetching(181);
-    if ix.worth_prefetching(181, 0) {
-        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(188, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(185, &[b[0], b[2]], Full).is_some()); // activity_source
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 3, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 3, 3); } }
-            let v2 = cx.get(181, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 3, 3); } }
+            let v2 = cx.get(184, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
             if q4.len() >= BATCH { s116_p5_4(cx, q4); if cx.halted() { return; } }
         }
@@ -22270,8 +22270,8 @@ fn s116_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[81, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[81, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[81, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[81, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -22298,18 +22298,18 @@ fn s116_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[179], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[179]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[179], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[179], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[179], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v9 = cx.get(252, row, 1);
-            let v10 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v9 = cx.get(266, row, 1);
+            let v10 = cx.get(266, row, 2);
             q1.push([v9, v10]);
             if q1.len() >= BATCH { s116_p6_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -22322,18 +22322,18 @@ fn s116_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[47]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[47], 2, 3); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[47], 2, 3); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 2, 3); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[47], Full); // assessment
+        let l = ix.lookup(cx, 132, 0, &[47], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 2, 3); } }
-            let v4 = cx.get(131, row, 2);
-            let v5 = cx.get(131, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 2, 3); } }
+            let v4 = cx.get(132, row, 2);
+            let v5 = cx.get(132, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p6_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
@@ -22407,19 +22407,19 @@ fn s116_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0]]); } }
-    batch.retain(|b| cx.probe(193, &[b[0]], Full).is_some()); // activity_large_scale
-    let rw = cx.rows_worth_prefetching(182);
-    if ix.worth_prefetching(182, 1) {
-        for b in &batch { ix.prefetch(182, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 182, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
+    batch.retain(|b| cx.probe(196, &[b[0]], Full).is_some()); // activity_large_scale
+    let rw = cx.rows_worth_prefetching(185);
+    if ix.worth_prefetching(185, 1) {
+        for b in &batch { ix.prefetch(185, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 185, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(182, 1) { for b in &batch { let l = ix.lookup(cx, 182, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(182, n, 1, 1); } } } }
+    if rw && ix.has_lists(185, 1) { for b in &batch { let l = ix.lookup(cx, 185, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(185, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 182, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 185, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(182, n, 1, 1); } }
-            let v3 = cx.get(182, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
+            let v3 = cx.get(185, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
             if q5.len() >= BATCH { s116_p6_5(cx, q5, q6); if cx.halted() { return; } }
         }
@@ -22432,18 +22432,18 @@ fn s116_p6_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[8], 0, 2); }
+    let rw = cx.rows_worth_prefetching(173);
+    if ix.worth_prefetching(173, 0) {
+        for b in &batch { ix.prefetch(173, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 173, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 2); } } } }
+    if rw && ix.has_lists(173, 0) { for b in &batch { let l = ix.lookup(cx, 173, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(173, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 173, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 2); } }
-            let v6 = cx.get(170, row, 0);
-            let v7 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(173, n, 0, 2); } }
+            let v6 = cx.get(173, row, 0);
+            let v7 = cx.get(173, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
             if q6.len() >= BATCH { s116_p6_6(cx, q6); if cx.halted() { return; } }
         }
@@ -22459,12 +22459,12 @@ fn s116_p6_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[5] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[4], b[3]]); } }
-    batch.retain(|b| cx.probe(175, &[b[4], b[3]], Full).is_some()); // notice_source
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[4]]); } }
-    batch.retain(|b| cx.probe(172, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[179, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[179, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[4], b[3]]); } }
+    batch.retain(|b| cx.probe(178, &[b[4], b[3]], Full).is_some()); // notice_source
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[4]]); } }
+    batch.retain(|b| cx.probe(175, &[b[4]], Full).is_some()); // notice_public
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[179, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[179, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -22485,18 +22485,18 @@ fn s116_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[216]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[216], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[216]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[216], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[216], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[216], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[216], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[216], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p7_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -22509,11 +22509,11 @@ fn s116_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(245);
+    let rw = cx.rows_worth_prefetching(259);
     for b in &batch {
-        for row in cx.bounds(245, Full) { // existing_customer_ok
-            let v0 = cx.get(245, row, 0);
-            let v1 = cx.get(245, row, 1);
+        for row in cx.bounds(259, Full) { // existing_customer_ok
+            let v0 = cx.get(259, row, 0);
+            let v1 = cx.get(259, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p7_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -22526,17 +22526,17 @@ fn s116_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(231);
-    if ix.worth_prefetching(231, 1) {
-        for b in &batch { ix.prefetch(231, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 231, 1, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(245);
+    if ix.worth_prefetching(245, 1) {
+        for b in &batch { ix.prefetch(245, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 245, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(231, 1) { for b in &batch { let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(231, n, 2, 2); } } } }
+    if rw && ix.has_lists(245, 1) { for b in &batch { let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(245, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 231, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 245, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(231, n, 2, 2); } }
-            let v2 = cx.get(231, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(245, n, 2, 2); } }
+            let v2 = cx.get(245, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s116_p7_3(cx, q3); if cx.halted() { return; } }
         }
@@ -22555,8 +22555,8 @@ fn s116_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[216, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[216, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[216, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[216, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22577,18 +22577,18 @@ fn s116_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[227]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[227], 1, 2); }
+    let rw = cx.rows_worth_prefetching(266);
+    if ix.worth_prefetching(266, 0) {
+        for b in &batch { ix.prefetch(266, 0, &[227]); }
+        for b in &batch { ix.prefetch_rows(cx, 266, 0, &[227], 1, 2); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[227], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 2); } } } }
+    if rw && ix.has_lists(266, 0) { for b in &batch { let l = ix.lookup(cx, 266, 0, &[227], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(266, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[227], Full); // rule_window
+        let l = ix.lookup(cx, 266, 0, &[227], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 2); } }
-            let v3 = cx.get(252, row, 1);
-            let v4 = cx.get(252, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(266, n, 1, 2); } }
+            let v3 = cx.get(266, row, 1);
+            let v4 = cx.get(266, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s116_p8_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
@@ -22601,11 +22601,11 @@ fn s116_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(248);
+    let rw = cx.rows_worth_prefetching(262);
     for b in &batch {
-        for row in cx.bounds(248, Full) { // presumed_consent_ok
-            let v0 = cx.get(248, row, 0);
-            let v1 = cx.get(248, row, 1);
+        for row in cx.bounds(262, Full) { // presumed_consent_ok
+            let v0 = cx.get(262, row, 0);
+            let v1 = cx.get(262, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s116_p8_2(cx, q2, q3); if cx.halted() { return; } }
         }
@@ -22618,17 +22618,17 @@ fn s116_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(232);
-    if ix.worth_prefetching(232, 0) {
-        for b in &batch { ix.prefetch(232, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 232, 0, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(246);
+    if ix.worth_prefetching(246, 0) {
+        for b in &batch { ix.prefetch(246, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 246, 0, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(232, 0) { for b in &batch { let l = ix.lookup(cx, 232, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(232, n, 2, 2); } } } }
+    if rw && ix.has_lists(246, 0) { for b in &batch { let l = ix.lookup(cx, 246, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(246, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 232, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 246, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(232, n, 2, 2); } }
-            let v2 = cx.get(232, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(246, n, 2, 2); } }
+            let v2 = cx.get(246, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s116_p8_3(cx, q3); if cx.halted() { return; } }
         }
@@ -22647,8 +22647,8 @@ fn s116_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(255) { for b in &batch { cx.prefetch(255, &[227, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(255, &[227, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(269) { for b in &batch { cx.prefetch(269, &[227, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(269, &[227, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22667,11 +22667,11 @@ fn s117_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(253);
+    let rw = cx.rows_worth_prefetching(267);
     for b in &batch {
-        for row in cx.bounds(253, Full) { // exception_of
-            let v1 = cx.get(253, row, 0);
-            let v0 = cx.get(253, row, 1);
+        for row in cx.bounds(267, Full) { // exception_of
+            let v1 = cx.get(267, row, 0);
+            let v0 = cx.get(267, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s117_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
@@ -22684,19 +22684,19 @@ fn s117_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(255);
-    if ix.worth_prefetching(255, 0) {
-        for b in &batch { ix.prefetch(255, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 255, 0, &[b[1]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(269);
+    if ix.worth_prefetching(269, 0) {
+        for b in &batch { ix.prefetch(269, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 269, 0, &[b[1]], 1, 3); }
     }
-    if rw && ix.has_lists(255, 0) { for b in &batch { let l = ix.lookup(cx, 255, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(255, n, 1, 3); } } } }
+    if rw && ix.has_lists(269, 0) { for b in &batch { let l = ix.lookup(cx, 269, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(269, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 255, 0, &[b[1]], Full); // exception_raw
+        let l = ix.lookup(cx, 269, 0, &[b[1]], Full); // exception_raw
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(255, n, 1, 3); } }
-            let v2 = cx.get(255, row, 1);
-            let v3 = cx.get(255, row, 2);
-            let v4 = cx.get(255, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(269, n, 1, 3); } }
+            let v2 = cx.get(269, row, 1);
+            let v3 = cx.get(269, row, 2);
+            let v4 = cx.get(269, row, 3);
             q2.push([b[0], b[1], v2, v3, v4]);
             if q2.len() >= BATCH { s117_p0_2(cx, q2); if cx.halted() { return; } }
         }
@@ -22709,10 +22709,10 @@ fn s117_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[0], b[2], b[3], b[4]]); } }
-    batch.retain(|b| cx.probe(254, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
-    if cx.worth_prefetching(256) { for b in &batch { cx.prefetch(256, &[b[0], b[1], b[2], b[3], b[4]]); } }
-    for b in &batch { cx.derive(256, &[b[0], b[1], b[2], b[3], b[4]]); }
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[b[0], b[2], b[3], b[4]]); } }
+    batch.retain(|b| cx.probe(268, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
+    if cx.worth_prefetching(270) { for b in &batch { cx.prefetch(270, &[b[0], b[1], b[2], b[3], b[4]]); } }
+    for b in &batch { cx.derive(270, &[b[0], b[1], b[2], b[3], b[4]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -22729,13 +22729,13 @@ fn s118_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(256);
+    let rw = cx.rows_worth_prefetching(270);
     for b in &batch {
-        for row in cx.bounds(256, Full) { // suppressed
-            let v0 = cx.get(256, row, 0);
-            let v1 = cx.get(256, row, 2);
-            let v2 = cx.get(256, row, 3);
-            let v3 = cx.get(256, row, 4);
+        for row in cx.bounds(270, Full) { // suppressed
+            let v0 = cx.get(270, row, 0);
+            let v1 = cx.get(270, row, 2);
+            let v2 = cx.get(270, row, 3);
+            let v3 = cx.get(270, row, 4);
             q1.push([v0, v1, v2, v3]);
             if q1.len() >= BATCH { s118_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -22748,8 +22748,8 @@ fn s118_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(257) { for b in &batch { cx.prefetch(257, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(257, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(271) { for b in &batch { cx.prefetch(271, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(271, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -22766,13 +22766,13 @@ fn s119_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(254);
+    let rw = cx.rows_worth_prefetching(268);
     for b in &batch {
-        for row in cx.bounds(254, Full) { // finding_raw
-            let v0 = cx.get(254, row, 0);
-            let v1 = cx.get(254, row, 1);
-            let v2 = cx.get(254, row, 2);
-            let v3 = cx.get(254, row, 3);
+        for row in cx.bounds(268, Full) { // finding_raw
+            let v0 = cx.get(268, row, 0);
+            let v1 = cx.get(268, row, 1);
+            let v2 = cx.get(268, row, 2);
+            let v3 = cx.get(268, row, 3);
             q1.push([v0, v1, v2, v3]);
             if q1.len() >= BATCH { s119_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -22785,10 +22785,10 @@ fn s119_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(257) { for b in &batch { cx.prefetch(257, &[b[0], b[1], b[2], b[3]]); } }
-    batch.retain(|b| !cx.contains(257, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
-    if cx.worth_prefetching(258) { for b in &batch { cx.prefetch(258, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(258, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(271) { for b in &batch { cx.prefetch(271, &[b[0], b[1], b[2], b[3]]); } }
+    batch.retain(|b| !cx.contains(271, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
+    if cx.worth_prefetching(272) { for b in &batch { cx.prefetch(272, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(272, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }

@@ -2,7 +2,7 @@
 //! operation a plan can contain (`crates/codegen/programs/features.dl`): on random facts,
 //! both give the same relations and the same derivation tree for every derived tuple.
 //! (The shipped knowledge base is compared on models by the root crate's
-//! `tests/compiled_parity.rs`.)
+//! `tests/it/compiled_parity.rs`.)
 
 use proptest::prelude::*;
 use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};

@@ -73,6 +73,16 @@ pub struct Staff {
     pub function: Sym,
 }
 
+/// v2: `staff[].private_account_consent`, when set: the day the staff member agreed that
+/// the company uses his private social-network account for its purposes.
+///
+/// `staff_private_account_consent(staff: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StaffPrivateAccountConsent {
+    pub staff: Sym,
+    pub date: Date,
+}
+
 /// `parties[]`: outside organisations with their country (ISO 3166 alpha-2).
 ///
 /// `party(party: symbol, name: symbol, country: symbol)`
@@ -584,6 +594,24 @@ pub struct ConsentParentalAuthorisation {
     pub date: Date,
 }
 
+/// v2: `consents[].verified` is given (possibly empty): the model says for which channels
+/// the record proves that the holder of the address or number agreed.
+///
+/// `consent_verified_stated(consent: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConsentVerifiedStated {
+    pub consent: Sym,
+}
+
+/// v2: `consents[].verified[]`: a channel whose address or number the record verifies.
+///
+/// `consent_verified(consent: symbol, channel: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConsentVerified {
+    pub consent: Sym,
+    pub channel: Sym,
+}
+
 /// `objections[]`: scope is "direct_marketing", "all" or "profiling".
 ///
 /// `objection(subject: symbol, scope: symbol, date: date)`
@@ -895,6 +923,96 @@ pub struct ActivitySenderStopAddress {
     pub activity: Sym,
 }
 
+/// v2: `activities[].objection_notice` is given: the model says whether the message itself
+/// pointed out the right to object.
+///
+/// `activity_objection_notice_stated(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityObjectionNoticeStated {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].objection_notice` is true (§ 7(3) no. 4 UWG at this use).
+///
+/// `activity_objection_notice(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityObjectionNotice {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].post.account`: "company", "staff_private", "influencer" or "media".
+///
+/// `activity_post(activity: symbol, account: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityPost {
+    pub activity: Sym,
+    pub account: Sym,
+}
+
+/// v2: `activities[].post.consideration` is true: the poster got or was promised something.
+///
+/// `activity_post_consideration(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityPostConsideration {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].post.labelled` is true: the post shows its commercial purpose.
+///
+/// `activity_post_labelled(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityPostLabelled {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].reviews` is given: the activity shows consumer reviews.
+///
+/// `activity_reviews(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityReviews {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].reviews.claimed_genuine` is true.
+///
+/// `activity_reviews_claimed_genuine(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityReviewsClaimedGenuine {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].reviews.checked` is true.
+///
+/// `activity_reviews_checked(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityReviewsChecked {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].reviews.explained` is true (§ 5b(3) UWG).
+///
+/// `activity_reviews_explained(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityReviewsExplained {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].reviews.fake` is true.
+///
+/// `activity_reviews_fake(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityReviewsFake {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].significant_effects` is true (Art. 35(3)(a) GDPR).
+///
+/// `activity_significant_effects(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivitySignificantEffects {
+    pub activity: Sym,
+}
+
 /// `activities[].campaign`, when set.
 ///
 /// `activity_campaign(activity: symbol, campaign: symbol)`
@@ -999,6 +1117,7 @@ pub struct Facts {
     pub organization_core_activities_stated: Vec<OrganizationCoreActivitiesStated>,
     pub organization_core_activity: Vec<OrganizationCoreActivity>,
     pub staff: Vec<Staff>,
+    pub staff_private_account_consent: Vec<StaffPrivateAccountConsent>,
     pub party: Vec<Party>,
     pub party_certification: Vec<PartyCertification>,
     pub system: Vec<System>,
@@ -1053,6 +1172,8 @@ pub struct Facts {
     pub consent_explicit: Vec<ConsentExplicit>,
     pub consent_circumstances: Vec<ConsentCircumstances>,
     pub consent_parental_authorisation: Vec<ConsentParentalAuthorisation>,
+    pub consent_verified_stated: Vec<ConsentVerifiedStated>,
+    pub consent_verified: Vec<ConsentVerified>,
     pub objection: Vec<Objection>,
     pub notice: Vec<Notice>,
     pub notice_subject: Vec<NoticeSubject>,
@@ -1087,6 +1208,17 @@ pub struct Facts {
     pub activity_sender: Vec<ActivitySender>,
     pub activity_sender_identified: Vec<ActivitySenderIdentified>,
     pub activity_sender_stop_address: Vec<ActivitySenderStopAddress>,
+    pub activity_objection_notice_stated: Vec<ActivityObjectionNoticeStated>,
+    pub activity_objection_notice: Vec<ActivityObjectionNotice>,
+    pub activity_post: Vec<ActivityPost>,
+    pub activity_post_consideration: Vec<ActivityPostConsideration>,
+    pub activity_post_labelled: Vec<ActivityPostLabelled>,
+    pub activity_reviews: Vec<ActivityReviews>,
+    pub activity_reviews_claimed_genuine: Vec<ActivityReviewsClaimedGenuine>,
+    pub activity_reviews_checked: Vec<ActivityReviewsChecked>,
+    pub activity_reviews_explained: Vec<ActivityReviewsExplained>,
+    pub activity_reviews_fake: Vec<ActivityReviewsFake>,
+    pub activity_significant_effects: Vec<ActivitySignificantEffects>,
     pub activity_campaign: Vec<ActivityCampaign>,
     pub campaign: Vec<Campaign>,
     pub campaign_activity: Vec<CampaignActivity>,
@@ -1116,6 +1248,7 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("organization_core_activities_stated", &[("org", "symbol")]),
     ("organization_core_activity", &[("org", "symbol"), ("core", "symbol")]),
     ("staff", &[("staff", "symbol"), ("name", "symbol"), ("function", "symbol")]),
+    ("staff_private_account_consent", &[("staff", "symbol"), ("date", "date")]),
     ("party", &[("party", "symbol"), ("name", "symbol"), ("country", "symbol")]),
     ("party_certification", &[("party", "symbol"), ("scheme", "symbol"), ("from", "date"), ("to", "date")]),
     ("system", &[("system", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("operator", "symbol"), ("hosting_country", "symbol"), ("role", "symbol")]),
@@ -1170,6 +1303,8 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("consent_explicit", &[("consent", "symbol")]),
     ("consent_circumstances", &[("consent", "symbol"), ("text", "symbol")]),
     ("consent_parental_authorisation", &[("consent", "symbol"), ("date", "date")]),
+    ("consent_verified_stated", &[("consent", "symbol")]),
+    ("consent_verified", &[("consent", "symbol"), ("channel", "symbol")]),
     ("objection", &[("subject", "symbol"), ("scope", "symbol"), ("date", "date")]),
     ("notice", &[("notice", "symbol"), ("article", "symbol"), ("date", "date")]),
     ("notice_subject", &[("notice", "symbol"), ("subject", "symbol")]),
@@ -1204,6 +1339,17 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("activity_sender", &[("activity", "symbol")]),
     ("activity_sender_identified", &[("activity", "symbol")]),
     ("activity_sender_stop_address", &[("activity", "symbol")]),
+    ("activity_objection_notice_stated", &[("activity", "symbol")]),
+    ("activity_objection_notice", &[("activity", "symbol")]),
+    ("activity_post", &[("activity", "symbol"), ("account", "symbol")]),
+    ("activity_post_consideration", &[("activity", "symbol")]),
+    ("activity_post_labelled", &[("activity", "symbol")]),
+    ("activity_reviews", &[("activity", "symbol")]),
+    ("activity_reviews_claimed_genuine", &[("activity", "symbol")]),
+    ("activity_reviews_checked", &[("activity", "symbol")]),
+    ("activity_reviews_explained", &[("activity", "symbol")]),
+    ("activity_reviews_fake", &[("activity", "symbol")]),
+    ("activity_significant_effects", &[("activity", "symbol")]),
     ("activity_campaign", &[("activity", "symbol"), ("campaign", "symbol")]),
     ("campaign", &[("campaign", "symbol"), ("name", "symbol"), ("owner", "symbol"), ("status", "symbol")]),
     ("campaign_activity", &[("campaign", "symbol"), ("activity", "symbol")]),
@@ -1238,6 +1384,7 @@ impl Facts {
             organization_core_activities_stated: Vec::new(),
             organization_core_activity: Vec::new(),
             staff: Vec::new(),
+            staff_private_account_consent: Vec::new(),
             party: Vec::new(),
             party_certification: Vec::new(),
             system: Vec::new(),
@@ -1292,6 +1439,8 @@ impl Facts {
             consent_explicit: Vec::new(),
             consent_circumstances: Vec::new(),
             consent_parental_authorisation: Vec::new(),
+            consent_verified_stated: Vec::new(),
+            consent_verified: Vec::new(),
             objection: Vec::new(),
             notice: Vec::new(),
             notice_subject: Vec::new(),
@@ -1326,6 +1475,17 @@ impl Facts {
             activity_sender: Vec::new(),
             activity_sender_identified: Vec::new(),
             activity_sender_stop_address: Vec::new(),
+            activity_objection_notice_stated: Vec::new(),
+            activity_objection_notice: Vec::new(),
+            activity_post: Vec::new(),
+            activity_post_consideration: Vec::new(),
+            activity_post_labelled: Vec::new(),
+            activity_reviews: Vec::new(),
+            activity_reviews_claimed_genuine: Vec::new(),
+            activity_reviews_checked: Vec::new(),
+            activity_reviews_explained: Vec::new(),
+            activity_reviews_fake: Vec::new(),
+            activity_significant_effects: Vec::new(),
             activity_campaign: Vec::new(),
             campaign: Vec::new(),
             campaign_activity: Vec::new(),
@@ -1430,6 +1590,16 @@ impl Facts {
                     function: sym(&mut self.symbols, 2)?,
                 };
                 self.staff.push(x);
+            }
+            "staff_private_account_consent" => {
+                if row.len() != 2 {
+                    return Err(format!("`staff_private_account_consent` has 2 columns, not {}", row.len()));
+                }
+                let x = StaffPrivateAccountConsent {
+                    staff: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.staff_private_account_consent.push(x);
             }
             "party" => {
                 if row.len() != 3 {
@@ -1988,6 +2158,25 @@ impl Facts {
                 };
                 self.consent_parental_authorisation.push(x);
             }
+            "consent_verified_stated" => {
+                if row.len() != 1 {
+                    return Err(format!("`consent_verified_stated` has 1 columns, not {}", row.len()));
+                }
+                let x = ConsentVerifiedStated {
+                    consent: sym(&mut self.symbols, 0)?,
+                };
+                self.consent_verified_stated.push(x);
+            }
+            "consent_verified" => {
+                if row.len() != 2 {
+                    return Err(format!("`consent_verified` has 2 columns, not {}", row.len()));
+                }
+                let x = ConsentVerified {
+                    consent: sym(&mut self.symbols, 0)?,
+                    channel: sym(&mut self.symbols, 1)?,
+                };
+                self.consent_verified.push(x);
+            }
             "objection" => {
                 if row.len() != 3 {
                     return Err(format!("`objection` has 3 columns, not {}", row.len()));
@@ -2329,6 +2518,106 @@ impl Facts {
                     activity: sym(&mut self.symbols, 0)?,
                 };
                 self.activity_sender_stop_address.push(x);
+            }
+            "activity_objection_notice_stated" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_objection_notice_stated` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityObjectionNoticeStated {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_objection_notice_stated.push(x);
+            }
+            "activity_objection_notice" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_objection_notice` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityObjectionNotice {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_objection_notice.push(x);
+            }
+            "activity_post" => {
+                if row.len() != 2 {
+                    return Err(format!("`activity_post` has 2 columns, not {}", row.len()));
+                }
+                let x = ActivityPost {
+                    activity: sym(&mut self.symbols, 0)?,
+                    account: sym(&mut self.symbols, 1)?,
+                };
+                self.activity_post.push(x);
+            }
+            "activity_post_consideration" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_post_consideration` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityPostConsideration {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_post_consideration.push(x);
+            }
+            "activity_post_labelled" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_post_labelled` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityPostLabelled {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_post_labelled.push(x);
+            }
+            "activity_reviews" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_reviews` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityReviews {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_reviews.push(x);
+            }
+            "activity_reviews_claimed_genuine" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_reviews_claimed_genuine` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityReviewsClaimedGenuine {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_reviews_claimed_genuine.push(x);
+            }
+            "activity_reviews_checked" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_reviews_checked` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityReviewsChecked {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_reviews_checked.push(x);
+            }
+            "activity_reviews_explained" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_reviews_explained` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityReviewsExplained {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_reviews_explained.push(x);
+            }
+            "activity_reviews_fake" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_reviews_fake` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivityReviewsFake {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_reviews_fake.push(x);
+            }
+            "activity_significant_effects" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_significant_effects` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivitySignificantEffects {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_significant_effects.push(x);
             }
             "activity_campaign" => {
                 if row.len() != 2 {

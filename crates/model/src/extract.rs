@@ -351,6 +351,14 @@ impl Extractor {
 
         for (i, x) in m.staff.iter().enumerate() {
             let o = p.origin(Section::Staff, i);
+            self.opt(
+                "staff_private_account_consent",
+                &x.id,
+                &o,
+                "private_account_consent",
+                x.private_account_consent.as_ref(),
+                |v| d(*v),
+            );
             self.add(
                 "staff",
                 vec![s(&x.id), s(&x.name), s(x.function.as_str())],
@@ -698,6 +706,12 @@ impl Extractor {
                 x.parental_authorisation.as_ref(),
                 |v| d(*v),
             );
+            if let Some(verified) = &x.verified {
+                self.add("consent_verified_stated", vec![s(id)], at(&o, ".verified"));
+                self.each("consent_verified", id, &o, "verified", verified, |v| {
+                    s(v.as_str())
+                });
+            }
             self.add(
                 "consent",
                 vec![
@@ -991,6 +1005,60 @@ impl Extractor {
                 at(&so, ".stop_address"),
             );
         }
+        if let Some(given) = x.objection_notice {
+            let no = at(&o, ".objection_notice");
+            self.add("activity_objection_notice_stated", vec![s(id)], no.clone());
+            self.flag("activity_objection_notice", given, id, no);
+        }
+        if let Some(x) = &x.post {
+            let po = at(&o, ".post");
+            self.add(
+                "activity_post",
+                vec![s(id), s(x.account.as_str())],
+                at(&po, ".account"),
+            );
+            self.flag(
+                "activity_post_consideration",
+                x.consideration,
+                id,
+                at(&po, ".consideration"),
+            );
+            self.flag(
+                "activity_post_labelled",
+                x.labelled,
+                id,
+                at(&po, ".labelled"),
+            );
+        }
+        if let Some(x) = &x.reviews {
+            let ro = at(&o, ".reviews");
+            self.add("activity_reviews", vec![s(id)], ro.clone());
+            self.flag(
+                "activity_reviews_claimed_genuine",
+                x.claimed_genuine,
+                id,
+                at(&ro, ".claimed_genuine"),
+            );
+            self.flag(
+                "activity_reviews_checked",
+                x.checked,
+                id,
+                at(&ro, ".checked"),
+            );
+            self.flag(
+                "activity_reviews_explained",
+                x.explained,
+                id,
+                at(&ro, ".explained"),
+            );
+            self.flag("activity_reviews_fake", x.fake, id, at(&ro, ".fake"));
+        }
+        self.flag(
+            "activity_significant_effects",
+            x.significant_effects,
+            id,
+            at(&o, ".significant_effects"),
+        );
         self.opt(
             "activity_campaign",
             id,

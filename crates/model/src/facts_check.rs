@@ -258,6 +258,20 @@ pub fn schema(name: &str) -> Option<(Vec<Col>, bool)> {
         "activity_sender" | "activity_sender_identified" | "activity_sender_stop_address" => {
             (vec![Of(K::Activity)], true)
         }
+        "staff_private_account_consent" => (vec![Of(K::Staff), Free], true),
+        "consent_verified_stated" => (vec![Of(K::Consent)], true),
+        "consent_verified" => (vec![Of(K::Consent), vocab::<Channel>()], false),
+        "activity_post" => (vec![Of(K::Activity), vocab::<PostAccount>()], true),
+        "activity_objection_notice_stated"
+        | "activity_objection_notice"
+        | "activity_post_consideration"
+        | "activity_post_labelled"
+        | "activity_reviews"
+        | "activity_reviews_claimed_genuine"
+        | "activity_reviews_checked"
+        | "activity_reviews_explained"
+        | "activity_reviews_fake"
+        | "activity_significant_effects" => (vec![Of(K::Activity)], true),
         _ => return None,
     };
     Some((cols, keyed))

@@ -712,6 +712,7 @@ impl Generator {
             circumstances: (t.consent == 5)
                 .then(|| "asked at a trade fair for an offer on studio lenses".to_string()),
             parental_authorisation: None,
+            verified: None,
         })
     }
 
@@ -808,6 +809,10 @@ impl Generator {
             content: None,
             campaign: None,
             sender: None,
+            objection_notice: None,
+            post: None,
+            reviews: None,
+            significant_effects: false,
         };
         let s = |id: &str| Some(id.to_string());
         let product = |r: &mut SplitMix64| vec![r.pick(PRODUCTS).1.to_string()];
@@ -1109,6 +1114,7 @@ fn staff(id: &str, name: &str, function: StaffFunction) -> Staff {
         id: id.into(),
         name: name.into(),
         function,
+        private_account_consent: None,
     }
 }
 

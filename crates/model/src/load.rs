@@ -253,6 +253,11 @@ fn v2_keys(file: &ModelFile) -> Vec<String> {
     {
         out.push("$.organization.core_activities".to_string());
     }
+    for (i, x) in file.staff.iter().enumerate() {
+        if x.private_account_consent.is_some() {
+            out.push(format!("$.staff[{i}].private_account_consent"));
+        }
+    }
     for (i, x) in file.systems.iter().enumerate() {
         if !x.incidents.is_empty() {
             out.push(format!("$.systems[{i}].incidents"));
@@ -282,6 +287,9 @@ fn v2_keys(file: &ModelFile) -> Vec<String> {
         if x.parental_authorisation.is_some() {
             out.push(format!("$.consents[{i}].parental_authorisation"));
         }
+        if x.verified.is_some() {
+            out.push(format!("$.consents[{i}].verified"));
+        }
     }
     for (i, x) in file.flows.iter().enumerate() {
         if x.derogation.is_some() {
@@ -289,9 +297,18 @@ fn v2_keys(file: &ModelFile) -> Vec<String> {
         }
     }
     for (i, x) in file.activities.iter().enumerate() {
-        if x.sender.is_some() {
-            out.push(format!("$.activities[{i}].sender"));
-        }
+        let used = [
+            ("sender", x.sender.is_some()),
+            ("objection_notice", x.objection_notice.is_some()),
+            ("post", x.post.is_some()),
+            ("reviews", x.reviews.is_some()),
+            ("significant_effects", x.significant_effects),
+        ];
+        out.extend(
+            used.iter()
+                .filter(|(_, u)| *u)
+                .map(|(k, _)| format!("$.activities[{i}].{k}")),
+        );
         if let Some(c) = &x.content {
             if c.used_as.is_some() {
                 out.push(format!("$.activities[{i}].content.used_as"));
@@ -1080,12 +1097,13 @@ impl Reader<'_> {
     }
 
     fn staff(&mut self, v: &Value, path: &str) -> Option<Staff> {
-        const KEYS: &[&str] = &["id", "name", "function"];
+        const KEYS: &[&str] = &["id", "name", "function", "private_account_consent"];
         let mut o = self.object(v, path, "a staff member", KEYS)?;
         Some(Staff {
             id: self.id(&mut o, "id").unwrap_or_default(),
             name: self.string(&mut o, "name").unwrap_or_default(),
             function: self.vocab(&mut o, "function").unwrap_or_else(first),
+            private_account_consent: self.opt_date(&mut o, "private_account_consent"),
         })
     }
 
@@ -1426,6 +1444,7 @@ impl Reader<'_> {
             "obtained_by",
             "circumstances",
             "parental_authorisation",
+            "verified",
         ];
         let mut o = self.object(v, path, "a consent", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1462,6 +1481,10 @@ impl Reader<'_> {
             obtained_by: self.opt_id(&mut o, "obtained_by"),
             circumstances: self.opt_string(&mut o, "circumstances"),
             parental_authorisation: self.opt_date(&mut o, "parental_authorisation"),
+            verified: match o.map.get("verified") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(self.vocabs(&mut o, "verified", false)),
+            },
         })
     }
 
@@ -1572,6 +1595,10 @@ impl Reader<'_> {
             "content",
             "campaign",
             "sender",
+            "objection_notice",
+            "post",
+            "reviews",
+            "significant_effects",
         ];
         let mut o = self.object(v, path, "an activity", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1651,6 +1678,48 @@ impl Reader<'_> {
                 }
             }
         };
+        let objection_notice = match o.map.get("objection_notice") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(self.flag(&mut o, "objection_notice", false)),
+        };
+        let post = match self.get(&mut o, "post", false, false) {
+            None => None,
+            Some(v) => {
+                const PKEYS: &[&str] = &["account", "consideration", "labelled"];
+                let p = key_path(&o.path, "post");
+                match self.object(v, &p, "the post", PKEYS) {
+                    None => {
+                        o.clean = false;
+                        None
+                    }
+                    Some(mut x) => Some(Post {
+                        account: self.vocab(&mut x, "account").unwrap_or_else(first),
+                        consideration: self.req_flag(&mut x, "consideration"),
+                        labelled: self.req_flag(&mut x, "labelled"),
+                    }),
+                }
+            }
+        };
+        let reviews = match self.get(&mut o, "reviews", false, false) {
+            None => None,
+            Some(v) => {
+                const RKEYS: &[&str] = &["claimed_genuine", "checked", "explained", "fake"];
+                let p = key_path(&o.path, "reviews");
+                match self.object(v, &p, "the reviews", RKEYS) {
+                    None => {
+                        o.clean = false;
+                        None
+                    }
+                    Some(mut x) => Some(Reviews {
+                        claimed_genuine: self.req_flag(&mut x, "claimed_genuine"),
+                        checked: self.req_flag(&mut x, "checked"),
+                        explained: self.req_flag(&mut x, "explained"),
+                        fake: self.req_flag(&mut x, "fake"),
+                    }),
+                }
+            }
+        };
+        let significant_effects = self.flag(&mut o, "significant_effects", false);
         Some(Activity {
             id,
             kind,
@@ -1674,6 +1743,10 @@ impl Reader<'_> {
             content,
             campaign,
             sender,
+            objection_notice,
+            post,
+            reviews,
+            significant_effects,
         })
     }
 

@@ -376,6 +376,10 @@ vocab! {
         PoliticalOpinion = "political_opinion", EthnicOrigin = "ethnic_origin",
         SexualOrientation = "sexual_orientation", Biometric = "biometric", Genetic = "genetic",
         TradeUnion = "trade_union", Criminal = "criminal",
+        /// Data concerning a person's sex life (Art. 9(1) GDPR).
+        SexLife = "sex_life",
+        /// Philosophical beliefs (Art. 9(1) GDPR).
+        PhilosophicalBelief = "philosophical_belief",
     }
 }
 
@@ -452,6 +456,20 @@ vocab! {
         Assembly = "assembly",
         /// No. 4: not made to order, serving a higher interest of art.
         Art = "art",
+    }
+}
+
+vocab! {
+    /// v2: whose account or medium a public post appears in.
+    PostAccount ("post account") {
+        /// An account of the company.
+        Company = "company",
+        /// A staff member's private account.
+        StaffPrivate = "staff_private",
+        /// The account of an influencer or other third party posting for the company.
+        Influencer = "influencer",
+        /// Editorial content of a medium (an article, a programme).
+        Media = "media",
     }
 }
 
@@ -612,6 +630,10 @@ pub struct Staff {
     pub id: Id,
     pub name: String,
     pub function: StaffFunction,
+    /// v2: the day the staff member agreed that the company uses his private social-network
+    /// account for its purposes (a voluntary consent in writing or electronic form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_account_consent: Option<Date>,
 }
 
 /// An outside organisation.
@@ -889,6 +911,11 @@ pub struct Consent {
     /// v2: the day the holder of parental responsibility gave or authorised the consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parental_authorisation: Option<Date>,
+    /// v2: the channels for which the record proves that the holder of the address or
+    /// number agreed (an e-mail address confirmed by the double opt-in link, a number
+    /// confirmed by a code sent to it); absent means the model does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Vec<Channel>>,
 }
 
 /// An objection (Art. 21 GDPR; also "no more ads" under § 7 UWG).
@@ -1000,6 +1027,51 @@ pub struct Activity {
     /// v2: how a message presents its sender; absent means the model does not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<Sender>,
+    /// v2: the message itself clearly pointed out that the person may object to further
+    /// advertising at any time at no cost beyond basic rates; absent means the model does
+    /// not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objection_notice: Option<bool>,
+    /// v2: whose account or medium a public post appears in, and whether it was paid for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<Post>,
+    /// v2: consumer reviews the activity shows, and what the company does about their
+    /// authenticity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<Reviews>,
+    /// v2: decisions with legal or similarly significant effects on the people are based on
+    /// the activity (Art. 35(3)(a) GDPR).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub significant_effects: bool,
+}
+
+/// v2: where a public post appears and what the poster got for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Post {
+    pub account: PostAccount,
+    /// The poster received or was promised payment, free goods or another consideration
+    /// from the company for the post.
+    pub consideration: bool,
+    /// The post itself makes its commercial purpose clear (marked as advertising).
+    pub labelled: bool,
+}
+
+/// v2: consumer reviews an activity shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Reviews {
+    /// The company states that the reviews come from people who bought or used the product.
+    pub claimed_genuine: bool,
+    /// Reasonable and proportionate steps check that each review comes from such a person.
+    pub checked: bool,
+    /// Readers are told whether and how the company ensures that.
+    pub explained: bool,
+    /// Reviews written, bought or commissioned by or for the company, or reviews
+    /// misrepresented (good ones picked, bad ones hidden).
+    pub fake: bool,
 }
 
 /// v2: the sender identification of a message.

@@ -114,6 +114,35 @@ pub(crate) fn validate_with(
     let mut v = Validator {
         model,
         incomplete: incomplete.iter().map(|&s| IdKind::of(s)).collect(),
+        part: None,
+        ids: FxHashMap::default(),
+        duplicated: FxHashSet::default(),
+        errors,
+    };
+    v.collect_ids();
+    v.references();
+    v.agreement_of_facts();
+}
+
+/// [`validate`] for a part of a valid model: the records of some data subjects (those whose
+/// ids `in_part` accepts: subjects, consents, objections, personal notices, activities) with
+/// all the shared data, after a change to those records.
+///
+/// The records of a part reference each other and the shared data only, so their references
+/// are judged as in the whole model. A shared object may name a record of another part: such a
+/// reference (to an id `in_part` does not accept) is not judged, since the change left both
+/// as they were in the valid model. What the change can break is judged: a reference to a
+/// record of the part that was removed, a new id that collides, a campaign and an activity
+/// that disagree.
+pub fn validate_part(
+    model: &Model,
+    in_part: &dyn Fn(&str) -> bool,
+    errors: &mut Vec<ValidationError>,
+) {
+    let mut v = Validator {
+        model,
+        incomplete: Vec::new(),
+        part: Some(in_part),
         ids: FxHashMap::default(),
         duplicated: FxHashSet::default(),
         errors,
@@ -126,6 +155,8 @@ pub(crate) fn validate_with(
 struct Validator<'m, 'e> {
     model: &'m Model,
     incomplete: Vec<Option<IdKind>>,
+    /// When validating a part ([`validate_part`]): which record ids belong to it.
+    part: Option<&'m dyn Fn(&str) -> bool>,
     ids: FxHashMap<&'m str, Def>,
     /// Ids defined more than once: references to them are not judged (which one is meant
     /// is unclear, and the duplicate is reported already).
@@ -213,6 +244,23 @@ impl<'m> Validator<'m, '_> {
     fn check(&mut self, at: Option<(Section, usize)>, suffix: &str, id: &str, expected: &[IdKind]) {
         if id.is_empty() || self.duplicated.contains(id) {
             return;
+        }
+        if let Some(in_part) = self.part {
+            let shared = !matches!(
+                at,
+                Some((
+                    Section::Subjects
+                        | Section::Consents
+                        | Section::Objections
+                        | Section::Notices
+                        | Section::Activities,
+                    _
+                ))
+            );
+            // A shared object's reference to a record of another part is as valid as it was.
+            if shared && !in_part(id) {
+                return;
+            }
         }
         match self.ids.get(id) {
             Some(d) if expected.contains(&d.kind) => {}

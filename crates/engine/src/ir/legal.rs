@@ -69,8 +69,13 @@ pub struct NormVersion {
     /// Citation in English, e.g. `Section 7(2) no. 2 UWG`.
     pub en: String,
     pub title: String,
+    /// The title in German (`title_de`); `None` where the catalogue has not given it yet
+    /// (`sphere kb check` warns).
+    pub title_de: Option<String>,
     /// Our summary, in our own words.
     pub summary: Option<String>,
+    /// The summary in German (`summary_de`).
+    pub summary_de: Option<String>,
     /// Official source (EUR-Lex, gesetze-im-internet.de).
     pub source: String,
     /// The version that replaced this one (`id@from`), if any.
@@ -116,10 +121,14 @@ pub struct Authority {
     pub kind: AuthorityKind,
     /// Court (ruling) or issuer (guidance).
     pub issuer: String,
+    /// The issuer as German readers name it (`EuGH` for `CJEU`), where it differs.
+    pub issuer_de: Option<String>,
     /// Case number for rulings, e.g. `I ZR 164/09`.
     pub case: Option<String>,
     pub date: Date,
     pub title: Option<String>,
+    /// The title in German (`title_de`).
+    pub title_de: Option<String>,
     /// The holding or key point, in our own words.
     pub holding: String,
     pub url: String,
@@ -133,6 +142,17 @@ impl Authority {
             (Some(case), _) => format!("{} {} ({})", self.issuer, case, self.date),
             (None, Some(title)) => format!("{}, {} ({})", self.issuer, title, self.date),
             (None, None) => format!("{} ({})", self.issuer, self.date),
+        }
+    }
+
+    /// The citation in German: the German issuer and title where the catalogue gives them.
+    pub fn citation_de(&self) -> String {
+        let issuer = self.issuer_de.as_deref().unwrap_or(&self.issuer);
+        let title = self.title_de.as_ref().or(self.title.as_ref());
+        match (&self.case, title) {
+            (Some(case), _) => format!("{issuer} {case} ({})", self.date),
+            (None, Some(title)) => format!("{issuer}, {title} ({})", self.date),
+            (None, None) => format!("{issuer} ({})", self.date),
         }
     }
 }
@@ -216,6 +236,8 @@ pub struct RuleMeta {
     pub remedy: Option<Text>,
     /// `Some(reason)` where the law is contested; the rule takes the cautious reading.
     pub contested: Option<String>,
+    /// The contested reason in German (`contested_de`).
+    pub contested_de: Option<String>,
     /// The rule's own validity, intersected with its norms' (for guidelines, rulings).
     pub from: Option<Date>,
     pub to: Option<Date>,

@@ -167,6 +167,24 @@ impl<'a> Fields<'a, '_> {
         );
     }
 
+    /// A German text (`title_de`) given for an English one (`title`) the block does not have.
+    fn german_without_english(&mut self, de: &str, en: &str) {
+        if let Some(v) = self.get(de) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BadAnnotation,
+                    v.span,
+                    format!(
+                        "`{de}` translates `{en}`, which {} does not have",
+                        self.what
+                    ),
+                )
+                .with_label(format!("German text without `{en}`"))
+                .with_hint(format!("give the English `{en}` too, or remove `{de}`")),
+            );
+        }
+    }
+
     fn wrong(&mut self, key: &str, v: &AValue, want: &str) {
         self.diags.push(
             Diagnostic::error(
@@ -362,6 +380,8 @@ const NORM_KEYS: &[&str] = &[
     "replaced_by",
     "summary",
     "context_only",
+    "title_de",
+    "summary_de",
 ];
 
 /// Reads one `.norm` block, with the place of its `replaced_by` value; `None` after a
@@ -388,6 +408,11 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
     let to = f.date_or_none("to").ok()?;
     let source = f.string("source", Some("\"https://eur-lex.europa.eu/...\""));
     let summary = f.string("summary", None);
+    let title_de = f.string("title_de", None);
+    let summary_de = f.string("summary_de", None);
+    if summary.is_none() {
+        f.german_without_english("summary_de", "summary");
+    }
     let replaced_by = match f.get("replaced_by") {
         None => None,
         Some(v) => match &v.kind {
@@ -446,7 +471,9 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
             de,
             en,
             title,
+            title_de,
             summary,
+            summary_de,
             source,
             replaced_by,
             context_only,
@@ -456,7 +483,17 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
     ))
 }
 
-const AUTHORITY_KEYS: &[&str] = &["kind", "issuer", "case", "date", "title", "holding", "url"];
+const AUTHORITY_KEYS: &[&str] = &[
+    "kind",
+    "issuer",
+    "case",
+    "date",
+    "title",
+    "holding",
+    "url",
+    "title_de",
+    "issuer_de",
+];
 
 pub fn authority(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<Authority> {
     let what = format!("`.authority {}`", block.id.text);
@@ -478,6 +515,11 @@ pub fn authority(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<Authority
     let case = f.string("case", None);
     let date = f.date("date", true);
     let title = f.string("title", None);
+    let title_de = f.string("title_de", None);
+    let issuer_de = f.string("issuer_de", None);
+    if title.is_none() {
+        f.german_without_english("title_de", "title");
+    }
     let holding = f.string("holding", Some("\"...\""));
     let url = f.string("url", Some("\"https://...\""));
     let kind = kind?;
@@ -489,9 +531,11 @@ pub fn authority(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<Authority
         id: block.id.text.clone(),
         kind,
         issuer: issuer?,
+        issuer_de,
         case,
         date: date?,
         title,
+        title_de,
         holding: holding?,
         url: url?,
         span: block.id.span,
@@ -508,6 +552,7 @@ const RULE_KEYS: &[&str] = &[
     "message",
     "remedy",
     "contested",
+    "contested_de",
     "from",
     "to",
     "exception_to",
@@ -592,6 +637,10 @@ pub fn rule_annotation(
     let message = f.text("message");
     let remedy = f.text("remedy");
     let contested = f.string("contested", None);
+    let contested_de = f.string("contested_de", None);
+    if contested.is_none() {
+        f.german_without_english("contested_de", "contested");
+    }
     let from = f.date("from", false);
     let to = f.date_or_none("to").ok().flatten();
 
@@ -747,6 +796,7 @@ pub fn rule_annotation(
             message,
             remedy,
             contested,
+            contested_de,
             from,
             to,
             rule: None,
@@ -890,7 +940,9 @@ mod tests {
             de: String::new(),
             en: String::new(),
             title: String::new(),
+            title_de: None,
             summary: None,
+            summary_de: None,
             source: String::new(),
             replaced_by: replaced_by.and_then(parse_norm_ref),
             context_only: false,
@@ -908,6 +960,7 @@ mod tests {
             message: None,
             remedy: None,
             contested: None,
+            contested_de: None,
             from: from.map(d),
             to: None,
             rule: None,

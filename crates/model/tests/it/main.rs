@@ -1,8 +1,11 @@
-//! Integration tests of the model crate: validation fixtures with snapshots, merging, fact
-//! extraction against `knowledge/model.dl`, the facts directory, and the generated schema.
+//! Integration tests of the model crate, one binary: validation fixtures with snapshots,
+//! merging, the demo company, fact extraction against `knowledge/model.dl`, the facts
+//! directory, the generated schema, and the fuzz corpus.
 
+mod demo_facts;
 mod extraction;
 mod facts_dir;
+mod fuzz_corpus;
 mod robustness;
 mod schema;
 mod validation;

@@ -39,6 +39,20 @@ const V2_RELATIONS: &[&str] = &[
     "activity_sender",
     "activity_sender_identified",
     "activity_sender_stop_address",
+    "staff_private_account_consent",
+    "consent_verified_stated",
+    "consent_verified",
+    "activity_objection_notice_stated",
+    "activity_objection_notice",
+    "activity_post",
+    "activity_post_consideration",
+    "activity_post_labelled",
+    "activity_reviews",
+    "activity_reviews_claimed_genuine",
+    "activity_reviews_checked",
+    "activity_reviews_explained",
+    "activity_reviews_fake",
+    "activity_significant_effects",
 ];
 
 /// The full example without the keys of version 2, as a version 1 file.
@@ -54,6 +68,7 @@ fn as_v1(text: &str) -> String {
     };
     strip(&mut doc["organization"], &["core_activities"]);
     for key in [
+        "staff",
         "systems",
         "sources",
         "subjects",
@@ -73,6 +88,17 @@ fn as_v1(text: &str) -> String {
                 ],
             );
             strip(x, &["parental_authorisation", "derogation", "sender"]);
+            strip(
+                x,
+                &[
+                    "private_account_consent",
+                    "verified",
+                    "objection_notice",
+                    "post",
+                    "reviews",
+                    "significant_effects",
+                ],
+            );
             // `get_mut`, not indexing: indexing would add the key as null.
             if let Some(ts) = x.get_mut("tracking").and_then(|t| t.as_array_mut()) {
                 for t in ts {
@@ -137,13 +163,20 @@ fn version_2_keys_in_a_version_1_file_are_reported_with_path_and_hint() {
         "$.activities[2].sender",
         "$.activities[3].content.used_as",
         "$.activities[3].content.kug_exception",
+        "$.staff[1].private_account_consent",
+        "$.consents[0].verified",
+        "$.activities[2].objection_notice",
+        "$.activities[3].post",
+        "$.activities[3].reviews",
+        "$.activities[1].reviews",
+        "$.activities[4].significant_effects",
     ] {
         assert!(
             paths.iter().any(|p| p.contains(path)),
             "{path} not reported in {paths:#?}"
         );
     }
-    assert_eq!(paths.len(), 12, "{paths:#?}");
+    assert_eq!(paths.len(), 19, "{paths:#?}");
 }
 
 #[test]

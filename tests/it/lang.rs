@@ -1,0 +1,312 @@
+//! `--lang de` leaves no English text: the catalogue has German for every English free text
+//! (norm titles and summaries, authority titles, contested reasons), `sphere kb check` names a
+//! missing translation with its place and a hint, a German text without its English is an
+//! error, and the German output of `check`, `explain` (with `--norm-text`) and `remedies` on
+//! every demo model contains no English sentence.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use sphere::kb::german;
+use sphere::remedies::remedies;
+use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model};
+
+fn today() -> Date {
+    Date::parse("2025-06-16").expect("a date")
+}
+
+fn model_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("facts/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// English words that German output never contains outside ids, citations and URLs.
+const ENGLISH: &[&str] = &[
+    "the",
+    "is",
+    "are",
+    "of",
+    "and",
+    "with",
+    "without",
+    "not",
+    "for",
+    "from",
+    "by",
+    "on",
+    "has",
+    "have",
+    "no",
+    "any",
+    "covers",
+    "does",
+    "before",
+    "after",
+    "which",
+    "because",
+    "this",
+    "that",
+    "finding",
+    "findings",
+    "need",
+    "needs",
+    "action",
+    "as",
+    "at",
+    "or",
+    "be",
+    "been",
+    "can",
+    "cannot",
+    "would",
+    "should",
+    "there",
+    "none",
+    "why",
+    "rule",
+    "rules",
+    "holds",
+    "absent",
+    "gave",
+    "given",
+    "obtain",
+    "remedy",
+    "remedies",
+    "cures",
+    "until",
+    "since",
+    "later",
+    "new",
+    "appeared",
+    "vanished",
+    "act",
+    "court",
+    "chamber",
+    "commission",
+    "guidelines",
+    "decision",
+    "cjeu",
+    "edpb",
+    "working",
+    "party",
+    "definition",
+    "lawfulness",
+    "processing",
+    "principle",
+    "right",
+];
+
+/// The English words of a German text, each with its line: words are what is left after
+/// dropping the model's own texts in quotes and ids, citations and URLs (tokens with `-`,
+/// `_`, `:`, `/`, `.`, `@`, `#`, `(`, digits: model and rule ids, dates, norm ids, Datalog
+/// atoms).
+fn english_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        // The model's own texts (a guideline's wording) are quoted in atoms: not sphere's.
+        let mut unquoted = String::new();
+        for (i, part) in line.split('"').enumerate() {
+            if i % 2 == 0 {
+                unquoted.push_str(part);
+            }
+        }
+        for token in unquoted.split(|c: char| c.is_whitespace() || "[],;!?".contains(c)) {
+            let token = token.trim_end_matches(')');
+            if token.is_empty()
+                || token
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || "-_:/.@#'`{}=<>$(".contains(c))
+            {
+                continue;
+            }
+            let word = token.to_lowercase();
+            if ENGLISH.contains(&word.as_str()) {
+                out.push(format!("`{word}` in: {line}"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_word_check_finds_english_and_passes_german() {
+    assert!(!english_words("consent c1 covers channel email, not phone").is_empty());
+    assert!(!english_words("10 findings, 10 need action (as of 2025-06-13)").is_empty());
+    assert!(english_words(
+        "Einwilligung c-karl-1 umfasst den Kanal email, nicht phone (uwg_email_without_consent, https://eur-lex.europa.eu/x)"
+    )
+    .is_empty());
+}
+
+#[test]
+fn the_shipped_catalogue_has_german_for_every_english_text() {
+    let kb = KnowledgeBase::shipped().expect("the shipped knowledge base compiles");
+    let missing = german::missing(&kb);
+    let text = sphere_engine::diag::render(&missing, kb.sources(), Default::default());
+    assert!(missing.is_empty(), "texts without German:\n{text}");
+    let legal = kb.catalogue();
+    // Spot checks that the German is German and differs from the English where it must.
+    for n in &legal.norms {
+        let de = n.title_de.as_deref().expect("checked above");
+        assert_ne!(
+            de,
+            n.title,
+            "{}: the German title is the English one",
+            n.key()
+        );
+        assert!(english_words(de).is_empty(), "{}: {de}", n.key());
+        if let Some(s) = &n.summary_de {
+            assert!(english_words(s).is_empty(), "{}: {s}", n.key());
+        }
+    }
+    for m in &legal.rule_meta {
+        if let Some(c) = &m.contested_de {
+            assert!(english_words(c).is_empty(), "{}: {c}", m.id);
+        }
+    }
+    for a in &legal.authorities {
+        let cite = a.citation_de();
+        assert!(english_words(&cite).is_empty(), "{}: {cite}", a.id);
+    }
+}
+
+fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("sphere runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A copy of the shipped knowledge directory with `edit` applied to one file.
+fn knowledge_copy(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read_dir") {
+            let e = e.expect("entry");
+            let p = e.path();
+            if p.is_dir() {
+                copy(&p, &to.join(e.file_name()));
+            } else {
+                std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+            }
+        }
+    }
+    copy(&src, dir.path());
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).expect("the file");
+    std::fs::write(&path, edit(&text)).expect("write");
+    dir
+}
+
+#[test]
+fn kb_check_names_a_missing_translation_with_its_place_and_a_hint() {
+    let dir = knowledge_copy("gdpr/norms.dl", |t| {
+        t.replacen(
+            "    title_de: \"Begriffsbestimmung: Verarbeitung\",\n",
+            "",
+            1,
+        )
+    });
+    let kb = dir.path().to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["kb", "check", "--kb", kb]);
+    assert_eq!(code, Some(0), "a missing translation is a warning: {err}");
+    let text = std::fs::read_to_string(dir.path().join("gdpr/norms.dl")).expect("file");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with(".norm \"gdpr:4.2\""))
+        .expect("the norm")
+        + 1;
+    assert!(
+        err.contains(&format!("gdpr/norms.dl:{line}:")),
+        "names file and line {line}: {err}"
+    );
+    assert!(
+        err.contains("norm `gdpr:4.2@2018-05-25` has no German `title_de`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: add `title_de:"), "{err}");
+    // One missing text, one warning.
+    assert_eq!(err.matches("has no German").count(), 1, "{err}");
+}
+
+#[test]
+fn a_german_text_without_its_english_is_an_error() {
+    let dir = knowledge_copy("copyright/reuse.dl", |t| {
+        let start = t.find("    contested: \"").expect("a contested reason");
+        let end = start + t[start..].find('\n').expect("line end") + 1;
+        format!("{}{}", &t[..start], &t[end..])
+    });
+    let kb = dir.path().to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["kb", "check", "--kb", kb]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`contested_de` translates `contested`, which"),
+        "{err}"
+    );
+    assert!(err.contains("copyright/reuse.dl:"), "{err}");
+}
+
+#[test]
+fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let mut problems = Vec::new();
+    let mut explained = 0;
+    for file in model_files() {
+        let model = Model::from_files(&[&file], today()).expect("model");
+        let outcome = kb
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let mut text = render::text::findings(&outcome, Lang::De, true);
+        for f in outcome.findings() {
+            let e = outcome.explain(&f.id).expect("explains");
+            text.push_str(&render::text::explanation(&e, Lang::De));
+            text.push_str(&render::text::norm_text(f, Lang::De));
+            explained += 1;
+        }
+        // Remedies of the first finding of each model (every finding's remedies are verified
+        // in `remedies.rs`; their words come from the same code).
+        if let Some(f) = outcome.findings().first() {
+            let r = remedies(Arc::clone(&kb), &model, &EvalOptions::default(), &f.id)
+                .expect("remedies");
+            text.push_str(&render::text::remedies(&r, Lang::De));
+        }
+        problems.extend(
+            english_words(&text)
+                .into_iter()
+                .map(|w| format!("{name}: {w}")),
+        );
+    }
+    assert!(explained > 20, "the demo models have findings: {explained}");
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} English words in German output, first ones:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
