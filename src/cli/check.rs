@@ -64,7 +64,7 @@ pub struct Args {
 }
 
 /// The time rules from outside (`--rules`, `--kb`) get when `--timeout` is not given.
-const RULES_TIMEOUT_SECONDS: f64 = 600.0;
+pub const RULES_TIMEOUT_SECONDS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -243,7 +243,9 @@ pub fn run(args: Args) -> CmdResult {
             if args.engine == Engine::Crepe {
                 doc["engine"] = "crepe".into();
             }
-            render::json::pretty(&doc)
+            let text = render::json::pretty(&doc);
+            render::json::dispose(doc);
+            text
         }
         // Text for a terminal: values from the model cannot carry escape sequences through.
         Format::Text => render::text::terminal_safe(&render::text::findings(
