@@ -229,7 +229,9 @@ pub fn run(args: Args) -> CmdResult {
     }
     let lang = args.lang.into();
     let out = match args.format {
-        Format::Json => {
+        // With trees, one document written without recursion (a derivation from outside rules
+        // can be deep); without, written below, as it is made, once the receipt is recorded.
+        Format::Json if args.tree => {
             #[allow(unused_mut)]
             let mut doc = render::json::document(
                 &outcome,
@@ -247,6 +249,7 @@ pub fn run(args: Args) -> CmdResult {
             render::json::dispose(doc);
             text
         }
+        Format::Json => String::new(),
         // Text for a terminal: values from the model cannot carry escape sequences through.
         Format::Text => render::text::terminal_safe(&render::text::findings(
             &outcome,
@@ -268,6 +271,27 @@ pub fn run(args: Args) -> CmdResult {
     // journal lacks.
     let receipt = record_receipt(&args, &outcome, code)?;
     write_stdout(&out)?;
+    if args.format == Format::Json && !args.tree {
+        #[allow(unused_mut)]
+        let mut engine = outcome.engine().as_str();
+        #[cfg(feature = "crepe")]
+        if args.engine == Engine::Crepe {
+            engine = "crepe";
+        }
+        let options = render::json::Options {
+            lang,
+            tree: args.tree,
+            suppressed: args.show_suppressed,
+        };
+        // Finding by finding: a large model's findings are never one document in memory.
+        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        match render::json::write_document(&outcome, &options, engine, stdout) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(super::CliError::new(format!("cannot write to stdout: {e}")));
+            }
+            _ => {}
+        }
+    }
     if let Some(head) = receipt {
         eprintln!("journal head: {head} (receipt)");
     }

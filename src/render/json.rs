@@ -105,6 +105,119 @@ pub fn finding(f: &Finding, lang: Lang, tree: Option<&Derivation>) -> Value {
 /// The `sphere-findings/1` document.
 pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
     let found = outcome.findings();
+    let findings: Vec<Value> = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let tree = opts.tree.then(|| outcome.derivation(i)).flatten();
+            finding(f, opts.lang, tree.as_ref())
+        })
+        .collect();
+    let mut doc = json!({
+        "format": "sphere-findings/1",
+        "as_of": outcome.as_of().to_string(),
+        "engine": outcome.engine().as_str(),
+        "kb_digest": outcome.kb_digest(),
+        "model_digest": outcome.model_digest(),
+        "summary": summary(outcome),
+        "findings": findings,
+    });
+    if opts.suppressed {
+        let list: Vec<Value> = (0..outcome.suppressed().len())
+            .map(|i| suppressed(outcome, opts, i))
+            .collect();
+        doc["suppressed"] = Value::Array(list);
+    }
+    doc
+}
+
+/// [`document`] pretty-printed to `out`, with a final line break: the same bytes as
+/// `pretty(&document(..))` (the engine named `engine`), written finding by finding instead
+/// of holding the whole document and its text (at a million activities they were 700 MB).
+pub fn write_document(
+    outcome: &Outcome<'_>,
+    opts: &Options,
+    engine: &str,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    /// The findings (or the suppressed ones), each made when it is written.
+    struct List<'a, 'o> {
+        outcome: &'a Outcome<'o>,
+        opts: &'a Options,
+        suppressed: bool,
+    }
+    impl Serialize for List<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let (o, opts) = (self.outcome, self.opts);
+            let n = if self.suppressed {
+                o.suppressed().len()
+            } else {
+                o.findings().len()
+            };
+            let mut seq = s.serialize_seq(Some(n))?;
+            for i in 0..n {
+                if self.suppressed {
+                    seq.serialize_element(&suppressed(o, opts, i))?;
+                } else {
+                    let tree = opts.tree.then(|| o.derivation(i)).flatten();
+                    seq.serialize_element(&finding(&o.findings()[i], opts.lang, tree.as_ref()))?;
+                }
+            }
+            seq.end()
+        }
+    }
+    /// Field for field (and in the order of) [`document`]'s object.
+    #[derive(Serialize)]
+    struct Doc<'a, 'o> {
+        format: &'static str,
+        as_of: String,
+        engine: &'a str,
+        kb_digest: &'a str,
+        model_digest: &'a str,
+        summary: Value,
+        findings: List<'a, 'o>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suppressed: Option<List<'a, 'o>>,
+    }
+    let doc = Doc {
+        format: "sphere-findings/1",
+        as_of: outcome.as_of().to_string(),
+        engine,
+        kb_digest: outcome.kb_digest(),
+        model_digest: outcome.model_digest(),
+        summary: summary(outcome),
+        findings: List {
+            outcome,
+            opts,
+            suppressed: false,
+        },
+        suppressed: opts.suppressed.then_some(List {
+            outcome,
+            opts,
+            suppressed: true,
+        }),
+    };
+    serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Suppressed finding `i` with its exceptions.
+fn suppressed(outcome: &Outcome<'_>, opts: &Options, i: usize) -> Value {
+    let s = &outcome.suppressed()[i];
+    let tree = opts
+        .tree
+        .then(|| outcome.suppressed_derivation(i))
+        .flatten();
+    let mut v = finding(&s.finding, opts.lang, tree.as_ref());
+    v["exceptions"] = json!(s.exceptions);
+    v
+}
+
+/// The counts of the findings by decision, law and severity.
+fn summary(outcome: &Outcome<'_>) -> Value {
+    let found = outcome.findings();
     let mut by_decision = BTreeMap::<&str, usize>::new();
     let mut by_law = BTreeMap::<String, usize>::new();
     let mut by_severity = BTreeMap::<&str, usize>::new();
@@ -122,46 +235,12 @@ pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
             *by_law.entry(l).or_default() += 1;
         }
     }
-    let findings: Vec<Value> = found
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let tree = opts.tree.then(|| outcome.derivation(i)).flatten();
-            finding(f, opts.lang, tree.as_ref())
-        })
-        .collect();
-    let mut doc = json!({
-        "format": "sphere-findings/1",
-        "as_of": outcome.as_of().to_string(),
-        "engine": outcome.engine().as_str(),
-        "kb_digest": outcome.kb_digest(),
-        "model_digest": outcome.model_digest(),
-        "summary": {
-            "findings": found.len(),
-            "by_decision": by_decision,
-            "by_law": by_law,
-            "by_severity": by_severity,
-        },
-        "findings": findings,
-    });
-    if opts.suppressed {
-        let list: Vec<Value> = outcome
-            .suppressed()
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let tree = opts
-                    .tree
-                    .then(|| outcome.suppressed_derivation(i))
-                    .flatten();
-                let mut v = finding(&s.finding, opts.lang, tree.as_ref());
-                v["exceptions"] = json!(s.exceptions);
-                v
-            })
-            .collect();
-        doc["suppressed"] = Value::Array(list);
-    }
-    doc
+    json!({
+        "findings": found.len(),
+        "by_decision": by_decision,
+        "by_law": by_law,
+        "by_severity": by_severity,
+    })
 }
 
 /// A derivation tree: each node with its fact, rule (and the rule's norms and authorities),
@@ -472,6 +551,44 @@ pub fn dispose(v: Value) {
             Value::Array(a) => stack.extend(a),
             Value::Object(m) => stack.extend(m.into_iter().map(|(_, v)| v)),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Written finding by finding, the document is the same bytes as built whole, with trees
+    /// and suppressed findings too.
+    #[test]
+    fn the_written_document_is_the_built_one() {
+        let kb = crate::KnowledgeBase::shipped().expect("compiles");
+        let today = crate::Date::parse("2025-06-16").expect("date");
+        let model = crate::Model::from_text(
+            "demo_week.json",
+            include_str!("../../facts/demo_week.json"),
+            today,
+        )
+        .expect("valid");
+        let outcome = kb
+            .evaluate(&model, &crate::EvalOptions::default())
+            .expect("evaluates");
+        assert!(!outcome.findings().is_empty(), "the demo week has findings");
+        for (tree, suppressed) in [(false, false), (true, true)] {
+            let opts = Options {
+                lang: Lang::De,
+                tree,
+                suppressed,
+            };
+            let mut written = Vec::new();
+            write_document(&outcome, &opts, outcome.engine().as_str(), &mut written)
+                .expect("writes to memory");
+            assert_eq!(
+                String::from_utf8(written).expect("UTF-8"),
+                pretty(&document(&outcome, &opts)),
+                "tree {tree}, suppressed {suppressed}"
+            );
         }
     }
 }
