@@ -9,8 +9,12 @@
 //! `SPHERE_BENCH_1M=1` also `--subjects 100000 --activities 1000000`;
 //! `SPHERE_BENCH_ACTIVITIES=N` chooses another size for the first.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use common::{generated, ms, report};
 
 use jiff::Timestamp;
 use sphere::gate::{gate, Request};
@@ -18,41 +22,12 @@ use sphere::journal::{Config, Journal};
 use sphere::session::Change;
 use sphere::{EvalOptions, KnowledgeBase, Model, Session};
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Median, p99 and max of a sample, in milliseconds.
-fn stats(mut times: Vec<Duration>) -> (f64, f64, f64) {
-    times.sort_unstable();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    (ms(at(0.5)), ms(at(0.99)), ms(at(1.0)))
-}
-
-fn report(label: &str, times: Vec<Duration>) -> f64 {
-    let n = times.len();
-    let (median, p99, max) = stats(times);
-    println!("{label}: n={n} median {median:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
-    median
-}
-
 fn request() -> Request {
     Request {
         actor: "bench".into(),
         time: Timestamp::now(),
         engine_version: "sphere bench".into(),
     }
-}
-
-fn generated(subjects: u32, activities: u32, today: sphere::Date) -> Model {
-    let mut text = Vec::new();
-    sphere_model::gen::write_model(
-        &sphere_model::gen::GenConfig::new(subjects, activities, 42),
-        &mut text,
-    )
-    .expect("generated");
-    let text = String::from_utf8(text).expect("UTF-8");
-    Model::from_text(&format!("gen-{activities}.json"), &text, today).expect("valid")
 }
 
 fn run(label: &str, kb: &Arc<KnowledgeBase>, model: Model, n: usize, fulls: usize) {

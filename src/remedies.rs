@@ -80,24 +80,72 @@ pub fn remedies(
     options: &EvalOptions,
     id: &str,
 ) -> Result<Remedies> {
-    let mut session = Session::new(kb, model.clone(), options.clone())?;
-    let finding = match session.outcome().find(id) {
-        Some((f, false)) => f.clone(),
-        Some((_, true)) => {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!("finding `{id}` is set aside by an exception: there is nothing to cure"),
-            )
-            .with_hint("`sphere explain` shows the exception"))
-        }
-        None => {
-            return Err(
-                Error::new(ErrorKind::Usage, format!("no finding `{id}` in this model")).with_hint(
-                    "`sphere check` with the same model files lists the findings and their ids",
-                ),
-            )
-        }
+    let session = Session::new(kb, model.clone(), options.clone())?;
+    remedies_in(&session, id)
+}
+
+/// [`remedies`] for finding `id` of a session's model as changed so far. Candidates are
+/// verified on the part of the model the finding's records reach (their components and the
+/// shared data), so that their cost is that of the part, not of the model; a finding about
+/// shared data, or a candidate that changes one, is verified on the whole model.
+pub fn remedies_in(session: &Session, id: &str) -> Result<Remedies> {
+    let finding = if let Some(f) = session.findings().iter().find(|f| f.id == id) {
+        f.clone()
+    } else if session.suppressed().iter().any(|s| s.finding.id == id) {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("finding `{id}` is set aside by an exception: there is nothing to cure"),
+        )
+        .with_hint("`sphere explain` shows the exception"));
+    } else {
+        return Err(
+            Error::new(ErrorKind::Usage, format!("no finding `{id}` in this model")).with_hint(
+                "`sphere check` with the same model files lists the findings and their ids",
+            ),
+        );
     };
+    let kb = session.kb();
+    let whole = || {
+        Session::new(
+            Arc::clone(kb),
+            session.model().clone(),
+            session.options().clone(),
+        )
+    };
+    let local = !kb.locality().global_rules().contains(&finding.rule);
+    let ids: Vec<String> = std::iter::once(finding.about_id().to_string())
+        .chain(finding.subjects.iter().cloned())
+        .collect();
+    // A part whose shared data names records outside it (an incident's subjects) does not
+    // validate on its own: then the whole model is verified on.
+    let validates = |m: &Model| {
+        m.company().is_some_and(|c| {
+            let mut errors = Vec::new();
+            sphere_model::validate::validate(c, &mut errors);
+            errors.is_empty()
+        })
+    };
+    let part = match session.part_model(&ids).filter(|m| local && validates(m)) {
+        Some(model) => {
+            let part = Session::new(Arc::clone(kb), model, session.options().clone())?;
+            // The part has the finding as the whole model has it, or it is no part of it.
+            part.findings().contains(&finding).then_some(part)
+        }
+        None => None,
+    };
+    match part {
+        Some(part) => cure(part, finding, Some(&whole)),
+        None => cure(whole()?, finding, None),
+    }
+}
+
+/// The remedies for `finding` verified on `session` (a part of the model when `whole` gives
+/// the whole model's session).
+fn cure(
+    mut session: Session,
+    finding: Finding,
+    whole: Option<&dyn Fn() -> Result<Session>>,
+) -> Result<Remedies> {
     let company = session
         .model()
         .company()
@@ -109,7 +157,7 @@ pub fn remedies(
             .with_hint("give the model's JSON files")
         })?
         .clone();
-    let today = session.outcome().as_of();
+    let today = session.as_of();
     let activity = match &finding.about {
         About::Activity(a) => company.activities.iter().find(|x| &x.id == a).cloned(),
         About::Object(_) => None,
@@ -179,6 +227,8 @@ pub fn remedies(
             steps.push(step);
         }
     }
+    let kb = Arc::clone(session.kb());
+    let mut whole_session: Option<Session> = None;
     let mut out: Vec<Remedy> = Vec::new();
     let mut tried: Vec<Vec<usize>> = Vec::new();
     // Single changes first; pairs only of changes that did not cure alone.
@@ -201,7 +251,29 @@ pub fn remedies(
             if activities.len() > 1 {
                 continue;
             }
-            if let Some(r) = verify(&mut session, &target, &changes)? {
+            let mut verified = verify(&mut session, &target, &changes)?;
+            if let (Some(r), Some(whole)) = (&verified, whole) {
+                // A finding about shared data rests on records outside the part too: what
+                // the change does to it shows only on the whole model.
+                let global = kb.locality();
+                if r.0
+                    .iter()
+                    .chain(&r.1)
+                    .any(|f| global.global_rules().contains(&f.rule))
+                {
+                    if whole_session.is_none() {
+                        let mut s = whole()?;
+                        if !setup.is_empty() {
+                            s.apply(&setup)?;
+                        }
+                        whole_session = Some(s);
+                    }
+                    if let Some(s) = whole_session.as_mut() {
+                        verified = verify(s, &target, &changes)?;
+                    }
+                }
+            }
+            if let Some(r) = verified {
                 tried.push(combo.clone());
                 let mut all_changes = setup.clone();
                 all_changes.extend(changes);

@@ -292,12 +292,7 @@ impl Repl {
             Command::Why(id) => self.why(&id),
             Command::WhyNot(fact) => self.why_not(&fact),
             Command::Remedies(id) => {
-                let found = crate::remedies::remedies(
-                    Arc::clone(self.session.kb()),
-                    self.session.model(),
-                    self.session.options(),
-                    &id,
-                )?;
+                let found = crate::remedies::remedies_in(&self.session, &id)?;
                 Ok(render::text::remedies(&found, self.lang))
             }
             Command::WhyNotRule(rule, about) => {

@@ -708,6 +708,16 @@ impl Session {
         crate::gate::gate(journal, part.borrow_dependent(), activity, request)
     }
 
+    /// The part of the model that records with these ids reach: their components (as the
+    /// changes so far linked them) and the shared data, as a model of its own with this
+    /// model's date and digest. `None` when changes cannot be applied in parts (then only the
+    /// whole model is such a part).
+    pub fn part_model<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> Option<Model> {
+        let (parts, company) = (self.parts.as_ref()?, self.model.company()?);
+        let ids = parts.components.members(ids);
+        Some(self.model.part(parts.records.slice(company, &ids)))
+    }
+
     /// Applies changes (all or none: a change that fails, or a model that no longer
     /// validates, leaves the session as it was) and re-evaluates. Objects added come from a
     /// batch named `changes-<n>` in explanations.
