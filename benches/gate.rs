@@ -188,7 +188,7 @@ fn main() {
     let text = String::from_utf8(text).expect("UTF-8");
     let big = Model::from_text("gen-100k.json", &text, today).expect("the generated model");
     drop(text);
-    run("generated 100k", &kb, &big, &mut journal, (100, 5));
+    run("generated 100k", &kb, &big, &mut journal, (20, 3));
     drop(big);
     if std::env::var("SPHERE_BENCH_1M").as_deref() == Ok("1") {
         let mut text = Vec::new();

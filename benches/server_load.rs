@@ -10,7 +10,8 @@
 //! `sphere gate` calls) on the same model and journal. Then change events: one consent
 //! withdrawn per request (`POST /v1/model/changes`), one after another; the answer comes once
 //! the findings are current. Models: `SPHERE_LOAD_SIZES`, a comma list of `demo` (the demo
-//! week) and activity counts of generated models (`sphere gen --subjects N/10 --activities N
+//! week) and activity counts of generated models; `SPHERE_LOAD_GATED` activities are gated
+//! (default 100, spread over the model) (`sphere gen --subjects N/10 --activities N
 //! --seed 42`), default `demo,100000`.
 //!
 //! **Soak** (`SPHERE_LOAD_MODE=soak`): `sphere serve` as a child process on the demo model
@@ -212,12 +213,16 @@ fn run_load(label: &str, text: &str, seconds: f64) {
     let model = Model::from_text("model.json", text, today).expect("the model");
     let company = model.company().expect("a company model");
     let n = company.activities.len();
-    let step = (n / 100).max(1);
+    let gated: usize = std::env::var("SPHERE_LOAD_GATED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
+    let step = (n / gated).max(1);
     let ids: Vec<String> = company
         .activities
         .iter()
         .step_by(step)
-        .take(100)
+        .take(gated)
         .map(|a| a.id.clone())
         .collect();
     println!(

@@ -29,14 +29,14 @@ type Key = (
 /// when the two disagree, naming the findings only one of them has.
 pub fn cross_check(model: &Model, outcome: &Outcome<'_>) -> Result<usize> {
     let mut facts = sphere_kb_crepe::Facts::new();
-    for (name, rows) in &model.facts().relations {
+    for (name, rows) in model.facts().relations() {
         if !sphere_kb_crepe::INPUT_RELATIONS
             .iter()
             .any(|(n, _)| n == name)
         {
             continue;
         }
-        for (values, origin) in rows {
+        for (values, origin) in rows.iter() {
             let row: Vec<sphere_kb_crepe::Value<'_>> = values
                 .iter()
                 .map(|v| match v {

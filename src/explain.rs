@@ -14,8 +14,11 @@ use crate::facts::Origins;
 use crate::findings::{Finding, Texts};
 use crate::kb::version_at;
 
-/// Why a fact holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a fact holds. `Clone`, `PartialEq` and `Drop` work with a stack of their own, not by
+/// recursion: a chain of derivations is as long as the evaluation had rounds, and a hundred
+/// thousand steps would overflow a thread's stack. `Debug` is derived and recursive, for small
+/// trees in tests only.
+#[derive(Debug)]
 pub struct Derivation {
     /// The relation's name.
     pub relation: String,
@@ -85,6 +88,119 @@ impl Drop for Derivation {
         }
     }
 }
+
+impl Clone for Derivation {
+    fn clone(&self) -> Derivation {
+        // Post-order: a node is copied once its premises are; `done` holds the copies.
+        enum Task<'d> {
+            Visit(&'d Derivation),
+            Finish(&'d Derivation),
+        }
+        let mut tasks = vec![Task::Visit(self)];
+        let mut done: Vec<Derivation> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Visit(d) => {
+                    tasks.push(Task::Finish(d));
+                    if let Step::Rule(r) = &d.step {
+                        for p in r.premises.iter().rev() {
+                            if let Premise::Holds(sub) = p {
+                                tasks.push(Task::Visit(sub));
+                            }
+                        }
+                    }
+                }
+                Task::Finish(d) => {
+                    let step = match &d.step {
+                        Step::Input { origin } => Step::Input {
+                            origin: origin.clone(),
+                        },
+                        Step::Rule(r) => {
+                            let held = r
+                                .premises
+                                .iter()
+                                .filter(|p| matches!(p, Premise::Holds(_)))
+                                .count();
+                            let mut subs = done.split_off(done.len() - held).into_iter();
+                            Step::Rule(RuleStep {
+                                rule: r.rule.clone(),
+                                norms: r.norms.clone(),
+                                authorities: r.authorities.clone(),
+                                citations: r.citations.clone(),
+                                authority_citations: r.authority_citations.clone(),
+                                bindings: r.bindings.clone(),
+                                premises: r
+                                    .premises
+                                    .iter()
+                                    .map(|p| match p {
+                                        Premise::Holds(_) => Premise::Holds(Box::new(
+                                            subs.next().expect("one copy per derived premise"),
+                                        )),
+                                        Premise::Absent(t) => Premise::Absent(t.clone()),
+                                        Premise::Compare(t) => Premise::Compare(t.clone()),
+                                    })
+                                    .collect(),
+                            })
+                        }
+                    };
+                    done.push(Derivation {
+                        relation: d.relation.clone(),
+                        fact: d.fact.clone(),
+                        args: d.args.clone(),
+                        step,
+                    });
+                }
+            }
+        }
+        done.pop().expect("the root is copied last")
+    }
+}
+
+impl PartialEq for Derivation {
+    fn eq(&self, other: &Derivation) -> bool {
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            if a.relation != b.relation || a.fact != b.fact || a.args != b.args {
+                return false;
+            }
+            match (&a.step, &b.step) {
+                (Step::Input { origin: o1 }, Step::Input { origin: o2 }) => {
+                    if o1 != o2 {
+                        return false;
+                    }
+                }
+                (Step::Rule(r1), Step::Rule(r2)) => {
+                    if r1.rule != r2.rule
+                        || r1.norms != r2.norms
+                        || r1.authorities != r2.authorities
+                        || r1.citations != r2.citations
+                        || r1.authority_citations != r2.authority_citations
+                        || r1.bindings != r2.bindings
+                        || r1.premises.len() != r2.premises.len()
+                    {
+                        return false;
+                    }
+                    for (x, y) in r1.premises.iter().zip(&r2.premises) {
+                        match (x, y) {
+                            (Premise::Holds(s), Premise::Holds(t)) => stack.push((s, t)),
+                            (Premise::Absent(s), Premise::Absent(t))
+                            | (Premise::Compare(s), Premise::Compare(t)) => {
+                                if s != t {
+                                    return false;
+                                }
+                            }
+                            _ => return false,
+                        }
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+impl Eq for Derivation {}
 
 impl Derivation {
     /// The input facts this derivation rests on, each once, in the order the tree meets them:
@@ -176,10 +292,7 @@ fn node(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>, subs: Vec<Derivation
     let mut subs = subs.into_iter();
     let step = match &tree.node {
         Node::Input => Step::Input {
-            origin: build
-                .origins
-                .and_then(|o| o.get(tree.rel, &tree.values))
-                .cloned(),
+            origin: build.origins.and_then(|o| o.get(tree.rel, &tree.values)),
         },
         Node::Rule {
             rule,

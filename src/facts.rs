@@ -168,11 +168,59 @@ pub(crate) enum Source {
     Assumed(u32),
 }
 
+/// The program's symbols of the facts' symbols, numbered as they are first met.
+struct SymMap {
+    /// By the facts' symbol number; `u32::MAX` for one not met yet.
+    syms: Vec<u32>,
+}
+
+impl SymMap {
+    fn new(facts: &Facts) -> SymMap {
+        SymMap {
+            syms: vec![u32::MAX; facts.symbol_count()],
+        }
+    }
+
+    /// The program's symbol of the facts' symbol `word`, interned with `intern` when first met.
+    fn get(&mut self, facts: &Facts, word: u64, intern: &mut impl FnMut(&str) -> Sym) -> Sym {
+        match self.syms.get(word as usize) {
+            Some(&s) if s != u32::MAX => Sym(s),
+            _ => {
+                let sym = intern(facts.symbol(word));
+                if let Some(slot) = self.syms.get_mut(word as usize) {
+                    *slot = sym.0;
+                }
+                sym
+            }
+        }
+    }
+}
+
+/// Row `i` of `rows` as values of the program, symbols through `map`.
+fn row_values(
+    facts: &Facts,
+    rows: &sphere_model::Rows<'_>,
+    i: usize,
+    map: &mut SymMap,
+    intern: &mut impl FnMut(&str) -> Sym,
+    out: &mut Vec<Value>,
+) {
+    out.clear();
+    for (&w, &ty) in rows.words(i).iter().zip(rows.types()) {
+        out.push(match ty {
+            sphere_engine::value::Type::Symbol => Value::Sym(map.get(facts, w, intern)),
+            ty => Value::from_word(ty, w),
+        });
+    }
+}
+
 /// Puts facts into a program's relations: every row of `facts` whose relation the program
 /// has, then every assumption, in that order. `intern` interns symbols (the database's, or a
-/// copy of the program's interner); `put` receives each fact with its source and says whether
-/// it was new. A fact that does not fit its relation's declaration is an error naming its
-/// origin. This is the one loop between extracted facts and a program.
+/// copy of the program's interner), each the first time a row names it; `put` receives each
+/// fact with its source and says whether it was new. Facts of a relation whose columns do
+/// not have the declaration's types are an error naming their origin. This is the one loop
+/// between extracted facts and a program. Returns the program's symbol of each of the facts'
+/// symbols (`u32::MAX` for one no fed row names).
 pub(crate) fn feed(
     program: &Program,
     facts: &Facts,
@@ -180,32 +228,36 @@ pub(crate) fn feed(
     retracted: &[Assumption],
     intern: &mut impl FnMut(&str) -> Sym,
     put: &mut impl FnMut(RelId, &[Value], Source),
-) -> Result<()> {
+) -> Result<Vec<u32>> {
     let mut values: Vec<Value> = Vec::new();
     // Retracted facts, as values, per relation (few: what-if questions).
     let retracted: Vec<(RelId, Vec<Value>)> = retracted
         .iter()
         .map(|a| (a.rel, a.values(intern)))
         .collect();
-    for (name, rows) in &facts.relations {
+    let mut map = SymMap::new(facts);
+    for (name, rows) in facts.relations() {
         let Some(rel) = program.relation_by_name(name) else {
             continue;
         };
+        if rows.is_empty() {
+            continue;
+        }
         let cols = &program.relation(rel).columns;
-        for (i, (vals, origin)) in rows.iter().enumerate() {
-            values.clear();
-            values.extend(vals.iter().map(|v| v.value(&mut *intern)));
-            let fits =
-                cols.len() == values.len() && cols.iter().zip(&values).all(|(c, v)| c.ty == v.ty());
-            if !fits {
-                return Err(Error::new(
-                    ErrorKind::Facts,
-                    format!(
-                        "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
-                        origin.file, origin.path
-                    ),
-                ));
-            }
+        let fits = cols.len() == rows.types().len()
+            && cols.iter().zip(rows.types()).all(|(c, t)| c.ty == *t);
+        if !fits {
+            let origin = rows.origin(0);
+            return Err(Error::new(
+                ErrorKind::Facts,
+                format!(
+                    "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
+                    origin.file, origin.path
+                ),
+            ));
+        }
+        for i in 0..rows.len() {
+            row_values(facts, &rows, i, &mut map, intern, &mut values);
             if !retracted.is_empty() && retracted.iter().any(|(r, v)| *r == rel && *v == values) {
                 continue;
             }
@@ -216,10 +268,10 @@ pub(crate) fn feed(
         let values = a.values(intern);
         put(a.rel, &values, Source::Assumed(i as u32));
     }
-    Ok(())
+    Ok(map.syms)
 }
 
-/// Fills a database with facts, recording the origin of each new one.
+/// Fills a database with facts, and keeps what finds their origins again.
 pub(crate) fn insert(
     program: &Program,
     db: &mut Database,
@@ -227,98 +279,133 @@ pub(crate) fn insert(
     assumed: &[Assumption],
     retracted: &[Assumption],
 ) -> Result<Origins> {
-    let mut origins = Origins {
-        rels: Vec::new(),
-        facts: Arc::clone(&facts),
-        assumed: assumed.iter().map(Assumption::origin).collect(),
-    };
-    let names: Vec<&str> = program.relations.iter().map(|r| r.name.as_str()).collect();
+    let mut assumed_values = Vec::new();
+    let mut retracted_values = Vec::new();
     // Both closures use the database: one interns, the other inserts.
     let db_cell = std::cell::RefCell::new(db);
-    feed(
+    let syms = feed(
         program,
         &facts,
         assumed,
         retracted,
         &mut |s| db_cell.borrow_mut().intern(s),
         &mut |rel, values, source| {
-            if db_cell.borrow_mut().insert(rel, values) {
-                origins.record(rel, names[rel.0 as usize], values, source);
+            let new = db_cell.borrow_mut().insert(rel, values);
+            if let (true, Source::Assumed(a)) = (new, source) {
+                assumed_values.push((rel, values.to_vec(), assumed[a as usize].origin()));
             }
         },
     )?;
-    Ok(origins)
+    let db = db_cell.into_inner();
+    for a in retracted {
+        let values = a.values(&mut |s| db.intern(s));
+        retracted_values.push((a.rel, values));
+    }
+    Ok(Origins {
+        names: program.relations.iter().map(|r| r.name.clone()).collect(),
+        index: (0..program.relations.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
+        facts,
+        syms,
+        retracted: retracted_values,
+        assumed: assumed_values,
+    })
 }
 
-/// Input facts' origins, found by relation and values. Loading records each new fact's words
-/// and where it came from (a row number, no copy); the first lookup in a relation indexes
-/// that relation, so only the relations that explanations show are indexed.
+/// Input facts' origins, found by relation and values: the facts keep each row's origin
+/// (compactly), so loading records nothing per fact. The first lookup in a relation indexes
+/// that relation's rows, so only the relations that explanations show are indexed.
 #[derive(Debug)]
 pub(crate) struct Origins {
-    rels: Vec<RelOrigins>,
+    /// The program's relation names, by id.
+    names: Vec<String>,
+    /// Per relation, built on first use: hash of a row's values (as the program's words) ->
+    /// its rows in the facts, in order.
+    index: Vec<std::sync::OnceLock<rustc_hash::FxHashMap<u64, Vec<u32>>>>,
     facts: Arc<Facts>,
-    assumed: Vec<Origin>,
+    /// The program's symbol of each of the facts' symbols (`u32::MAX`: not in the program).
+    syms: Vec<u32>,
+    /// Facts left out: a model row equal to one is not where a fact came from.
+    retracted: Vec<(RelId, Vec<Value>)>,
+    /// The assumptions that added a fact, with their origins.
+    assumed: Vec<(RelId, Vec<Value>, Origin)>,
 }
 
-#[derive(Debug, Default)]
-struct RelOrigins {
-    name: String,
-    arity: usize,
-    words: Vec<u64>,
-    sources: Vec<Source>,
-    /// Hash of a fact's words -> its positions.
-    index: std::sync::OnceLock<rustc_hash::FxHashMap<u64, Vec<u32>>>,
-}
-
-fn hash_words(words: &[u64]) -> u64 {
-    use std::hash::{Hash, Hasher};
+fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
+    use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
-    words.hash(&mut h);
+    for w in words {
+        h.write_u64(w);
+    }
     h.finish()
 }
 
 impl Origins {
-    fn record(&mut self, rel: RelId, name: &str, values: &[Value], source: Source) {
-        let r = rel.0 as usize;
-        if self.rels.len() <= r {
-            self.rels.resize_with(r + 1, RelOrigins::default);
-        }
-        let ro = &mut self.rels[r];
-        if ro.sources.is_empty() {
-            ro.name = name.to_string();
-        }
-        ro.arity = values.len();
-        ro.words.extend(values.iter().map(|v| v.word()));
-        ro.sources.push(source);
-        ro.index.take();
+    /// Row `i` of `rows` as the program's words (`None` when a symbol is not the program's).
+    fn words<'a>(
+        &'a self,
+        rows: &'a sphere_model::Rows<'_>,
+        i: usize,
+    ) -> impl Iterator<Item = u64> + 'a {
+        rows.words(i)
+            .iter()
+            .zip(rows.types())
+            .map(|(&w, ty)| match ty {
+                sphere_engine::value::Type::Symbol => self
+                    .syms
+                    .get(w as usize)
+                    .map_or(u64::MAX, |&s| u64::from(s)),
+                _ => w,
+            })
     }
 
     /// Where the input fact `rel(values)` came from.
-    pub fn get(&self, rel: RelId, values: &[Value]) -> Option<&Origin> {
-        let ro = self.rels.get(rel.0 as usize)?;
-        if ro.arity != values.len() || ro.sources.is_empty() {
-            return None;
-        }
-        let row = |i: usize| &ro.words[i * ro.arity..(i + 1) * ro.arity];
-        let index = ro.index.get_or_init(|| {
-            let mut index: rustc_hash::FxHashMap<u64, Vec<u32>> = Default::default();
-            for i in 0..ro.sources.len() {
-                index.entry(hash_words(row(i))).or_default().push(i as u32);
-            }
-            index
-        });
-        let key: Vec<u64> = values.iter().map(|v| v.word()).collect();
-        let i = *index
-            .get(&hash_words(&key))?
-            .iter()
-            .find(|&&i| row(i as usize) == key.as_slice())?;
-        match ro.sources[i as usize] {
-            Source::Row(r) => self
-                .facts
-                .rows(&ro.name)
-                .get(r as usize)
-                .map(|(_, origin)| origin),
-            Source::Assumed(a) => self.assumed.get(a as usize),
-        }
+    pub fn get(&self, rel: RelId, values: &[Value]) -> Option<Origin> {
+        let r = rel.0 as usize;
+        let from_facts = self
+            .names
+            .get(r)
+            .and_then(|name| self.facts.relation(name))
+            .filter(|rows| rows.types().len() == values.len() && !rows.is_empty())
+            .and_then(|rows| {
+                let index = self.index.get(r)?.get_or_init(|| {
+                    let mut index: rustc_hash::FxHashMap<u64, Vec<u32>> = Default::default();
+                    let retracted: Vec<&[Value]> = self
+                        .retracted
+                        .iter()
+                        .filter(|(q, _)| *q == rel)
+                        .map(|(_, v)| v.as_slice())
+                        .collect();
+                    for i in 0..rows.len() {
+                        if !retracted.is_empty() {
+                            let words: Vec<u64> = self.words(&rows, i).collect();
+                            if retracted
+                                .iter()
+                                .any(|v| v.iter().map(|x| x.word()).eq(words.iter().copied()))
+                            {
+                                continue;
+                            }
+                        }
+                        index
+                            .entry(hash_words(self.words(&rows, i)))
+                            .or_default()
+                            .push(i as u32);
+                    }
+                    index
+                });
+                let key = values.iter().map(|v| v.word());
+                let i = *index
+                    .get(&hash_words(key.clone()))?
+                    .iter()
+                    .find(|&&i| self.words(&rows, i as usize).eq(key.clone()))?;
+                Some(rows.origin(i as usize))
+            });
+        from_facts.or_else(|| {
+            self.assumed
+                .iter()
+                .find(|(q, v, _)| *q == rel && v.as_slice() == values)
+                .map(|(_, _, o)| o.clone())
+        })
     }
 }

@@ -177,9 +177,9 @@ impl Model {
             None => {
                 let facts = self.shared_facts();
                 let mut facts = Arc::unwrap_or_clone(facts);
-                facts.relations.insert(
-                    "as_of".into(),
-                    vec![(
+                facts.replace(
+                    "as_of",
+                    &[(
                         vec![FactValue::Date(as_of)],
                         Origin {
                             file: "--as-of".into(),
@@ -282,10 +282,10 @@ pub fn load_company(files: &[PathBuf], today: Date) -> Result<sphere_model::Mode
 
 fn digest_facts(facts: &Facts) -> String {
     let mut h = crate::digest::Fnv::default();
-    for (name, rows) in &facts.relations {
+    for (name, rows) in facts.relations() {
         h.write(name.as_bytes()).write(&[0]);
-        for (vals, _) in rows {
-            for v in vals {
+        for i in 0..rows.len() {
+            for v in rows.values(i) {
                 h.write(v.to_string().as_bytes()).write(&[1]);
             }
         }
@@ -336,11 +336,11 @@ mod tests {
         let (digest, as_of) = (model.digest().to_string(), model.as_of());
         let json = model.to_json().expect("a company model has a JSON form");
         let values = |f: &sphere_model::extract::Facts| -> Vec<(String, Vec<String>)> {
-            f.relations
-                .iter()
+            f.relations()
                 .flat_map(|(r, rows)| {
-                    rows.iter()
-                        .map(move |(v, _)| (r.clone(), v.iter().map(|x| x.to_string()).collect()))
+                    rows.iter().map(move |(v, _)| {
+                        (r.to_string(), v.iter().map(|x| x.to_string()).collect())
+                    })
                 })
                 .collect()
         };

@@ -422,7 +422,7 @@ impl<'kb> Outcome<'kb> {
     }
 
     /// Where an input fact came from.
-    pub fn origin(&self, rel: RelId, values: &[sphere_engine::Value]) -> Option<&Origin> {
+    pub fn origin(&self, rel: RelId, values: &[sphere_engine::Value]) -> Option<Origin> {
         self.origins.get(rel, values)
     }
 

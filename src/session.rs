@@ -347,6 +347,9 @@ struct Parts {
     overlays: Vec<Overlay>,
     /// The ids of parts evaluated since the last whole evaluation whose evaluation was let go.
     evicted: BTreeSet<String>,
+    /// What findings are about that is not a record of their subjects' component (shared
+    /// data): with the part's ids, where the findings a part replaces are.
+    loose: BTreeSet<String>,
     /// The global relations' tuples of the shared data alone.
     shared: BTreeSet<String>,
 }
@@ -377,6 +380,65 @@ struct Job<'a> {
 struct Overlay {
     ids: BTreeSet<String>,
     evaluated: Evaluated,
+}
+
+/// Replaces, in a list sorted as findings are, the items about one of `keys` that `ours`
+/// accepts by `added` (items of the same list, sorted alike); the replaced ones. Each goes to
+/// its place (sorted by (about, rule, id); an equal key keeps the part's order), and the list
+/// moves once per `about` whose number of items changed.
+fn replace_about<T: Clone>(
+    list: &mut Vec<T>,
+    finding: impl Fn(&T) -> &Finding,
+    keys: &BTreeSet<&str>,
+    ours: &dyn Fn(&Finding) -> bool,
+    added: Vec<T>,
+) -> Vec<T> {
+    let mut by_about: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for t in added {
+        by_about
+            .entry(finding(&t).about_id().to_string())
+            .or_default()
+            .push(t);
+    }
+    let mut all: BTreeSet<&str> = keys.clone();
+    all.extend(by_about.keys().map(String::as_str));
+    let all: Vec<String> = all.into_iter().map(str::to_string).collect();
+    let mut removed = Vec::new();
+    // From the end, so that the places found for earlier keys stay valid.
+    for k in all.iter().rev() {
+        let lo = list.partition_point(|x| finding(x).about_id() < k.as_str());
+        let hi = lo + list[lo..].partition_point(|x| finding(x).about_id() == k.as_str());
+        let adds = by_about.remove(k).unwrap_or_default();
+        let mine: Vec<bool> = list[lo..hi].iter().map(|x| ours(finding(x))).collect();
+        if adds.is_empty() && !mine.contains(&true) {
+            continue;
+        }
+        let mut new: Vec<T> = list[lo..hi]
+            .iter()
+            .zip(&mine)
+            .filter(|(_, m)| !**m)
+            .map(|(x, _)| x.clone())
+            .collect();
+        for a in adds {
+            let at = new.partition_point(|x| sort_key(finding(x)) <= sort_key(finding(&a)));
+            new.insert(at, a);
+        }
+        for (x, m) in list.splice(lo..hi, new).zip(mine) {
+            if m {
+                removed.push(x);
+            }
+        }
+    }
+    // In the list's order, as a scan would have found them.
+    removed.reverse();
+    removed
+}
+
+/// A finding about something else than a record of its subjects' component (shared data): it
+/// is found by what it is about only through `Parts::loose`.
+fn is_loose(components: &Components, f: &Finding) -> bool {
+    let about = components.get(f.about_id());
+    about.is_none() || f.subjects.iter().any(|s| components.get(s) != about)
 }
 
 /// The ids a finding is about (its subject of activity or object, and its subjects).
@@ -434,6 +496,13 @@ impl Session {
             &self.options,
         )?;
         let shared = projected(&locality, empty.borrow_dependent(), &components, None);
+        let loose = outcome
+            .findings()
+            .iter()
+            .chain(outcome.suppressed().iter().map(|s| &s.finding))
+            .filter(|f| is_loose(&components, f))
+            .map(|f| f.about_id().to_string())
+            .collect();
         Ok(Some(Parts {
             locality,
             components,
@@ -442,6 +511,7 @@ impl Session {
             suppressed: outcome.suppressed().to_vec(),
             overlays: Vec::new(),
             evicted: BTreeSet::new(),
+            loose,
             shared,
         }))
     }
@@ -918,31 +988,20 @@ impl Session {
             .filter(|s| ours(&s.finding))
             .cloned()
             .collect();
-        let mut removed = Vec::new();
-        parts.findings.retain(|f| {
-            if ours(f) {
-                removed.push(f.clone());
-                false
-            } else {
-                true
+        // The findings the part replaces are about one of its ids, or about shared data and
+        // name one of its subjects (`loose`): found by what they are about, not by a scan.
+        let mut keys: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        keys.extend(parts.loose.iter().map(String::as_str));
+        let mut loose = Vec::new();
+        for f in added.iter().chain(added_s.iter().map(|s| &s.finding)) {
+            if is_loose(&parts.components, f) {
+                loose.push(f.about_id().to_string());
             }
-        });
-        parts.suppressed.retain(|s| !ours(&s.finding));
+        }
+        let removed = replace_about(&mut parts.findings, |f| f, &keys, &ours, added.clone());
+        replace_about(&mut parts.suppressed, |s| &s.finding, &keys, &ours, added_s);
+        parts.loose.extend(loose);
         let delta = Delta::between(&removed, &added);
-        // Few findings change: each goes to its place (findings are sorted by (about, rule,
-        // id); an equal key keeps the part's order).
-        for f in added {
-            let at = parts
-                .findings
-                .partition_point(|x| sort_key(x) <= sort_key(&f));
-            parts.findings.insert(at, f);
-        }
-        for f in added_s {
-            let at = parts
-                .suppressed
-                .partition_point(|x| sort_key(&x.finding) <= sort_key(&f.finding));
-            parts.suppressed.insert(at, f);
-        }
         let mut k = 0;
         parts.overlays.retain(|_| {
             k += 1;

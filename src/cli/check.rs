@@ -64,7 +64,7 @@ pub struct Args {
 }
 
 /// The time rules from outside (`--rules`, `--kb`) get when `--timeout` is not given.
-const RULES_TIMEOUT_SECONDS: f64 = 600.0;
+pub const RULES_TIMEOUT_SECONDS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -121,7 +121,11 @@ pub fn load_model(
     line: &progress::Line,
 ) -> Result<Model, sphere::Error> {
     // One evaluation needs the facts only: the company model goes before the rules run.
-    Ok(read_model(models, facts, as_of, line)?.into_facts_only())
+    let model = read_model(models, facts, as_of, line)?;
+    line.start("extracting facts");
+    let model = model.into_facts_only();
+    line.finish();
+    Ok(model)
 }
 
 /// The model files, or the facts export, evaluated at `as_of` when given, with the company
@@ -179,6 +183,10 @@ pub fn run(args: Args) -> CmdResult {
     }
     let line = progress::Line::new();
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
+    let mut memory = Vec::new();
+    if args.stats {
+        memory.push(("model and facts", memory_now()));
+    }
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under bounds: they may never reach a fixpoint.
     let untrusted = !args.rules.is_empty() || args.kb.is_some();
@@ -214,6 +222,10 @@ pub fn run(args: Args) -> CmdResult {
     }
     if let Some(t) = outcome.timings() {
         eprint!("{}", render::text::timings(&outcome, t));
+        memory.push(("evaluation", memory_now()));
+        for (phase, (live, peak)) in &memory {
+            eprintln!("memory after {phase}: resident {live}, peak {peak}");
+        }
     }
     let lang = args.lang.into();
     let out = match args.format {
@@ -231,7 +243,9 @@ pub fn run(args: Args) -> CmdResult {
             if args.engine == Engine::Crepe {
                 doc["engine"] = "crepe".into();
             }
-            render::json::pretty(&doc)
+            let text = render::json::pretty(&doc);
+            render::json::dispose(doc);
+            text
         }
         // Text for a terminal: values from the model cannot carry escape sequences through.
         Format::Text => render::text::terminal_safe(&render::text::findings(
@@ -261,6 +275,19 @@ pub fn run(args: Args) -> CmdResult {
     leave_to_exit(model);
     leave_to_exit(kb);
     Ok(code)
+}
+
+/// The process's resident set and its peak (`VmRSS`, `VmHWM` of `/proc/self/status`; Linux
+/// only, `?` elsewhere), for `--stats`.
+fn memory_now() -> (String, String) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or_else(|| "?".to_string(), |v| v.trim().to_string())
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// The journal a check records its receipt in: `--journal`, else `SPHERE_JOURNAL`; a check

@@ -17,7 +17,7 @@ use sphere_engine::eval::{Database, Evaluation};
 use sphere_engine::explain::render_why_not;
 use sphere_engine::{Diagnostic, SourceMap, Value};
 
-use super::{color_stderr, exit, write_stdout, CliError, CmdResult};
+use super::{exit, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
@@ -76,14 +76,7 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
     if diags.is_empty() {
         return;
     }
-    let text = render_diagnostics(
-        diags,
-        sources,
-        RenderOptions {
-            color: color_stderr(),
-        },
-    );
-    eprint!("{text}");
+    super::eprint_safe(|color| render_diagnostics(diags, sources, RenderOptions { color }));
 }
 
 fn count_errors(diags: &[Diagnostic]) -> usize {
@@ -137,7 +130,11 @@ fn run_files(args: &Args) -> CmdResult {
             );
             eprintln!("  hint: add `.output <relation>` for each relation you want to see");
         }
-        write_stdout(&datalog::outputs_text(&evaluation, &outputs))?;
+        // Symbols may hold control characters: shown escaped, not obeyed by the terminal.
+        write_stdout(&render::text::terminal_safe(&datalog::outputs_text(
+            &evaluation,
+            &outputs,
+        )))?;
     }
     if explaining {
         let mut sections = Vec::new();
@@ -147,7 +144,7 @@ fn run_files(args: &Args) -> CmdResult {
         for atom in &args.why_not {
             sections.push(why_not(&evaluation, atom, &mut sources)?);
         }
-        write_stdout(&sections.join("\n"))?;
+        write_stdout(&render::text::terminal_safe(&sections.join("\n")))?;
     }
     Ok(exit::OK)
 }

@@ -40,6 +40,8 @@ pub struct Args {
     /// authority's link (authorities dated after the act marked as later)
     #[arg(long)]
     pub norm_text: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +67,15 @@ pub fn run(args: Args) -> CmdResult {
     let line = progress::Line::new();
     let model = load_model(&models, None, args.as_of, &line)?;
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
+    // Rules from outside run under the bounds `check` puts on them: they may never end.
+    let untrusted = !args.rules.is_empty() || args.kb.is_some();
+    let (limits, interrupt) = args.limits.resolve(
+        untrusted,
+        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
+    );
     let options = EvalOptions {
+        limits,
+        interrupt,
         assume: assumptions(&kb, &args.assume)?,
         progress: line.callback(),
         ..EvalOptions::default()
@@ -106,7 +116,12 @@ pub fn run(args: Args) -> CmdResult {
             render::text::terminal_safe(&render::text::explanation(&explanation, lang)).into_owned()
         }
         Format::Dot => render::dot::explanation(&explanation, lang),
-        Format::Json => render::json::pretty(&render::json::explanation(&explanation, lang)),
+        Format::Json => {
+            let doc = render::json::explanation(&explanation, lang);
+            let text = render::json::pretty(&doc);
+            render::json::dispose(doc);
+            text
+        }
     };
     write_stdout(&out)?;
     leave_to_exit(outcome);

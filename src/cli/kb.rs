@@ -182,7 +182,10 @@ fn tests(dir: &Path) -> Result<Vec<TestFile>, CliError> {
         ))
     })?;
     testing::load(&paths).map_err(|problems| {
-        eprint!("{}", render::kb::problems(&problems));
+        eprint!(
+            "{}",
+            render::text::terminal_safe(&render::kb::problems(&problems))
+        );
         CliError::Reported
     })
 }
@@ -278,7 +281,10 @@ fn test(args: TestArgs) -> CmdResult {
     };
     let problems = testing::validate(&files, kb.catalogue(), &root);
     if !problems.is_empty() {
-        eprint!("{}", render::kb::problems(&problems));
+        eprint!(
+            "{}",
+            render::text::terminal_safe(&render::kb::problems(&problems))
+        );
         return Err(CliError::Reported);
     }
     let opts = testing::RunOptions {

@@ -5,6 +5,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 use sphere::{Date, Error, ErrorKind};
@@ -35,6 +36,44 @@ pub mod exit {
     pub const FINDINGS: u8 = 1;
     /// Bad input or usage.
     pub const BAD_INPUT: u8 = 2;
+    /// Stopped by SIGINT (Ctrl-C) or SIGTERM: the shell's code for SIGINT (128 + 2).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Set by the first SIGINT or SIGTERM: evaluations stop at their next check (see
+/// [`LimitArgs::resolve`]), writes move nothing more into place, and the command ends with
+/// [`exit::INTERRUPTED`].
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Whether SIGINT or SIGTERM asked the command to stop.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// How long a command may take to stop by itself after the first signal, before the process
+/// ends anyway (a phase that does not look at [`STOP`]: reading a large model).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+const INTERRUPTED_MESSAGE: &str = "error: stopped by SIGINT or SIGTERM; files being written were left as they were (their temporary files removed)\n";
+
+/// The handler of SIGINT and SIGTERM. The first asks the command to stop (evaluations and
+/// writes look at [`STOP`]) and, should it not end within [`STOP_GRACE`], ends the process;
+/// a second ends it at once. Either way temporary files are removed first and the exit code
+/// is [`exit::INTERRUPTED`].
+fn on_signal() {
+    let end = || {
+        sphere_model::output::remove_temporaries();
+        let _ = std::io::stderr().write_all(INTERRUPTED_MESSAGE.as_bytes());
+        std::process::exit(exit::INTERRUPTED.into());
+    };
+    if STOP.swap(true, Ordering::SeqCst) {
+        end();
+    }
+    sphere_model::output::cancel();
+    std::thread::spawn(move || {
+        std::thread::sleep(STOP_GRACE);
+        end();
+    });
 }
 
 /// What ends a command with exit code 2.
@@ -129,7 +168,22 @@ pub enum Command {
 /// they are tens of millions of small allocations, and freeing them took 12 s of a 49 s
 /// `sphere check` (`free` merging the blocks). Commands call it on their way out only.
 pub(crate) fn leave_to_exit<T>(value: T) {
-    std::mem::forget(value);
+    if DROP_ON_RETURN.load(Ordering::Relaxed) {
+        drop(value);
+    } else {
+        std::mem::forget(value);
+    }
+}
+
+/// Set when commands run many times in one process (the fuzz target of the argument path):
+/// [`leave_to_exit`] then drops what it is given.
+static DROP_ON_RETURN: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`leave_to_exit`] drop its values: for a process that runs many commands (the fuzz
+/// target includes this module; the binary never calls it).
+#[allow(dead_code)]
+pub fn drop_on_return() {
+    DROP_ON_RETURN.store(true, Ordering::Relaxed);
 }
 
 /// Colour on stderr only for a terminal, and never when `NO_COLOR` is set (no-color.org).
@@ -160,7 +214,8 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N")]
     pub max_tuples: Option<u64>,
     /// Stop the evaluation (exit 2, naming the rule it was in) after SECONDS; 0 for no limit.
-    /// Default: 600 for `check` with `--rules` or `--kb`, 60 for `eval --json`, else none
+    /// Default: 600 for `check` and `explain` with `--rules` or `--kb`, 60 for `eval --json`,
+    /// else none
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 }
@@ -198,12 +253,13 @@ impl LimitArgs {
             None => {}
         }
         let timeout = self.timeout.or(default_timeout).filter(|t| *t > 0.0);
-        let interrupt = timeout.map(|t| {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(t);
-            std::sync::Arc::new(move || std::time::Instant::now() >= deadline)
-                as sphere::InterruptFn
-        });
-        (limits, interrupt)
+        let deadline =
+            timeout.map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t));
+        // Always set: SIGINT and SIGTERM stop an evaluation at its next check.
+        let interrupt = std::sync::Arc::new(move || {
+            stop_requested() || deadline.is_some_and(|d| std::time::Instant::now() >= d)
+        }) as sphere::InterruptFn;
+        (limits, Some(interrupt))
     }
 
     /// [`Self::resolve`] as the engine's guard.
@@ -234,7 +290,20 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 
 /// Writes an error to stderr as [`main`] would, for commands that go on or add a line.
 pub fn report(e: &Error) {
-    eprint!("{}", e.render(color_stderr()));
+    eprint_safe(|color| e.render(color));
+}
+
+/// Writes diagnostics to stderr, rendered by `render` with or without colour, such that no
+/// control character of the input (an escape sequence in an id, a carriage return in a line
+/// quoted from a file) reaches the terminal: when the plain rendering holds one, it is written
+/// escaped (`\u{1b}`) and without colour.
+pub fn eprint_safe(render: impl Fn(bool) -> String) {
+    let plain = render(false);
+    let text = match sphere::render::text::terminal_safe(&plain) {
+        std::borrow::Cow::Borrowed(_) if color_stderr() => render(true),
+        safe => safe.into_owned(),
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 pub fn main() -> ExitCode {
@@ -256,31 +325,35 @@ pub fn main() -> ExitCode {
             }
         }
     }
-    // SIGINT and SIGTERM: an output being written is left as it was (its temporary files
-    // removed), then the process ends with the shell's code for the signal (130).
-    let _ = ctrlc::set_handler(|| {
-        sphere_model::output::remove_temporaries();
-        std::process::exit(130);
-    });
-    let cli = match Cli::try_parse() {
+    // SIGINT and SIGTERM: the command stops (an output being written is left as it was, its
+    // temporary files removed) and ends with exit code 130.
+    let _ = ctrlc::set_handler(on_signal);
+    ExitCode::from(run(std::env::args_os()))
+}
+
+/// Runs the command line `args` (the program's name first) and returns its exit code: the
+/// whole command line but the process's setup (environment, signals). The fuzz target of the
+/// argument path calls it in-process.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             if e.use_stderr() {
                 let _ = e.print();
-                return ExitCode::from(exit::BAD_INPUT);
+                return exit::BAD_INPUT;
             }
             // `--help` and `--version` are output like any other: a failed write is exit 2.
             if std::io::stdout().is_terminal() {
                 let _ = e.print();
-                return ExitCode::from(exit::OK);
+                return exit::OK;
             }
             return match write_stdout(&e.render().to_string()) {
-                Ok(()) => ExitCode::from(exit::OK),
+                Ok(()) => exit::OK,
                 Err(CliError::Error(e)) => {
                     report(&e);
-                    ExitCode::from(exit::BAD_INPUT)
+                    exit::BAD_INPUT
                 }
-                Err(CliError::Reported) => ExitCode::from(exit::BAD_INPUT),
+                Err(CliError::Reported) => exit::BAD_INPUT,
             };
         }
     };
@@ -304,12 +377,22 @@ pub fn main() -> ExitCode {
         Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),
         Command::Pending(args) => gate::run_pending(args),
     };
+    if stop_requested() {
+        // Whatever the command made of it (an interrupted evaluation naming its rule, a write
+        // refused): said, and the signal given as the reason it ended.
+        if let Err(CliError::Error(e)) = &result {
+            report(e);
+        }
+        sphere_model::output::remove_temporaries();
+        let _ = std::io::stderr().write_all(INTERRUPTED_MESSAGE.as_bytes());
+        return exit::INTERRUPTED;
+    }
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(CliError::Reported) => ExitCode::from(exit::BAD_INPUT),
+        Ok(code) => code,
+        Err(CliError::Reported) => exit::BAD_INPUT,
         Err(CliError::Error(e)) => {
             report(&e);
-            ExitCode::from(exit::BAD_INPUT)
+            exit::BAD_INPUT
         }
     }
 }

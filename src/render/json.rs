@@ -91,9 +91,15 @@ pub fn finding(f: &Finding, lang: Lang, tree: Option<&Derivation>) -> Value {
         contested_reason: f.contested.as_ref().map(|c| c.get(lang)),
         message: f.message.get(lang),
         remedy: f.remedy.get(lang),
-        tree: tree.map(derivation),
+        tree: None,
     };
-    serde_json::to_value(j).expect("a finding serialises")
+    let mut v = serde_json::to_value(j).expect("a finding serialises");
+    // The tree is put in after serialisation, last as the format has it (the map keeps the
+    // order of insertion): serialising a value into a value recurses once per level.
+    if let (Some(t), Value::Object(map)) = (tree, &mut v) {
+        map.insert("tree".into(), derivation(t));
+    }
+    v
 }
 
 /// The `sphere-findings/1` document.
@@ -159,40 +165,76 @@ pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
 }
 
 /// A derivation tree: each node with its fact, rule (and the rule's norms and authorities),
-/// bindings, premises, and for input facts their origin in the model.
+/// bindings, premises, and for input facts their origin in the model. Built without recursion
+/// (post-order, with a stack of its own): a chain of derivations is as long as the evaluation
+/// had rounds. Write the value with [`pretty`] and give it back with [`dispose`]: serde's own
+/// serialiser and the value's drop recurse once per level.
 pub fn derivation(d: &Derivation) -> Value {
-    match &d.step {
-        Step::Input { origin } => {
-            let origin = origin
-                .as_ref()
-                .map(|o| json!({ "file": o.file, "path": o.path }));
-            json!({ "fact": d.fact, "input": true, "origin": origin })
-        }
-        Step::Rule(r) => {
-            let premises: Vec<Value> = r
-                .premises
-                .iter()
-                .map(|p| match p {
-                    Premise::Holds(sub) => derivation(sub),
-                    Premise::Absent(text) => json!({ "absent": text }),
-                    Premise::Compare(text) => json!({ "holds": text }),
-                })
-                .collect();
-            let bindings: serde_json::Map<String, Value> = r
-                .bindings
-                .iter()
-                .map(|(n, v)| (n.clone(), json!(v)))
-                .collect();
-            json!({
-                "fact": d.fact,
-                "rule": r.rule,
-                "norms": r.norms,
-                "authorities": r.authorities,
-                "bindings": bindings,
-                "premises": premises,
-            })
+    enum Task<'d> {
+        Visit(&'d Derivation),
+        Finish(&'d Derivation),
+    }
+    let mut tasks = vec![Task::Visit(d)];
+    // Finished nodes, the last at the end.
+    let mut done: Vec<Value> = Vec::new();
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Visit(d) => {
+                tasks.push(Task::Finish(d));
+                if let Step::Rule(r) = &d.step {
+                    for p in r.premises.iter().rev() {
+                        if let Premise::Holds(sub) = p {
+                            tasks.push(Task::Visit(sub));
+                        }
+                    }
+                }
+            }
+            Task::Finish(d) => {
+                let v = match &d.step {
+                    Step::Input { origin } => {
+                        let origin = origin
+                            .as_ref()
+                            .map(|o| json!({ "file": o.file, "path": o.path }));
+                        json!({ "fact": d.fact, "input": true, "origin": origin })
+                    }
+                    Step::Rule(r) => {
+                        let held = r
+                            .premises
+                            .iter()
+                            .filter(|p| matches!(p, Premise::Holds(_)))
+                            .count();
+                        let mut subs = done.split_off(done.len() - held).into_iter();
+                        let premises: Vec<Value> = r
+                            .premises
+                            .iter()
+                            .map(|p| match p {
+                                Premise::Holds(_) => {
+                                    subs.next().expect("one built premise per derived premise")
+                                }
+                                Premise::Absent(text) => json!({ "absent": text }),
+                                Premise::Compare(text) => json!({ "holds": text }),
+                            })
+                            .collect();
+                        let bindings: serde_json::Map<String, Value> = r
+                            .bindings
+                            .iter()
+                            .map(|(n, v)| (n.clone(), json!(v)))
+                            .collect();
+                        let mut map = serde_json::Map::new();
+                        map.insert("fact".into(), json!(d.fact));
+                        map.insert("rule".into(), json!(r.rule));
+                        map.insert("norms".into(), json!(r.norms));
+                        map.insert("authorities".into(), json!(r.authorities));
+                        map.insert("bindings".into(), Value::Object(bindings));
+                        map.insert("premises".into(), Value::Array(premises));
+                        Value::Object(map)
+                    }
+                };
+                done.push(v);
+            }
         }
     }
+    done.pop().expect("the root is built last")
 }
 
 /// The explanation of one finding: the finding with its tree, whether it was suppressed, and
@@ -341,7 +383,95 @@ pub fn diff(entries: &[crate::diff::Entry], lang: Lang) -> Value {
     json!({ "differences": list })
 }
 
-/// Pretty-printed, with a final line break, as the command line writes JSON.
+/// Levels of nesting [`pretty`] indents; deeper, it writes compact JSON.
+pub const PRETTY_DEPTH: usize = 64;
+
+/// Pretty-printed, with a final line break, as the command line writes JSON: byte for byte
+/// what `serde_json::to_string_pretty` writes, but without recursion (a derivation tree is
+/// as deep as the evaluation had rounds; serde's serialiser recurses once per level), and
+/// compact below [`PRETTY_DEPTH`] levels of nesting, so that the text stays linear in the
+/// size of the value (indenting a chain of a hundred thousand steps would take gigabytes).
 pub fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"
+    enum Frame<'v> {
+        Array(std::slice::Iter<'v, Value>),
+        Object(serde_json::map::Iter<'v>),
+    }
+    fn indent(out: &mut String, depth: usize) {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    }
+    // Items of a container at `depth` are written compact past the indented levels.
+    let compact = |depth: usize| depth > PRETTY_DEPTH;
+    let mut out = String::new();
+    let mut stack: Vec<(Frame<'_>, bool)> = Vec::new();
+    let mut next = Some(v);
+    loop {
+        if let Some(v) = next.take() {
+            match v {
+                Value::Array(a) if !a.is_empty() => {
+                    out.push('[');
+                    stack.push((Frame::Array(a.iter()), true));
+                }
+                Value::Object(m) if !m.is_empty() => {
+                    out.push('{');
+                    stack.push((Frame::Object(m.iter()), true));
+                }
+                Value::Array(_) => out.push_str("[]"),
+                Value::Object(_) => out.push_str("{}"),
+                leaf => out.push_str(&serde_json::to_string(leaf).expect("JSON values serialise")),
+            }
+        }
+        let depth = stack.len();
+        let Some((frame, first)) = stack.last_mut() else {
+            break;
+        };
+        let item = match frame {
+            Frame::Array(it) => it.next().map(|v| (None, v)),
+            Frame::Object(it) => it.next().map(|(k, v)| (Some(k), v)),
+        };
+        match item {
+            Some((key, v)) => {
+                if !*first {
+                    out.push(',');
+                }
+                *first = false;
+                if !compact(depth) {
+                    indent(&mut out, depth);
+                }
+                if let Some(k) = key {
+                    out.push_str(&serde_json::to_string(k).expect("JSON keys serialise"));
+                    out.push_str(if compact(depth) { ":" } else { ": " });
+                }
+                next = Some(v);
+            }
+            None => {
+                let close = match frame {
+                    Frame::Array(_) => ']',
+                    Frame::Object(_) => '}',
+                };
+                stack.pop();
+                if !compact(depth) {
+                    indent(&mut out, depth - 1);
+                }
+                out.push(close);
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Drops a value without recursion: the derived drop of [`Value`] recurses once per level of
+/// nesting, and a derivation tree of a hundred thousand steps would overflow the stack.
+pub fn dispose(v: Value) {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(a) => stack.extend(a),
+            Value::Object(m) => stack.extend(m.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }

@@ -328,11 +328,11 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
             let facts = model.facts();
             let company = model.company();
             super::metrics::ModelSize {
-                activities: company.map_or(facts.rows("activity").len(), |m| m.activities.len()),
+                activities: company.map_or(facts.count("activity"), |m| m.activities.len()),
                 subjects: company.map_or(0, |m| m.subjects.len()),
                 consents: company.map_or(0, |m| m.consents.len()),
                 findings: core.session.outcome().findings().len(),
-                input_facts: facts.relations.values().map(Vec::len).sum(),
+                input_facts: facts.len(),
             }
         };
         let text = app.metrics.render(&size);

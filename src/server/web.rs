@@ -556,60 +556,75 @@ fn about_link(f: &Finding) -> String {
     }
 }
 
+/// A derivation tree as nested lists, without recursion: a chain of derivations is as long as
+/// the evaluation had rounds.
 fn tree_html(d: &Derivation, lang: Lang, out: &mut String) {
-    match &d.step {
-        Step::Input { origin } => {
-            let _ = write!(
-                out,
-                "<li class=\"input\"><code>{}</code> <span class=\"tag\">{}{}</span></li>",
-                esc(&d.fact),
-                t(lang, "fact"),
-                origin
-                    .as_ref()
-                    .map(|o| format!(": {} {}", esc(&o.file), esc(&o.path)))
-                    .unwrap_or_default()
-            );
-        }
-        Step::Rule(r) => {
-            let cites: Vec<&str> = r
-                .citations
-                .iter()
-                .map(|c| c.get(lang))
-                .chain(r.authority_citations.iter().map(|t| t.get(lang)))
-                .collect();
-            let _ = write!(
-                out,
-                "<li class=\"rule\"><details open><summary><code>{}</code> <span class=\"tag\">rule {}</span>{}</summary><ul>",
-                esc(&d.fact),
-                esc(&r.rule),
-                if cites.is_empty() {
-                    String::new()
-                } else {
-                    format!(" <span class=\"cite\">{}</span>", esc(&cites.join("; ")))
+    enum Item<'d> {
+        Tree(&'d Derivation),
+        Other(&'d Premise),
+        Close,
+    }
+    let mut stack = vec![Item::Tree(d)];
+    while let Some(item) = stack.pop() {
+        match item {
+            Item::Close => out.push_str("</ul></details></li>"),
+            Item::Tree(d) => match &d.step {
+                Step::Input { origin } => {
+                    let _ = write!(
+                        out,
+                        "<li class=\"input\"><code>{}</code> <span class=\"tag\">{}{}</span></li>",
+                        esc(&d.fact),
+                        t(lang, "fact"),
+                        origin
+                            .as_ref()
+                            .map(|o| format!(": {} {}", esc(&o.file), esc(&o.path)))
+                            .unwrap_or_default()
+                    );
                 }
-            );
-            for p in &r.premises {
-                match p {
-                    Premise::Holds(sub) => tree_html(sub, lang, out),
-                    Premise::Absent(text) => {
-                        let _ = write!(
-                            out,
-                            "<li class=\"absent\">no <code>{}</code> <span class=\"tag\">{}</span></li>",
-                            esc(text),
-                            t(lang, "absent")
-                        );
-                    }
-                    Premise::Compare(text) => {
-                        let _ = write!(
-                            out,
-                            "<li class=\"compare\"><code>{}</code> <span class=\"tag\">{}</span></li>",
-                            esc(text),
-                            t(lang, "holds")
-                        );
+                Step::Rule(r) => {
+                    let cites: Vec<&str> = r
+                        .citations
+                        .iter()
+                        .map(|c| c.get(lang))
+                        .chain(r.authority_citations.iter().map(|t| t.get(lang)))
+                        .collect();
+                    let _ = write!(
+                        out,
+                        "<li class=\"rule\"><details open><summary><code>{}</code> <span class=\"tag\">rule {}</span>{}</summary><ul>",
+                        esc(&d.fact),
+                        esc(&r.rule),
+                        if cites.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" <span class=\"cite\">{}</span>", esc(&cites.join("; ")))
+                        }
+                    );
+                    stack.push(Item::Close);
+                    for p in r.premises.iter().rev() {
+                        stack.push(match p {
+                            Premise::Holds(sub) => Item::Tree(sub),
+                            other => Item::Other(other),
+                        });
                     }
                 }
+            },
+            Item::Other(Premise::Absent(text)) => {
+                let _ = write!(
+                    out,
+                    "<li class=\"absent\">no <code>{}</code> <span class=\"tag\">{}</span></li>",
+                    esc(text),
+                    t(lang, "absent")
+                );
             }
-            out.push_str("</ul></details></li>");
+            Item::Other(Premise::Compare(text)) => {
+                let _ = write!(
+                    out,
+                    "<li class=\"compare\"><code>{}</code> <span class=\"tag\">{}</span></li>",
+                    esc(text),
+                    t(lang, "holds")
+                );
+            }
+            Item::Other(Premise::Holds(sub)) => stack.push(Item::Tree(sub)),
         }
     }
 }
@@ -1078,4 +1093,72 @@ async fn report_css() -> Response {
         crate::report::html::css(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chain of `n` derived steps down to one input fact, built bottom up.
+    fn chain(n: usize) -> Derivation {
+        let mut d = Derivation {
+            relation: "e".into(),
+            fact: "e(0)".into(),
+            args: vec!["0".into()],
+            step: Step::Input { origin: None },
+        };
+        for i in 1..=n {
+            d = Derivation {
+                relation: "r".into(),
+                fact: format!("r({i})"),
+                args: vec![i.to_string()],
+                step: Step::Rule(crate::explain::RuleStep {
+                    rule: "r#1".into(),
+                    norms: Vec::new(),
+                    authorities: Vec::new(),
+                    citations: Vec::new(),
+                    authority_citations: Vec::new(),
+                    bindings: Vec::new(),
+                    premises: vec![
+                        Premise::Holds(Box::new(d)),
+                        Premise::Compare("1 < 2".into()),
+                    ],
+                }),
+            };
+        }
+        d
+    }
+
+    #[test]
+    fn a_shallow_tree_is_nested_lists_in_premise_order() {
+        let mut out = String::new();
+        tree_html(&chain(1), Lang::En, &mut out);
+        assert_eq!(
+            out,
+            "<li class=\"rule\"><details open><summary><code>r(1)</code> <span class=\"tag\">rule r#1</span></summary><ul>\
+             <li class=\"input\"><code>e(0)</code> <span class=\"tag\">fact of the model</span></li>\
+             <li class=\"compare\"><code>1 &lt; 2</code> <span class=\"tag\">holds</span></li>\
+             </ul></details></li>"
+        );
+    }
+
+    /// A hundred thousand steps on a 256 KiB stack: the page's tree recursed once per level.
+    #[test]
+    fn a_hundred_thousand_step_tree_renders_on_a_small_stack() {
+        let rendered = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| {
+                let d = chain(100_000);
+                let mut out = String::new();
+                tree_html(&d, Lang::En, &mut out);
+                drop(d);
+                out
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(rendered.matches("<li class=\"rule\">").count(), 100_000);
+        assert_eq!(rendered.matches("</ul></details></li>").count(), 100_000);
+        assert!(rendered.ends_with("</ul></details></li>"));
+    }
 }

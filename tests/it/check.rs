@@ -270,6 +270,19 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         assert!(err.contains("input facts loaded in"), "{err}");
         assert!(err.contains("evaluated in"), "{err}");
         assert!(err.contains("s rules, "), "evaluation phases: {err}");
+        if cfg!(target_os = "linux") {
+            // Memory after loading and after evaluating, resident and peak, in kB.
+            for phase in ["model and facts", "evaluation"] {
+                let line = err
+                    .lines()
+                    .find(|l| l.starts_with(&format!("memory after {phase}: resident ")))
+                    .unwrap_or_else(|| panic!("no memory line for {phase}:\n{err}"));
+                assert!(
+                    line.ends_with(" kB") && line.contains(" kB, peak "),
+                    "{line}"
+                );
+            }
+        }
         // Relation sizes: the `finding` relation is listed with a positive count.
         let finding = err
             .lines()

@@ -42,7 +42,7 @@ fn subcommands(text: &str) -> Vec<String> {
 fn generate() -> String {
     let mut doc = String::from(
         "# Command-line reference\n\nGenerated from `sphere ... --help` by `tests/it/cli_doc.rs`; do not edit by hand.\n\
-         Exit codes everywhere: 0 ok, 1 findings that need action (`block` or `breach`), 2 bad input or usage.\n\n",
+         Exit codes everywhere: 0 ok, 1 findings that need action (`block` or `breach`), 2 bad input or usage, 130 stopped by SIGINT (Ctrl-C) or SIGTERM (see `docs/robustness.md`).\n\n",
     );
     let top = help(&[]);
     doc.push_str(&format!("## sphere\n\n```text\n{}```\n\n", top));

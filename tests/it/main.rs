@@ -1,5 +1,6 @@
 mod check;
 mod cli_doc;
+mod cmd;
 mod compiled_parity;
 #[cfg(feature = "crepe")]
 mod crepe;

@@ -87,11 +87,11 @@ pub fn sample_stats(program: &Program) -> Result<Stats, String> {
         .map_err(|e| format!("the generated sample model is invalid: {e:?}"))?;
     let facts = sphere_model::extract::extract(&model);
     let mut db = Database::new(program);
-    for (name, rows) in &facts.relations {
+    for (name, rows) in facts.relations() {
         let rel = program
             .relation_by_name(name)
             .ok_or_else(|| format!("knowledge/ declares no input relation `{name}`"))?;
-        for (values, _) in rows {
+        for (values, _) in rows.iter() {
             let values: Vec<Value> = values.iter().map(|v| v.value(|s| db.intern(s))).collect();
             db.insert(rel, &values);
         }

@@ -269,11 +269,11 @@ fn kb(model: &Path, engine: &str) {
     let database = || {
         let mut db = Database::new(&p);
         let mut count = 0usize;
-        for (name, rows) in &facts.relations {
+        for (name, rows) in facts.relations() {
             let Some(rel) = p.relation_by_name(name) else {
                 continue;
             };
-            for (vals, _) in rows {
+            for (vals, _) in rows.iter() {
                 let values: Vec<Value> = vals.iter().map(|v| v.value(|s| db.intern(s))).collect();
                 count += db.insert(rel, &values) as usize;
             }

@@ -173,13 +173,13 @@ pub fn render(errors: &[ValidationError]) -> String {
 }
 
 /// The closest of `candidates` to `word`, if one is close enough to be a likely typo: the rule
-/// compiler's "did you mean" (`sphere_engine::ir::resolve::did_you_mean`), so that a misspelt
+/// compiler's "did you mean" (`sphere_rt::suggest::did_you_mean`), so that a misspelt
 /// key in a model and a misspelt relation in a rule get the same help.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let candidates: Vec<&'a str> = candidates.into_iter().collect();
-    let best = sphere_engine::ir::resolve::did_you_mean(word, candidates.iter().copied())?;
+    let best = sphere_rt::suggest::did_you_mean(word, candidates.iter().copied())?;
     candidates.into_iter().find(|c| *c == best)
 }

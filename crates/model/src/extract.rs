@@ -5,11 +5,12 @@
 //! that file and in docs/model.md. The defaults of model.md that depend on other parts of the
 //! model are applied here, once, through the methods of [`Model`].
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
-use sphere_engine::value::Type;
+use sphere_rt::value::{Interner, Sym, Type};
 
 use crate::types::*;
 use crate::{Origin, Section};
@@ -19,16 +20,16 @@ use crate::{Origin, Section};
 pub enum FactValue {
     Sym(String),
     Num(i64),
-    Date(sphere_engine::value::Date),
+    Date(sphere_rt::value::Date),
 }
 
 impl FactValue {
     /// The engine value, symbols interned by `intern` (the database's or a program's interner).
-    pub fn value(&self, intern: impl FnOnce(&str) -> sphere_engine::Sym) -> sphere_engine::Value {
+    pub fn value(&self, intern: impl FnOnce(&str) -> sphere_rt::Sym) -> sphere_rt::Value {
         match self {
-            FactValue::Sym(s) => sphere_engine::Value::Sym(intern(s)),
-            FactValue::Num(n) => sphere_engine::Value::Num(*n),
-            FactValue::Date(d) => sphere_engine::Value::Date(*d),
+            FactValue::Sym(s) => sphere_rt::Value::Sym(intern(s)),
+            FactValue::Num(n) => sphere_rt::Value::Num(*n),
+            FactValue::Date(d) => sphere_rt::Value::Date(*d),
         }
     }
 
@@ -51,37 +52,354 @@ impl std::fmt::Display for FactValue {
     }
 }
 
-/// One row of a relation and where it comes from.
-pub type Row = (Vec<FactValue>, Origin);
+/// Where an input fact comes from, in 16 bytes: the file, the place of its object (a
+/// section's element, `$.organization`, a line of a facts file) and the field below it. It
+/// becomes text ([`Facts::origin`]) only when an explanation or a message shows it; the
+/// texts are interned once in the facts' table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct At {
+    /// The file, a text id.
+    file: u32,
+    /// The place's text (`$.activities`, `line`), a text id; [`LINE`] set for a line number.
+    head: u32,
+    /// The element of the list at `head`, or [`NO_INDEX`].
+    index: u32,
+    /// The path below the element (`.subjects[0]`), a text id; the empty text for none.
+    tail: u32,
+}
+
+/// `At::head` names a line of a facts file: the index is its number (`line 12`).
+const LINE: u32 = 1 << 31;
+/// `At::index` when the place is no element of a list.
+const NO_INDEX: u32 = u32::MAX;
+
+/// The rows of one input relation: each value one word in `words` (a symbol is its number
+/// in the facts' symbol table, a date its days, a number itself), `types` says how to read
+/// them back; `at` holds each row's origin.
+#[derive(Clone, Debug, Default)]
+struct Relation {
+    types: Vec<Type>,
+    words: Vec<u64>,
+    at: Vec<At>,
+}
+
+/// A value on its way into [`Facts`], symbols borrowed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum V<'a> {
+    Sym(&'a str),
+    Num(i64),
+    Date(sphere_rt::value::Date),
+}
 
 /// The extracted facts: every declared input relation (also the empty ones). Rows are in
 /// model order (deterministic for the same input); [`Facts::sort`] sorts them, as the facts
 /// export does.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Compact on purpose (a million-activity model has tens of millions of facts): one word
+/// per value, symbols interned once in the facts' own table, and a 16-byte [`At`] per row
+/// for its origin. The engine numbers symbols itself when the facts go into a database.
+#[derive(Clone, Debug)]
 pub struct Facts {
-    pub relations: BTreeMap<String, Vec<Row>>,
+    symbols: Interner,
+    /// Files and the parts of origin paths; the empty text is id 0.
+    texts: Interner,
+    relations: BTreeMap<String, Relation>,
+}
+
+impl Default for Facts {
+    fn default() -> Facts {
+        let mut texts = Interner::new();
+        texts.intern("");
+        Facts {
+            symbols: Interner::new(),
+            texts,
+            relations: BTreeMap::new(),
+        }
+    }
+}
+
+impl PartialEq for Facts {
+    fn eq(&self, other: &Facts) -> bool {
+        self.relations.len() == other.relations.len()
+            && self
+                .relations()
+                .zip(other.relations())
+                .all(|(a, b)| a.0 == b.0 && a.1.len() == b.1.len() && a.1.iter().eq(b.1.iter()))
+    }
+}
+
+/// The rows of one relation of [`Facts`].
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    facts: &'a Facts,
+    rel: &'a Relation,
+}
+
+impl<'a> Rows<'a> {
+    pub fn len(&self) -> usize {
+        self.rel.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rel.at.is_empty()
+    }
+
+    /// The column types.
+    pub fn types(&self) -> &'a [Type] {
+        &self.rel.types
+    }
+
+    /// Row `i` as words: a symbol's is its number in [`Facts::symbol`].
+    pub fn words(&self, i: usize) -> &'a [u64] {
+        let n = self.rel.types.len();
+        &self.rel.words[i * n..(i + 1) * n]
+    }
+
+    /// Row `i`'s values.
+    pub fn values(&self, i: usize) -> Vec<FactValue> {
+        self.words(i)
+            .iter()
+            .zip(&self.rel.types)
+            .map(|(&w, &t)| self.facts.value(t, w))
+            .collect()
+    }
+
+    /// Where row `i` comes from.
+    pub fn at(&self, i: usize) -> At {
+        self.rel.at[i]
+    }
+
+    /// Where row `i` comes from, as text.
+    pub fn origin(&self, i: usize) -> Origin {
+        self.facts.origin(self.rel.at[i])
+    }
+
+    /// Every row with its values and origin, as text (for exports and tests; evaluation
+    /// reads [`Rows::words`]).
+    pub fn iter(&self) -> impl Iterator<Item = (Vec<FactValue>, Origin)> + 'a {
+        let rows = *self;
+        (0..rows.len()).map(move |i| (rows.values(i), rows.origin(i)))
+    }
 }
 
 impl Facts {
-    /// The rows of `relation` (empty if it has none or is unknown).
-    pub fn rows(&self, relation: &str) -> &[Row] {
-        self.relations.get(relation).map_or(&[], Vec::as_slice)
+    /// No rows, every relation declared in `knowledge/model.dl` present.
+    pub fn declared() -> Facts {
+        let mut f = Facts::default();
+        for r in input_relations() {
+            f.relations.insert(
+                r.name.clone(),
+                Relation {
+                    types: r.columns.iter().map(|c| c.1).collect(),
+                    ..Relation::default()
+                },
+            );
+        }
+        f
+    }
+
+    /// The rows of `relation`, if the facts have it.
+    pub fn relation(&self, relation: &str) -> Option<Rows<'_>> {
+        self.relations
+            .get(relation)
+            .map(|rel| Rows { facts: self, rel })
+    }
+
+    /// Every relation by name, in name order.
+    pub fn relations(&self) -> impl Iterator<Item = (&str, Rows<'_>)> {
+        self.relations
+            .iter()
+            .map(|(n, rel)| (n.as_str(), Rows { facts: self, rel }))
+    }
+
+    /// The rows of `relation` with their origins, as text (empty if it has none or is
+    /// unknown): for exports and tests.
+    pub fn rows(&self, relation: &str) -> Vec<(Vec<FactValue>, Origin)> {
+        self.relation(relation)
+            .map(|r| r.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The number of rows of `relation`.
+    pub fn count(&self, relation: &str) -> usize {
+        self.relation(relation).map_or(0, |r| r.len())
+    }
+
+    /// How many symbols the facts name (their words are `0..symbol_count()`).
+    pub fn symbol_count(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// The text of a symbol's word.
+    pub fn symbol(&self, word: u64) -> &str {
+        self.symbols.resolve(Sym(word as u32))
+    }
+
+    fn value(&self, ty: Type, w: u64) -> FactValue {
+        match sphere_rt::Value::from_word(ty, w) {
+            sphere_rt::Value::Sym(_) => FactValue::Sym(self.symbol(w).to_string()),
+            sphere_rt::Value::Num(n) => FactValue::Num(n),
+            sphere_rt::Value::Date(d) => FactValue::Date(d),
+        }
+    }
+
+    /// The file and JSON path (or line) of an origin.
+    pub fn origin(&self, at: At) -> Origin {
+        use std::fmt::Write as _;
+        let mut path = self.texts.resolve(Sym(at.head & !LINE)).to_string();
+        if at.index != NO_INDEX {
+            let _ = if at.head & LINE != 0 {
+                write!(path, " {}", at.index)
+            } else {
+                write!(path, "[{}]", at.index)
+            };
+        }
+        path.push_str(self.texts.resolve(Sym(at.tail)));
+        Origin {
+            file: self.texts.resolve(Sym(at.file)).to_string(),
+            path,
+        }
+    }
+
+    fn text(&mut self, s: &str) -> u32 {
+        self.texts.intern(s).0
+    }
+
+    /// The origin of element `index` of the list at `head` (`$.activities`) in `file`.
+    pub(crate) fn element(&mut self, file: &str, head: &str, index: usize) -> At {
+        At {
+            file: self.text(file),
+            head: self.text(head),
+            index: u32::try_from(index).unwrap_or(NO_INDEX - 1),
+            tail: 0,
+        }
+    }
+
+    /// The origin of line `line` of `file`.
+    pub(crate) fn line(&mut self, file: &str, line: usize) -> At {
+        At {
+            file: self.text(file),
+            head: self.text("line") | LINE,
+            index: u32::try_from(line).unwrap_or(NO_INDEX - 1),
+            tail: 0,
+        }
+    }
+
+    /// The origin `path` in `file`, as given.
+    pub(crate) fn place(&mut self, origin: &Origin) -> At {
+        At {
+            file: self.text(&origin.file),
+            head: self.text(&origin.path),
+            index: NO_INDEX,
+            tail: 0,
+        }
+    }
+
+    /// `at` followed by `suffix` (`.subjects[0]`).
+    pub(crate) fn below(&mut self, at: At, suffix: &str) -> At {
+        let tail = if at.tail == 0 {
+            self.text(suffix)
+        } else {
+            let mut t = self.texts.resolve(Sym(at.tail)).to_string();
+            t.push_str(suffix);
+            self.text(&t)
+        };
+        At { tail, ..at }
+    }
+
+    /// Appends a row to `relation` (created with the values' types if the facts lack it).
+    /// A row whose values do not have the relation's column types is refused (`false`).
+    pub fn push(&mut self, relation: &str, values: &[FactValue], origin: &Origin) -> bool {
+        let at = self.place(origin);
+        self.push_at(relation, values, at)
+    }
+
+    /// [`Facts::push`] with the origin made already.
+    pub(crate) fn push_at(&mut self, relation: &str, values: &[FactValue], at: At) -> bool {
+        let vals: Vec<V<'_>> = values
+            .iter()
+            .map(|v| match v {
+                FactValue::Sym(s) => V::Sym(s),
+                FactValue::Num(n) => V::Num(*n),
+                FactValue::Date(d) => V::Date(*d),
+            })
+            .collect();
+        self.add(relation, &vals, at)
+    }
+
+    /// Appends a row (see [`Facts::push`]); the relation is created when missing.
+    pub(crate) fn add(&mut self, relation: &str, values: &[V<'_>], at: At) -> bool {
+        let ty = |v: &V<'_>| match v {
+            V::Sym(_) => Type::Symbol,
+            V::Num(_) => Type::Number,
+            V::Date(_) => Type::Date,
+        };
+        if !self.relations.contains_key(relation) {
+            self.relations.insert(
+                relation.to_string(),
+                Relation {
+                    types: values.iter().map(ty).collect(),
+                    ..Relation::default()
+                },
+            );
+        }
+        let Some(rel) = self.relations.get_mut(relation) else {
+            return false;
+        };
+        if rel.types.len() != values.len() || rel.types.iter().zip(values).any(|(t, v)| *t != ty(v))
+        {
+            return false;
+        }
+        for v in values {
+            rel.words.push(match *v {
+                V::Sym(s) => u64::from(self.symbols.intern(s).0),
+                V::Num(n) => n as u64,
+                V::Date(d) => d.0 as i64 as u64,
+            });
+        }
+        rel.at.push(at);
+        true
+    }
+
+    /// Replaces the rows of `relation` by `rows`.
+    pub fn replace(&mut self, relation: &str, rows: &[(Vec<FactValue>, Origin)]) {
+        if let Some(rel) = self.relations.get_mut(relation) {
+            rel.words.clear();
+            rel.at.clear();
+        }
+        for (values, origin) in rows {
+            self.push(relation, values, origin);
+        }
     }
 
     /// Sorts every relation's rows (by values, then origin), so output is deterministic.
     pub fn sort(&mut self) {
-        for rows in self.relations.values_mut() {
+        let names: Vec<String> = self.relations.keys().cloned().collect();
+        for name in names {
+            let mut rows = self.rows(&name);
             rows.sort_unstable();
+            self.replace(&name, &rows);
         }
     }
 
     /// Number of rows over all relations.
     pub fn len(&self) -> usize {
-        self.relations.values().map(Vec::len).sum()
+        self.relations.values().map(|r| r.at.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes held (rows, origins and the symbol and text tables), for memory figures.
+    pub fn memory_bytes(&self) -> usize {
+        self.symbols.memory_bytes()
+            + self.texts.memory_bytes()
+            + self
+                .relations
+                .values()
+                .map(|r| r.words.capacity() * 8 + r.at.capacity() * std::mem::size_of::<At>())
+                .sum::<usize>()
     }
 }
 
@@ -154,9 +472,9 @@ fn parse_decl(rest: &str, doc: String) -> Option<InputRelation> {
 }
 
 /// The start of an open period.
-pub const OPEN_START: sphere_engine::value::Date = sphere_engine::value::Date::MIN;
+pub const OPEN_START: sphere_rt::value::Date = sphere_rt::value::Date::MIN;
 /// The end of an open period.
-pub const OPEN_END: sphere_engine::value::Date = sphere_engine::value::Date::MAX;
+pub const OPEN_END: sphere_rt::value::Date = sphere_rt::value::Date::MAX;
 
 /// Extracts the facts of a model. Every declared relation is present, also when empty.
 ///
@@ -173,17 +491,18 @@ pub const OPEN_END: sphere_engine::value::Date = sphere_engine::value::Date::MAX
 /// height, shows the first it meets, so a subject's own facts keep model order.
 pub fn extract(model: &Model) -> Facts {
     let mut x = Extractor {
-        relations: input_relations()
-            .iter()
-            .map(|r| (r.name.clone(), Vec::new()))
-            .collect(),
+        facts: RefCell::new(Facts::declared()),
     };
     x.run(model);
     // Not sorted further: model order is deterministic, and sorting millions of rows costs
     // more than the evaluation needs. The export sorts what it writes.
-    Facts {
-        relations: x.relations,
+    let mut facts = x.facts.into_inner();
+    // The rows grew by doubling; the facts live as long as the evaluation's explanations.
+    for rel in facts.relations.values_mut() {
+        rel.words.shrink_to_fit();
+        rel.at.shrink_to_fit();
     }
+    facts
 }
 
 /// The positions of `items` grouped by data subject: ordered by the position of the item's
@@ -209,115 +528,117 @@ fn by_subject<T>(
 }
 
 struct Extractor {
-    relations: BTreeMap<String, Vec<Row>>,
+    /// In a cell so that an origin can be made in the arguments of the call that adds its
+    /// row (`self.add(.., self.at(o, ".x"))`).
+    facts: RefCell<Facts>,
 }
 
-fn s(v: &str) -> FactValue {
-    FactValue::Sym(v.to_string())
+fn s(v: &str) -> V<'_> {
+    V::Sym(v)
 }
 
-fn d(v: Date) -> FactValue {
-    FactValue::Date(v.0)
+fn d(v: Date) -> V<'static> {
+    V::Date(v.0)
 }
 
-fn start(v: Option<Date>) -> FactValue {
-    FactValue::Date(v.map_or(OPEN_START, |d| d.0))
+fn start(v: Option<Date>) -> V<'static> {
+    V::Date(v.map_or(OPEN_START, |d| d.0))
 }
 
-fn end(v: Option<Date>) -> FactValue {
-    FactValue::Date(v.map_or(OPEN_END, |d| d.0))
-}
-
-fn at(o: &Origin, suffix: &str) -> Origin {
-    let mut path = String::with_capacity(o.path.len() + suffix.len());
-    path.push_str(&o.path);
-    path.push_str(suffix);
-    Origin {
-        file: o.file.clone(),
-        path,
-    }
-}
-
-/// The origin of element `i` of list `key` of the object at `o`: `<path>.<key>[<i>]`.
-fn item(o: &Origin, key: &str, i: usize) -> Origin {
-    use std::fmt::Write as _;
-    let mut path = String::with_capacity(o.path.len() + key.len() + 8);
-    path.push_str(&o.path);
-    path.push('.');
-    path.push_str(key);
-    let _ = write!(path, "[{i}]");
-    Origin {
-        file: o.file.clone(),
-        path,
-    }
+fn end(v: Option<Date>) -> V<'static> {
+    V::Date(v.map_or(OPEN_END, |d| d.0))
 }
 
 impl Extractor {
-    fn add(&mut self, relation: &str, values: Vec<FactValue>, origin: Origin) {
+    /// `o` followed by `suffix` (`.consent_banner`).
+    fn at(&self, o: &At, suffix: &str) -> At {
+        self.facts.borrow_mut().below(*o, suffix)
+    }
+
+    /// The origin of element `i` of list `key` of the object at `o`: `<path>.<key>[<i>]`.
+    fn item(&self, o: &At, key: &str, i: usize) -> At {
+        self.at(o, &format!(".{key}[{i}]"))
+    }
+
+    /// The origin of object `index` of `section` in the merged model.
+    fn object(&self, p: &crate::Provenance, section: Section, index: usize) -> At {
+        let (file, i) = p.place(section, index);
+        self.facts
+            .borrow_mut()
+            .element(file, &format!("$.{}", section.key()), i)
+    }
+
+    fn add(&mut self, relation: &str, values: &[V<'_>], origin: At) {
         // Only declared relations exist; a test checks that nothing is dropped here.
-        if let Some(rows) = self.relations.get_mut(relation) {
-            rows.push((values, origin));
+        let facts = self.facts.get_mut();
+        if facts.relations.contains_key(relation) {
+            let fits = facts.add(relation, values, origin);
+            // The values' types are those of the declaration; a test extracts every relation.
+            debug_assert!(fits, "a `{relation}` row that does not fit its declaration");
         }
     }
 
     /// A one-column row `relation(id)` when `flag` holds.
-    fn flag(&mut self, relation: &str, flag: bool, id: &str, origin: Origin) {
+    fn flag(&mut self, relation: &str, flag: bool, id: &str, origin: At) {
         if flag {
-            self.add(relation, vec![s(id)], origin);
+            self.add(relation, &[s(id)], origin);
         }
     }
 
     /// One row `relation(id, x)` per element of a list.
-    fn each<T>(
+    fn each<'a, T>(
         &mut self,
         relation: &str,
         id: &str,
-        o: &Origin,
+        o: &At,
         key: &str,
-        list: &[T],
-        f: impl Fn(&T) -> FactValue,
+        list: &'a [T],
+        f: impl Fn(&'a T) -> V<'a>,
     ) {
         for (i, x) in list.iter().enumerate() {
-            self.add(relation, vec![s(id), f(x)], item(o, key, i));
+            let at = self.item(o, key, i);
+            self.add(relation, &[s(id), f(x)], at);
         }
     }
 
     /// A row `relation(id, x)` when the optional value is set.
-    fn opt<T>(
+    fn opt<'a, T>(
         &mut self,
         relation: &str,
         id: &str,
-        o: &Origin,
+        o: &At,
         key: &str,
-        v: Option<&T>,
-        f: impl Fn(&T) -> FactValue,
+        v: Option<&'a T>,
+        f: impl Fn(&'a T) -> V<'a>,
     ) {
         if let Some(v) = v {
-            let mut field = String::with_capacity(key.len() + 1);
-            field.push('.');
-            field.push_str(key);
-            self.add(relation, vec![s(id), f(v)], at(o, &field));
+            let at = self.at(o, &format!(".{key}"));
+            self.add(relation, &[s(id), f(v)], at);
         }
     }
 
     fn run(&mut self, m: &Model) {
         let p = &m.provenance;
         let org = &m.organization;
-        let oo = p.organization();
+        let org_origin = p.organization();
         let as_of_origin = Origin {
-            file: oo.file.clone(),
+            file: org_origin.file.clone(),
             path: "$.as_of".into(),
         };
-        self.add("as_of", vec![d(m.as_of)], as_of_origin);
+        let (oo, as_of_origin) = {
+            let f = self.facts.get_mut();
+            (f.place(&org_origin), f.place(&as_of_origin))
+        };
+        self.add("as_of", &[d(m.as_of)], as_of_origin);
         self.add(
             "organization",
-            vec![
+            &[
                 s(&org.id),
                 s(&org.name),
                 s(&org.country),
-                FactValue::Num(org.persons_processing.into()),
+                V::Num(org.persons_processing.into()),
             ],
-            oo.clone(),
+            oo,
         );
         self.opt(
             "organization_dpo",
@@ -331,13 +652,13 @@ impl Extractor {
             "organization_records_of_processing",
             org.records_of_processing,
             &org.id,
-            at(&oo, ".records_of_processing"),
+            self.at(&oo, ".records_of_processing"),
         );
         if let Some(core) = &org.core_activities {
             self.add(
                 "organization_core_activities_stated",
-                vec![s(&org.id)],
-                at(&oo, ".core_activities"),
+                &[s(&org.id)],
+                self.at(&oo, ".core_activities"),
             );
             self.each(
                 "organization_core_activity",
@@ -350,7 +671,7 @@ impl Extractor {
         }
 
         for (i, x) in m.staff.iter().enumerate() {
-            let o = p.origin(Section::Staff, i);
+            let o = self.object(p, Section::Staff, i);
             self.opt(
                 "staff_private_account_consent",
                 &x.id,
@@ -359,29 +680,25 @@ impl Extractor {
                 x.private_account_consent.as_ref(),
                 |v| d(*v),
             );
-            self.add(
-                "staff",
-                vec![s(&x.id), s(&x.name), s(x.function.as_str())],
-                o,
-            );
+            self.add("staff", &[s(&x.id), s(&x.name), s(x.function.as_str())], o);
         }
         for (i, x) in m.parties.iter().enumerate() {
-            let o = p.origin(Section::Parties, i);
+            let o = self.object(p, Section::Parties, i);
             for (j, c) in x.certifications.iter().enumerate() {
                 self.add(
                     "party_certification",
-                    vec![s(&x.id), s(c.scheme.as_str()), d(c.from), end(c.to)],
-                    at(&o, &format!(".certifications[{j}]")),
+                    &[s(&x.id), s(c.scheme.as_str()), d(c.from), end(c.to)],
+                    self.at(&o, &format!(".certifications[{j}]")),
                 );
             }
-            self.add("party", vec![s(&x.id), s(&x.name), s(&x.country)], o);
+            self.add("party", &[s(&x.id), s(&x.name), s(&x.country)], o);
         }
         for (i, x) in m.systems.iter().enumerate() {
-            let o = p.origin(Section::Systems, i);
+            let o = self.object(p, Section::Systems, i);
             let role = m.system_role(x);
             self.add(
                 "system",
-                vec![
+                &[
                     s(&x.id),
                     s(&x.name),
                     s(x.kind.as_str()),
@@ -389,15 +706,15 @@ impl Extractor {
                     s(&x.hosting_country),
                     s(role.as_str()),
                 ],
-                o.clone(),
+                o,
             );
             for (j, b) in x.incidents.iter().enumerate() {
-                let bo = item(&o, "incidents", j);
+                let bo = self.item(&o, "incidents", j);
                 let bid = format!("{}/incidents/{j}", x.id);
                 self.add(
                     "incident",
-                    vec![s(&bid), s(&x.id), d(b.aware), s(b.risk.as_str())],
-                    bo.clone(),
+                    &[s(&bid), s(&x.id), d(b.aware), s(b.risk.as_str())],
+                    bo,
                 );
                 self.opt(
                     "incident_authority_notified",
@@ -411,7 +728,7 @@ impl Extractor {
                     "incident_delay_reasons",
                     b.delay_reasons,
                     &bid,
-                    at(&bo, ".delay_reasons"),
+                    self.at(&bo, ".delay_reasons"),
                 );
                 self.opt(
                     "incident_subjects_informed",
@@ -425,13 +742,13 @@ impl Extractor {
                     "incident_unintelligible",
                     b.unintelligible,
                     &bid,
-                    at(&bo, ".unintelligible"),
+                    self.at(&bo, ".unintelligible"),
                 );
                 self.flag(
                     "incident_documented",
                     b.documented,
                     &bid,
-                    at(&bo, ".documented"),
+                    self.at(&bo, ".documented"),
                 );
                 self.each(
                     "incident_subject",
@@ -444,7 +761,7 @@ impl Extractor {
             }
         }
         for (i, x) in m.agreements.iter().enumerate() {
-            let o = p.origin(Section::Agreements, i);
+            let o = self.object(p, Section::Agreements, i);
             let id = &x.id;
             self.each("agreement_system", id, &o, "systems", &x.systems, |v| s(v));
             self.each("agreement_source", id, &o, "sources", &x.sources, |v| s(v));
@@ -457,15 +774,20 @@ impl Extractor {
                 x.edition.as_ref(),
                 |v| s(v),
             );
-            self.flag("agreement_published", x.published, id, at(&o, ".published"));
+            self.flag(
+                "agreement_published",
+                x.published,
+                id,
+                self.at(&o, ".published"),
+            );
             self.add(
                 "agreement",
-                vec![s(id), s(x.kind.as_str()), s(&x.with), d(x.from), end(x.to)],
+                &[s(id), s(x.kind.as_str()), s(&x.with), d(x.from), end(x.to)],
                 o,
             );
         }
         for (i, x) in m.assessments.iter().enumerate() {
-            let o = p.origin(Section::Assessments, i);
+            let o = self.object(p, Section::Assessments, i);
             let id = &x.id;
             self.opt(
                 "assessment_purpose",
@@ -480,7 +802,7 @@ impl Extractor {
             });
             self.add(
                 "assessment",
-                vec![
+                &[
                     s(id),
                     s(x.kind.as_str()),
                     s(&x.about),
@@ -491,7 +813,7 @@ impl Extractor {
             );
         }
         for (i, x) in m.sources.iter().enumerate() {
-            let o = p.origin(Section::Sources, i);
+            let o = self.object(p, Section::Sources, i);
             let id = &x.id;
             self.opt(
                 "source_platform",
@@ -501,28 +823,29 @@ impl Extractor {
                 x.platform.as_ref(),
                 |v| s(v),
             );
-            self.flag("source_public", x.public, id, at(&o, ".public"));
+            self.flag("source_public", x.public, id, self.at(&o, ".public"));
             self.flag(
                 "source_requires_login",
                 x.requires_login,
                 id,
-                at(&o, ".requires_login"),
+                self.at(&o, ".requires_login"),
             );
             self.flag(
                 "source_white_label",
                 x.white_label,
                 id,
-                at(&o, ".white_label"),
+                self.at(&o, ".white_label"),
             );
-            self.flag("source_impressum", x.impressum, id, at(&o, ".impressum"));
+            self.flag(
+                "source_impressum",
+                x.impressum,
+                id,
+                self.at(&o, ".impressum"),
+            );
             for (j, t) in x.tracking.iter().enumerate() {
-                let to = at(&o, &format!(".tracking[{j}]"));
+                let to = self.at(&o, &format!(".tracking[{j}]"));
                 let tid = format!("{id}/tracking/{j}");
-                self.add(
-                    "tracking",
-                    vec![s(&tid), s(id), s(t.kind.as_str())],
-                    to.clone(),
-                );
+                self.add("tracking", &[s(&tid), s(id), s(t.kind.as_str())], to);
                 self.opt(
                     "tracking_recipient",
                     &tid,
@@ -535,13 +858,13 @@ impl Extractor {
                     "tracking_consent_banner",
                     t.consent_banner,
                     &tid,
-                    at(&to, ".consent_banner"),
+                    self.at(&to, ".consent_banner"),
                 );
                 self.flag(
                     "tracking_fires_before_consent",
                     t.fires_before_consent,
                     &tid,
-                    at(&to, ".fires_before_consent"),
+                    self.at(&to, ".fires_before_consent"),
                 );
                 self.opt(
                     "tracking_reject",
@@ -554,7 +877,7 @@ impl Extractor {
             }
             self.add(
                 "source",
-                vec![
+                &[
                     s(id),
                     s(&x.name),
                     s(x.kind.as_str()),
@@ -566,11 +889,11 @@ impl Extractor {
             );
         }
         for (i, x) in m.subjects.iter().enumerate() {
-            let o = p.origin(Section::Subjects, i);
+            let o = self.object(p, Section::Subjects, i);
             let id = &x.id;
             self.opt("subject_city", id, &o, "city", x.city.as_ref(), |v| s(v));
             self.opt("subject_age", id, &o, "age", x.age.as_ref(), |v| {
-                FactValue::Num((*v).into())
+                V::Num((*v).into())
             });
             self.opt(
                 "subject_crm_record",
@@ -591,8 +914,8 @@ impl Extractor {
             for (j, q) in x.purchases.iter().enumerate() {
                 self.add(
                     "subject_purchase",
-                    vec![s(id), s(&q.product), s(&q.category), d(q.date)],
-                    at(&o, &format!(".purchases[{j}]")),
+                    &[s(id), s(&q.product), s(&q.category), d(q.date)],
+                    self.at(&o, &format!(".purchases[{j}]")),
                 );
             }
             self.opt(
@@ -606,23 +929,23 @@ impl Extractor {
             for (j, c) in x.contracts.iter().enumerate() {
                 self.add(
                     "subject_contract",
-                    vec![
+                    &[
                         s(&format!("{id}/contracts/{j}")),
                         s(id),
                         s(c.kind.as_str()),
                         d(c.from),
                         end(c.to),
                     ],
-                    item(&o, "contracts", j),
+                    self.item(&o, "contracts", j),
                 );
             }
             for (j, q) in x.requests.iter().enumerate() {
-                let qo = item(&o, "requests", j);
+                let qo = self.item(&o, "requests", j);
                 let qid = format!("{id}/requests/{j}");
                 self.add(
                     "request",
-                    vec![s(&qid), s(id), s(q.kind.as_str()), d(q.received)],
-                    qo.clone(),
+                    &[s(&qid), s(id), s(q.kind.as_str()), d(q.received)],
+                    qo,
                 );
                 self.opt(
                     "request_answered",
@@ -632,8 +955,13 @@ impl Extractor {
                     q.answered.as_ref(),
                     |v| d(*v),
                 );
-                self.flag("request_extended", q.extended, &qid, at(&qo, ".extended"));
-                self.flag("request_refused", q.refused, &qid, at(&qo, ".refused"));
+                self.flag(
+                    "request_extended",
+                    q.extended,
+                    &qid,
+                    self.at(&qo, ".extended"),
+                );
+                self.flag("request_refused", q.refused, &qid, self.at(&qo, ".refused"));
             }
             self.opt(
                 "subject_retain_until",
@@ -645,7 +973,7 @@ impl Extractor {
             );
             self.add(
                 "subject",
-                vec![s(id), s(&x.name), s(x.kind.as_str()), s(&x.country)],
+                &[s(id), s(&x.name), s(x.kind.as_str()), s(&x.country)],
                 o,
             );
         }
@@ -657,7 +985,7 @@ impl Extractor {
             .collect();
         for i in by_subject(&m.consents, &subjects, |x| Some(&x.subject)) {
             let x = &m.consents[i];
-            let o = p.origin(Section::Consents, i);
+            let o = self.object(p, Section::Consents, i);
             let id = &x.id;
             self.each("consent_purpose", id, &o, "purposes", &x.purposes, |v| {
                 s(v.as_str())
@@ -686,10 +1014,10 @@ impl Extractor {
                 "consent_documented",
                 x.documented,
                 id,
-                at(&o, ".documented"),
+                self.at(&o, ".documented"),
             );
-            self.flag("consent_informed", x.informed, id, at(&o, ".informed"));
-            self.flag("consent_explicit", x.explicit, id, at(&o, ".explicit"));
+            self.flag("consent_informed", x.informed, id, self.at(&o, ".informed"));
+            self.flag("consent_explicit", x.explicit, id, self.at(&o, ".explicit"));
             self.opt(
                 "consent_circumstances",
                 id,
@@ -707,14 +1035,18 @@ impl Extractor {
                 |v| d(*v),
             );
             if let Some(verified) = &x.verified {
-                self.add("consent_verified_stated", vec![s(id)], at(&o, ".verified"));
+                self.add(
+                    "consent_verified_stated",
+                    &[s(id)],
+                    self.at(&o, ".verified"),
+                );
                 self.each("consent_verified", id, &o, "verified", verified, |v| {
                     s(v.as_str())
                 });
             }
             self.add(
                 "consent",
-                vec![
+                &[
                     s(id),
                     s(&x.subject),
                     d(x.given),
@@ -726,20 +1058,22 @@ impl Extractor {
         }
         for i in by_subject(&m.objections, &subjects, |x| Some(&x.subject)) {
             let x = &m.objections[i];
-            let o = p.origin(Section::Objections, i);
+            let o = self.object(p, Section::Objections, i);
             self.add(
                 "objection",
-                vec![s(&x.subject), s(x.scope.as_str()), d(x.date)],
+                &[s(&x.subject), s(x.scope.as_str()), d(x.date)],
                 o,
             );
         }
         for i in by_subject(&m.notices, &subjects, |x| x.subject.as_deref()) {
             let x = &m.notices[i];
-            let o = p.origin(Section::Notices, i);
+            let o = self.object(p, Section::Notices, i);
             let id = &x.id;
             match &x.subject {
-                Some(subj) => self.add("notice_subject", vec![s(id), s(subj)], at(&o, ".subject")),
-                None => self.add("notice_public", vec![s(id)], at(&o, ".subject")),
+                Some(subj) => {
+                    self.add("notice_subject", &[s(id), s(subj)], self.at(&o, ".subject"))
+                }
+                None => self.add("notice_public", &[s(id)], self.at(&o, ".subject")),
             }
             self.opt(
                 "notice_channel",
@@ -765,12 +1099,12 @@ impl Extractor {
                 "notice_right_to_object",
                 x.right_to_object,
                 id,
-                at(&o, ".right_to_object"),
+                self.at(&o, ".right_to_object"),
             );
-            self.add("notice", vec![s(id), s(x.article.as_str()), d(x.date)], o);
+            self.add("notice", &[s(id), s(x.article.as_str()), d(x.date)], o);
         }
         for (i, x) in m.flows.iter().enumerate() {
-            let o = p.origin(Section::Flows, i);
+            let o = self.object(p, Section::Flows, i);
             let id = &x.id;
             self.each("flow_category", id, &o, "categories", &x.categories, |v| {
                 s(v.as_str())
@@ -785,7 +1119,7 @@ impl Extractor {
             );
             self.add(
                 "flow",
-                vec![
+                &[
                     s(id),
                     s(&x.from),
                     s(&x.to),
@@ -801,11 +1135,11 @@ impl Extractor {
             x.subjects.first().map(|s| s.as_str())
         }) {
             let x = &m.activities[i];
-            let o = p.origin(Section::Activities, i);
+            let o = self.object(p, Section::Activities, i);
             self.activity(m, x, o);
         }
         for (i, x) in m.campaigns.iter().enumerate() {
-            let o = p.origin(Section::Campaigns, i);
+            let o = self.object(p, Section::Campaigns, i);
             let id = &x.id;
             self.each(
                 "campaign_activity",
@@ -817,15 +1151,15 @@ impl Extractor {
             );
             self.add(
                 "campaign",
-                vec![s(id), s(&x.name), s(&x.owner), s(x.status.as_str())],
+                &[s(id), s(&x.name), s(&x.owner), s(x.status.as_str())],
                 o,
             );
         }
         for (i, x) in m.guidelines.iter().enumerate() {
-            let o = p.origin(Section::Guidelines, i);
+            let o = self.object(p, Section::Guidelines, i);
             let id = &x.id;
             let f = &x.forbid;
-            let fo = at(&o, ".forbid");
+            let fo = self.at(&o, ".forbid");
             self.opt(
                 "guideline_forbid_kind",
                 id,
@@ -874,11 +1208,11 @@ impl Extractor {
                 f.subject_kind.as_ref(),
                 |v| s(v.as_str()),
             );
-            self.add("guideline", vec![s(id), s(&x.text)], o);
+            self.add("guideline", &[s(id), s(&x.text)], o);
         }
     }
 
-    fn activity(&mut self, m: &Model, x: &Activity, o: Origin) {
+    fn activity(&mut self, m: &Model, x: &Activity, o: At) {
         let id = &x.id;
         self.opt(
             "activity_source",
@@ -918,30 +1252,35 @@ impl Extractor {
         );
         self.add(
             "activity_audience",
-            vec![s(id), s(x.audience.as_str())],
-            at(&o, ".audience"),
+            &[s(id), s(x.audience.as_str())],
+            self.at(&o, ".audience"),
         );
         self.flag(
             "activity_identifies_company",
             x.identifies_company,
             id,
-            at(&o, ".identifies_company"),
+            self.at(&o, ".identifies_company"),
         );
         self.flag(
             "activity_promotional",
             x.promotional,
             id,
-            at(&o, ".promotional"),
+            self.at(&o, ".promotional"),
         );
         self.each("activity_product", id, &o, "products", &x.products, |v| {
             s(v)
         });
-        self.flag("activity_automated", x.automated, id, at(&o, ".automated"));
+        self.flag(
+            "activity_automated",
+            x.automated,
+            id,
+            self.at(&o, ".automated"),
+        );
         self.flag(
             "activity_large_scale",
             x.large_scale,
             id,
-            at(&o, ".large_scale"),
+            self.at(&o, ".large_scale"),
         );
         self.opt(
             "activity_triggered_by",
@@ -952,11 +1291,11 @@ impl Extractor {
             |v| s(v),
         );
         if let Some(c) = &x.content {
-            let co = at(&o, ".content");
+            let co = self.at(&o, ".content");
             self.add(
                 "activity_content",
-                vec![s(id), s(c.origin.as_str()), s(c.kind.as_str())],
-                co.clone(),
+                &[s(id), s(c.origin.as_str()), s(c.kind.as_str())],
+                co,
             );
             self.opt(
                 "activity_content_author",
@@ -970,7 +1309,7 @@ impl Extractor {
                 "activity_content_original",
                 c.original,
                 id,
-                at(&co, ".original"),
+                self.at(&co, ".original"),
             );
             self.opt(
                 "activity_content_used_as",
@@ -990,74 +1329,74 @@ impl Extractor {
             );
         }
         if let Some(x) = &x.sender {
-            let so = at(&o, ".sender");
-            self.add("activity_sender", vec![s(id)], so.clone());
+            let so = self.at(&o, ".sender");
+            self.add("activity_sender", &[s(id)], so);
             self.flag(
                 "activity_sender_identified",
                 x.identified,
                 id,
-                at(&so, ".identified"),
+                self.at(&so, ".identified"),
             );
             self.flag(
                 "activity_sender_stop_address",
                 x.stop_address,
                 id,
-                at(&so, ".stop_address"),
+                self.at(&so, ".stop_address"),
             );
         }
         if let Some(given) = x.objection_notice {
-            let no = at(&o, ".objection_notice");
-            self.add("activity_objection_notice_stated", vec![s(id)], no.clone());
+            let no = self.at(&o, ".objection_notice");
+            self.add("activity_objection_notice_stated", &[s(id)], no);
             self.flag("activity_objection_notice", given, id, no);
         }
         if let Some(x) = &x.post {
-            let po = at(&o, ".post");
+            let po = self.at(&o, ".post");
             self.add(
                 "activity_post",
-                vec![s(id), s(x.account.as_str())],
-                at(&po, ".account"),
+                &[s(id), s(x.account.as_str())],
+                self.at(&po, ".account"),
             );
             self.flag(
                 "activity_post_consideration",
                 x.consideration,
                 id,
-                at(&po, ".consideration"),
+                self.at(&po, ".consideration"),
             );
             self.flag(
                 "activity_post_labelled",
                 x.labelled,
                 id,
-                at(&po, ".labelled"),
+                self.at(&po, ".labelled"),
             );
         }
         if let Some(x) = &x.reviews {
-            let ro = at(&o, ".reviews");
-            self.add("activity_reviews", vec![s(id)], ro.clone());
+            let ro = self.at(&o, ".reviews");
+            self.add("activity_reviews", &[s(id)], ro);
             self.flag(
                 "activity_reviews_claimed_genuine",
                 x.claimed_genuine,
                 id,
-                at(&ro, ".claimed_genuine"),
+                self.at(&ro, ".claimed_genuine"),
             );
             self.flag(
                 "activity_reviews_checked",
                 x.checked,
                 id,
-                at(&ro, ".checked"),
+                self.at(&ro, ".checked"),
             );
             self.flag(
                 "activity_reviews_explained",
                 x.explained,
                 id,
-                at(&ro, ".explained"),
+                self.at(&ro, ".explained"),
             );
-            self.flag("activity_reviews_fake", x.fake, id, at(&ro, ".fake"));
+            self.flag("activity_reviews_fake", x.fake, id, self.at(&ro, ".fake"));
         }
         self.flag(
             "activity_significant_effects",
             x.significant_effects,
             id,
-            at(&o, ".significant_effects"),
+            self.at(&o, ".significant_effects"),
         );
         self.opt(
             "activity_campaign",
@@ -1069,7 +1408,7 @@ impl Extractor {
         );
         self.add(
             "activity",
-            vec![
+            &[
                 s(id),
                 s(x.kind.as_str()),
                 s(x.status.as_str()),

@@ -587,7 +587,7 @@ mod tests {
                 if !matches!(col, Col::Free) {
                     assert_eq!(
                         *ty,
-                        sphere_engine::value::Type::Symbol,
+                        sphere_rt::value::Type::Symbol,
                         "`{}.{name}` is checked as a symbol",
                         rel.name
                     );

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use sphere_engine::value::Type;
+use sphere_rt::value::Type;
 
 use crate::error::{did_you_mean, ErrorKind, Place, ValidationError};
 use crate::extract::{input_relations, FactValue, Facts, InputRelation};
@@ -127,10 +127,13 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
         format!("{FACTS_FORMAT}\n").into_bytes(),
     ));
     for rel in input_relations() {
-        let mut rows: Vec<&Vec<FactValue>> = facts.rows(&rel.name).iter().map(|r| &r.0).collect();
+        let mut rows: Vec<Vec<FactValue>> = facts
+            .relation(&rel.name)
+            .map(|r| (0..r.len()).map(|i| r.values(i)).collect())
+            .unwrap_or_default();
         rows.sort_unstable();
         let mut out = Vec::new();
-        for values in rows {
+        for values in &rows {
             write_row(&mut out, values);
         }
         files.push((format!("{}.facts", rel.name), out));
@@ -247,9 +250,9 @@ pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationE
         .iter()
         .map(|r| (r.name.as_str(), r))
         .collect();
-    let mut facts = Facts {
-        relations: decls.keys().map(|k| (k.to_string(), Vec::new())).collect(),
-    };
+    // Rows as read, by relation: checked across rows, then sorted into the facts.
+    let mut read: BTreeMap<&str, Vec<(Vec<FactValue>, Origin)>> =
+        decls.keys().map(|k| (*k, Vec::new())).collect();
     // The 1-based column of every field of every row, for the checks across rows.
     let mut columns: BTreeMap<&str, Vec<Vec<usize>>> = BTreeMap::new();
     for &(file, text) in files {
@@ -276,18 +279,31 @@ pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationE
             );
             continue;
         };
-        let rows = facts
-            .relations
-            .get_mut(decl.name.as_str())
-            .expect("every declared relation has an entry");
+        let rows = read.entry(decl.name.as_str()).or_default();
         let cols = columns.entry(decl.name.as_str()).or_default();
         read_rows(text, decl, file, rows, cols, &mut errors);
     }
     if errors.is_empty() {
-        check_rows(&facts, &columns, &decls, &mut errors);
+        check_rows(&read, &columns, &decls, &mut errors);
     }
     if errors.is_empty() {
-        facts.sort();
+        let mut facts = Facts::declared();
+        for (name, mut rows) in read {
+            rows.sort_unstable();
+            for (values, origin) in &rows {
+                let line = origin
+                    .path
+                    .strip_prefix("line ")
+                    .and_then(|n| n.parse().ok());
+                match line {
+                    Some(n) => {
+                        let at = facts.line(&origin.file, n);
+                        facts.push_at(name, values, at)
+                    }
+                    None => facts.push(name, values, origin),
+                };
+            }
+        }
         Ok(facts)
     } else {
         Err(errors)
@@ -296,19 +312,21 @@ pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationE
 
 /// The checks of [`crate::facts_check`] over rows that each fit their relation.
 fn check_rows(
-    facts: &Facts,
+    read: &BTreeMap<&str, Vec<(Vec<FactValue>, Origin)>>,
     columns: &BTreeMap<&str, Vec<Vec<usize>>>,
     decls: &BTreeMap<&str, &InputRelation>,
     errors: &mut Vec<ValidationError>,
 ) {
     let none = Vec::new();
+    let no_rows = Vec::new();
     let relations: Vec<(&InputRelation, Vec<crate::facts_check::ReadRow<'_>>)> = input_relations()
         .iter()
         .filter(|rel| decls.contains_key(rel.name.as_str()))
         .map(|rel| {
             let cols = columns.get(rel.name.as_str()).unwrap_or(&none);
-            let rows = facts
-                .rows(&rel.name)
+            let rows = read
+                .get(rel.name.as_str())
+                .unwrap_or(&no_rows)
                 .iter()
                 .zip(cols)
                 .map(|((values, origin), cols)| crate::facts_check::ReadRow {
@@ -424,7 +442,7 @@ pub enum Dialect {
 pub enum Field<'t> {
     Sym(Cow<'t, str>),
     Num(i64),
-    Date(sphere_engine::value::Date),
+    Date(sphere_rt::value::Date),
 }
 
 impl Field<'_> {
@@ -585,7 +603,7 @@ fn read_field(field: &str, ty: Type, dialect: Dialect) -> Result<Field<'_>, Fiel
         (Type::Date, Dialect::Sphere) => crate::types::Date::parse(field)
             .map(|d| Field::Date(d.0))
             .ok_or(FieldProblem::NotDate),
-        (Type::Date, Dialect::Souffle) => sphere_engine::value::Date::parse(field.trim())
+        (Type::Date, Dialect::Souffle) => sphere_rt::value::Date::parse(field.trim())
             .map(Field::Date)
             .ok_or(FieldProblem::NotDate),
     }

@@ -36,19 +36,16 @@ pub struct GenConfig {
 impl GenConfig {
     /// The evaluation date of generated models unless one is given: fixed, so the output
     /// never depends on the clock.
-    pub const DEFAULT_AS_OF: sphere_engine::Date = sphere_engine::Date(20_255); // 2025-06-16
+    pub const DEFAULT_AS_OF: sphere_rt::Date = sphere_rt::Date(20_255); // 2025-06-16
 
     /// The earliest and the latest `as_of` a generated model can have: its dates reach from
     /// about 3,030 days before `as_of` (a customer's first purchase) to 30 days after (planned
     /// activities), and every one must be a calendar day of the model (0001-01-01 to
     /// 9999-12-30; 9999-12-31 ends open periods).
     pub fn as_of_range() -> (Date, Date) {
-        let min = sphere_engine::Date::MIN.0 + 3_100;
-        let max = sphere_engine::Date::MAX.0 - 1 - FUTURE_DAYS as i32;
-        (
-            Date(sphere_engine::Date(min)),
-            Date(sphere_engine::Date(max)),
-        )
+        let min = sphere_rt::Date::MIN.0 + 3_100;
+        let max = sphere_rt::Date::MAX.0 - 1 - FUTURE_DAYS as i32;
+        (Date(sphere_rt::Date(min)), Date(sphere_rt::Date(max)))
     }
 
     pub fn new(subjects: u32, activities: u32, seed: u64) -> GenConfig {
@@ -221,7 +218,7 @@ impl Generator {
     fn new(cfg: &GenConfig) -> Generator {
         let start = cfg.as_of.0 .0 as i64 - PAST_DAYS;
         let days = (0..=PAST_DAYS + FUTURE_DAYS)
-            .map(|d| sphere_engine::Date((start + d) as i32).to_string())
+            .map(|d| sphere_rt::Date((start + d) as i32).to_string())
             .collect();
         let width = cfg.activities.max(cfg.subjects).max(1).to_string().len();
         Generator {
@@ -233,7 +230,7 @@ impl Generator {
 
     fn date(&self, offset_from_as_of: i64) -> Date {
         let d = self.cfg.as_of.0 .0 as i64 + offset_from_as_of;
-        Date(sphere_engine::Date(d as i32))
+        Date(sphere_rt::Date(d as i32))
     }
 
     fn day(&self, offset_from_as_of: i64) -> &str {

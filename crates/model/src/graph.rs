@@ -17,7 +17,6 @@ use std::fmt::Write as _;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use sphere_engine::ir::legal::Severity;
 
 use crate::{Model, SystemRole};
 
@@ -76,6 +75,25 @@ pub struct FlowGraph {
     pub graph: DiGraph<Node, Edge>,
     /// Node index by model id.
     pub index: BTreeMap<String, NodeIndex>,
+}
+
+/// How serious the most severe finding on a highlighted element is (the findings layer's
+/// severity; the model crate does not depend on the engine that defines it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
 }
 
 /// Colours from findings, by model id: nodes by source, system, party or organization id,

@@ -22,7 +22,7 @@ pub mod types;
 pub mod validate;
 
 pub use error::{render, ErrorKind, Place, ValidationError};
-pub use extract::{extract, input_relations, FactValue, Facts, InputRelation};
+pub use extract::{extract, input_relations, At, FactValue, Facts, InputRelation, Rows};
 pub use facts_io::{read_facts_dir, write_facts_dir};
 pub use load::{load_paths, load_texts, merge, parse_file};
 pub use types::*;
@@ -112,11 +112,16 @@ impl Provenance {
         self.files.get(i as usize).map_or("<model>", String::as_str)
     }
 
+    /// The file of object `index` of `section` in the merged model, and its index there.
+    pub fn place(&self, section: Section, index: usize) -> (&str, usize) {
+        self.places[section as usize]
+            .get(index)
+            .map_or(("<model>", index), |&(f, i)| (self.file(f), i as usize))
+    }
+
     /// The file and path of object `index` of `section` in the merged model.
     pub fn origin(&self, section: Section, index: usize) -> Origin {
-        let (file, i) = self.places[section as usize]
-            .get(index)
-            .map_or(("<model>", index), |&(f, i)| (self.file(f), i as usize));
+        let (file, i) = self.place(section, index);
         Origin {
             file: file.to_string(),
             path: format!("$.{}[{i}]", section.key()),

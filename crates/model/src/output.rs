@@ -11,13 +11,35 @@
 //! anyway, the error names what was replaced and what was not.
 //!
 //! Temporary paths are registered while they exist, so that the command line's handler of
-//! SIGINT and SIGTERM can remove them ([`remove_temporaries`]) before the process ends.
+//! SIGINT and SIGTERM can remove them ([`remove_temporaries`]) before the process ends. After
+//! [`cancel`] no write moves anything into place: it removes its temporaries and fails. The
+//! moves of a set into place hold a lock that [`remove_temporaries`] waits for, so a process
+//! ended by a signal leaves the old set or the new one, never a mix.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Held while files are moved into place.
+static MOVING: Mutex<()> = Mutex::new(());
+
+/// From now on, writes move nothing into place: each removes its temporary files and fails
+/// with [`INTERRUPTED`]. For a signal handler that lets the command end by itself.
+pub fn cancel() {
+    CANCELLED.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`cancel`] was called.
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::SeqCst)
+}
+
+/// The message of a write that [`cancel`] stopped.
+pub const INTERRUPTED: &str =
+    "interrupted by a signal; nothing was written, the old files are as they were";
 
 fn register(p: &Path) {
     if let Ok(mut t) = TEMPORARIES.lock() {
@@ -34,6 +56,8 @@ fn unregister(p: &Path) {
 /// Removes every temporary file and folder of a write still under way. For a signal handler:
 /// the process ends right after.
 pub fn remove_temporaries() {
+    // Files being moved into place are all moved first.
+    let _moving = MOVING.lock();
     let paths = match TEMPORARIES.lock() {
         Ok(mut t) => std::mem::take(&mut *t),
         Err(_) => return,
@@ -97,6 +121,13 @@ pub fn write_file(
     })();
     let tmp_path = tmp.path().to_path_buf();
     let result = result.map_err(|e| fail("write", e)).and_then(|()| {
+        let _moving = MOVING.lock();
+        if cancelled() {
+            return Err(WriteError {
+                path: path.to_path_buf(),
+                message: INTERRUPTED.to_string(),
+            });
+        }
         tmp.persist(path)
             .map(drop)
             .map_err(|e| fail("move the new file into place", e.error))
@@ -135,6 +166,9 @@ pub fn write_files(
     register(staging.path());
     let staged = (|| {
         for (name, bytes) in files {
+            if cancelled() {
+                return Err(fail(dir, INTERRUPTED.to_string()));
+            }
             let p = staging.path().join(name);
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| {
@@ -172,6 +206,13 @@ pub fn write_files(
         }
         Ok(())
     });
+    let moving = MOVING.lock();
+    let staged = staged.and_then(|()| {
+        if cancelled() {
+            return Err(fail(dir, INTERRUPTED.to_string()));
+        }
+        Ok(())
+    });
     let moved = staged.and_then(|()| {
         for (i, (name, _)) in files.iter().enumerate() {
             let target = dir.join(name);
@@ -193,6 +234,7 @@ pub fn write_files(
         }
         Ok(())
     });
+    drop(moving);
     unregister(staging.path());
     let _ = staging.close();
     moved?;

@@ -29,13 +29,13 @@ pub type Id = String;
 
 /// A calendar day, written `YYYY-MM-DD` in JSON (the engine's date type inside).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Date(pub sphere_engine::Date);
+pub struct Date(pub sphere_rt::Date);
 
 impl Date {
     /// Parses `YYYY-MM-DD` (a real calendar day between 0001-01-01 and 9999-12-31).
     pub fn parse(s: &str) -> Option<Date> {
-        let d = sphere_engine::Date::parse(s)?;
-        (sphere_engine::Date::MIN..=sphere_engine::Date::MAX)
+        let d = sphere_rt::Date::parse(s)?;
+        (sphere_rt::Date::MIN..=sphere_rt::Date::MAX)
             .contains(&d)
             .then_some(Date(d))
     }
@@ -45,14 +45,14 @@ impl Date {
     }
 }
 
-impl From<sphere_engine::Date> for Date {
-    fn from(d: sphere_engine::Date) -> Date {
+impl From<sphere_rt::Date> for Date {
+    fn from(d: sphere_rt::Date) -> Date {
         Date(d)
     }
 }
 
-impl From<Date> for sphere_engine::Date {
-    fn from(d: Date) -> sphere_engine::Date {
+impl From<Date> for sphere_rt::Date {
+    fn from(d: Date) -> sphere_rt::Date {
         d.0
     }
 }
@@ -596,7 +596,7 @@ pub struct Model {
 impl Default for Date {
     /// 1970-01-01; only a placeholder for `Model::default()`.
     fn default() -> Self {
-        Date(sphere_engine::Date(0))
+        Date(sphere_rt::Date(0))
     }
 }
 

@@ -37,7 +37,7 @@ fn extraction_gives_exactly_the_declared_relations_with_their_types() {
     let model = load(&["valid/full.json"]).expect("valid");
     let facts = extract(&model);
     let declared: Vec<&str> = input_relations().iter().map(|r| r.name.as_str()).collect();
-    let mut produced: Vec<&str> = facts.relations.keys().map(String::as_str).collect();
+    let mut produced: Vec<&str> = facts.relations().map(|(n, _)| n).collect();
     let mut sorted = declared.clone();
     sorted.sort();
     produced.sort();
@@ -140,7 +140,8 @@ fn extraction_is_deterministic_in_model_order() {
     );
     let mut sorted = a.clone();
     sorted.sort();
-    for (name, rows) in &sorted.relations {
+    for (name, rows) in sorted.relations() {
+        let rows: Vec<_> = rows.iter().collect();
         assert!(
             rows.windows(2).all(|w| w[0] <= w[1]),
             "{name} is not sorted"

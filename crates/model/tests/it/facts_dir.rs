@@ -26,9 +26,8 @@ impl Drop for TempDir {
 }
 
 fn values(f: &Facts) -> Vec<(String, Vec<Vec<FactValue>>)> {
-    f.relations
-        .iter()
-        .map(|(k, rows)| (k.clone(), rows.iter().map(|r| r.0.clone()).collect()))
+    f.relations()
+        .map(|(k, rows)| (k.to_string(), rows.iter().map(|r| r.0).collect()))
         .collect()
 }
 
