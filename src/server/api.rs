@@ -658,6 +658,12 @@ pub(crate) fn decide(
 }
 
 /// What waits for the DPO, oldest first (the fields of `sphere pending --format json`).
+///
+/// The server holds one model that changes under it, so a block whose facts are no longer
+/// the finding's facts in that model (the CRM changed them since, or the finding is gone) is
+/// superseded and not listed: approving the finding now binds to its current facts, and the
+/// next gate blocks (and alerts) again on those. The command line lists every open block of
+/// the journal, because it may be given other model files than the ones a gate saw.
 pub(crate) fn pending_list(app: &App, lang: Lang) -> Result<Vec<Value>, ApiError> {
     let core = app.core();
     let outcome = core.session.outcome();
@@ -666,7 +672,14 @@ pub(crate) fn pending_list(app: &App, lang: Lang) -> Result<Vec<Value>, ApiError
     let mut out = Vec::new();
     for e in &waiting {
         let Some(r) = &e.finding else { continue };
-        let f = outcome.findings().iter().find(|f| f.id == r.id);
+        let index = outcome.findings().iter().position(|f| f.id == r.id);
+        let current = index
+            .and_then(|i| gate::facts_digest(outcome, i))
+            .is_some_and(|d| d == r.facts_digest);
+        if !current {
+            continue;
+        }
+        let f = index.map(|i| &outcome.findings()[i]);
         let waited = e
             .time()
             .map_or(0, |t| (now.as_second() - t.as_second()).max(0));

@@ -1248,3 +1248,67 @@ fn sigkill_during_a_burst_loses_nothing_answered_and_a_restart_holds_the_same_st
     }
     drop(again);
 }
+
+/// The server holds one model that the CRM changes: a block whose facts changed since is
+/// superseded and leaves the pending list (the DPO would otherwise approve the new facts and
+/// still see the old block); the next gate blocks and lists the finding again on its current
+/// facts.
+#[test]
+fn a_block_whose_facts_changed_leaves_the_pending_list_until_the_gate_blocks_again() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("server.db"));
+    let gate = json!({ "activity": CALL }).to_string();
+    let digests = |v: &Value| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = v
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|p| {
+                (
+                    p["finding_id"].as_str().expect("id").to_string(),
+                    p["facts_digest"].as_str().expect("digest").to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+
+    let (status, first) = call(&app, "POST", "/v1/gate", Some(CRM_TOKEN), &gate);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["verdict"], "blocked");
+    let (_, pending) = call(&app, "GET", "/v1/pending", Some(MM_TOKEN), "");
+    let before = digests(&pending);
+    assert_eq!(
+        before.len(),
+        first["blocking"].as_array().expect("blocking").len()
+    );
+
+    // Karl gives a consent to e-mail newsletters: the call still has no consent, but his
+    // records, on which the absence of a phone consent rests, are other facts now.
+    let change = json!({ "consents": [{
+        "id": "cns-karl-newsletter", "subject": "subj-karl-kaufmann", "purposes": ["newsletter"],
+        "channels": ["email"], "given": "2025-06-12", "form": "double_opt_in", "documented": true,
+        "informed": true
+    }]});
+    let (status, v) = call(
+        &app,
+        "POST",
+        "/v1/model/changes",
+        Some(CRM_TOKEN),
+        &change.to_string(),
+    );
+    assert_eq!(status, 200, "{v}");
+    let (_, pending) = call(&app, "GET", "/v1/pending", Some(MM_TOKEN), "");
+    assert_eq!(pending, json!([]), "the old blocks are superseded");
+
+    let (_, again) = call(&app, "POST", "/v1/gate", Some(CRM_TOKEN), &gate);
+    assert_eq!(again["verdict"], "blocked", "{again}");
+    let (_, pending) = call(&app, "GET", "/v1/pending", Some(MM_TOKEN), "");
+    let after = digests(&pending);
+    assert_eq!(after.len(), before.len(), "{pending}");
+    for ((id_b, digest_b), (id_a, digest_a)) in before.iter().zip(&after) {
+        assert_eq!(id_a, id_b, "the same findings");
+        assert_ne!(digest_a, digest_b, "on other facts");
+    }
+}
