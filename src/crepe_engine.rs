@@ -32,7 +32,7 @@ pub fn cross_check(model: &Model, outcome: &Outcome<'_>) -> Result<usize> {
     for (name, rows) in model.facts().relations() {
         if !sphere_kb_crepe::INPUT_RELATIONS
             .iter()
-            .any(|(n, _)| n == name)
+            .any(|(n, _)| *n == name)
         {
             continue;
         }

@@ -23,22 +23,37 @@ use crate::query::{self, Resolved};
 use crate::render;
 use crate::session::{Change, Delta, Session};
 
-/// The commands, with their arguments and what they do: `help` and completion read this.
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    ("?-", "ATOM.", "query: `?- finding(R, A, S, D).` lists every binding, sorted; `_` matches anything"),
-    ("findings", "", "the current findings, one per line"),
-    ("why", "ID|ACTIVITY", "explain a finding down to model facts and norms; for an activity, every finding that blocks it"),
-    ("whynot", "FACT|RULE ID", "why a fact does not hold, or why a finding rule gives no finding about an activity: the closest candidates and the first condition each fails, in words"),
-    ("remedies", "ID", "the smallest changes that cure a finding, each verified by evaluating the changed model"),
-    ("assume", "FACT", "what-if: add a fact and show the findings that appear and vanish"),
-    ("retract", "FACT", "what-if: take an assumption back, or leave a fact of the model out"),
-    ("norm", "ID", "a norm's citations, title, summary, in-force interval and source"),
-    ("rules", "NORM", "the rules citing a norm (or a provision below it)"),
-    ("as-of", "DATE", "evaluate on another date (YYYY-MM-DD)"),
-    ("lang", "en|de", "the language of messages, remedies and citations"),
-    ("load", "FILE", "merge another model file into the model"),
-    ("reload", "", "read the model files again"),
-    ("help", "", "this list"),
+/// The commands, with their arguments and what they do in English and German: `help` and
+/// completion read this.
+pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
+    ("?-", "ATOM.", "query: `?- finding(R, A, S, D).` lists every binding, sorted; `_` matches anything",
+        "Abfrage: `?- finding(R, A, S, D).` listet jede Belegung, sortiert; `_` passt auf alles"),
+    ("findings", "", "the current findings, one per line",
+        "die aktuellen Befunde, einer je Zeile"),
+    ("why", "ID|ACTIVITY", "explain a finding down to model facts and norms; for an activity, every finding that blocks it",
+        "einen Befund bis zu den Fakten des Modells und den Normen erklären; für eine Tätigkeit jeden Befund, der sie sperrt"),
+    ("whynot", "FACT|RULE ID", "why a fact does not hold, or why a finding rule gives no finding about an activity: the closest candidates and the first condition each fails, in words",
+        "warum ein Fakt nicht gilt oder warum eine Befundregel zu einer Tätigkeit keinen Befund ergibt: die nächsten Kandidaten und die erste Bedingung, an der jeder scheitert, in Worten"),
+    ("remedies", "ID", "the smallest changes that cure a finding, each verified by evaluating the changed model",
+        "die kleinsten Änderungen, die einen Befund beheben, jede durch Auswertung des geänderten Modells geprüft"),
+    ("assume", "FACT", "what-if: add a fact and show the findings that appear and vanish",
+        "Was-wäre-wenn: einen Fakt hinzufügen und die Befunde zeigen, die entstehen und entfallen"),
+    ("retract", "FACT", "what-if: take an assumption back, or leave a fact of the model out",
+        "Was-wäre-wenn: eine Annahme zurücknehmen oder einen Fakt des Modells weglassen"),
+    ("norm", "ID", "a norm's citations, title, summary, in-force interval and source",
+        "Zitate, Titel, Zusammenfassung, Geltungszeitraum und Quelle einer Norm"),
+    ("rules", "NORM", "the rules citing a norm (or a provision below it)",
+        "die Regeln, die eine Norm (oder eine Vorschrift darunter) zitieren"),
+    ("as-of", "DATE", "evaluate on another date (YYYY-MM-DD)",
+        "zu einem anderen Stichtag auswerten (JJJJ-MM-TT)"),
+    ("lang", "en|de", "the language of messages, remedies and citations",
+        "die Sprache der Meldungen, Abhilfen und Zitate"),
+    ("load", "FILE", "merge another model file into the model",
+        "eine weitere Modelldatei in das Modell übernehmen"),
+    ("reload", "", "read the model files again",
+        "die Modelldateien neu einlesen"),
+    ("help", "", "this list",
+        "diese Liste"),
 ];
 
 /// A parsed input.
@@ -306,11 +321,17 @@ impl Repl {
             Command::AsOf(d) => {
                 let out = self.change(Change::AsOf(d))?;
                 self.as_of = Some(d);
-                Ok(format!("as of {d}\n{out}"))
+                Ok(match self.lang {
+                    Lang::De => format!("Stichtag {d}\n{out}"),
+                    Lang::En => format!("as of {d}\n{out}"),
+                })
             }
             Command::Lang(l) => {
                 self.lang = l;
-                Ok(format!("language: {}\n", l.as_str()))
+                Ok(match l {
+                    Lang::De => "Sprache: de\n".to_string(),
+                    Lang::En => "language: en\n".to_string(),
+                })
             }
             Command::Load(file) => {
                 let mut files = self.files.clone();
@@ -318,7 +339,7 @@ impl Repl {
                 self.reread(files)
             }
             Command::Reload => self.reread(self.files.clone()),
-            Command::Help => Ok(help()),
+            Command::Help => Ok(help(self.lang)),
         }
     }
 
@@ -371,20 +392,32 @@ impl Repl {
         let found = self.session.findings();
         let as_of = self.session.as_of();
         if found.is_empty() {
-            return format!("no findings (as of {as_of})\n");
+            return match self.lang {
+                Lang::De => format!("keine Befunde (Stichtag {as_of})\n"),
+                Lang::En => format!("no findings (as of {as_of})\n"),
+            };
         }
         let mut out = String::new();
         for f in found {
             line(&mut out, f, self.lang);
         }
         let blocking = found.iter().filter(|f| f.needs_action()).count();
-        let _ = writeln!(
-            out,
-            "{} findings, {} need action (as of {})",
-            found.len(),
-            blocking,
-            as_of
-        );
+        let _ = match self.lang {
+            Lang::De => writeln!(
+                out,
+                "{} Befunde, {} mit Handlungsbedarf (Stichtag {})",
+                found.len(),
+                blocking,
+                as_of
+            ),
+            Lang::En => writeln!(
+                out,
+                "{} findings, {} need action (as of {})",
+                found.len(),
+                blocking,
+                as_of
+            ),
+        };
         out
     }
 
@@ -404,10 +437,16 @@ impl Repl {
         let activities = self.activity_ids();
         if about.is_empty() {
             if activities.iter().any(|a| a == id) {
-                return Ok(format!(
-                    "activity {id} has no findings (as of {}): nothing blocks it\n",
-                    session.as_of()
-                ));
+                return Ok(match self.lang {
+                    Lang::De => format!(
+                        "Tätigkeit {id} hat keine Befunde (Stichtag {}): nichts sperrt sie\n",
+                        session.as_of()
+                    ),
+                    Lang::En => format!(
+                        "activity {id} has no findings (as of {}): nothing blocks it\n",
+                        session.as_of()
+                    ),
+                });
             }
             let mut names: Vec<&str> = session.findings().iter().map(|f| f.id.as_str()).collect();
             names.extend(activities.iter().map(String::as_str));
@@ -429,21 +468,40 @@ impl Repl {
         } else {
             blocking.into_iter().copied().collect()
         };
-        let mut out = format!(
-            "{} {} finding{} about {id}{}:\n\n",
-            picked.len(),
-            if picked.iter().all(|f| f.needs_action()) {
-                "blocking"
-            } else {
-                "non-blocking"
-            },
-            if picked.len() == 1 { "" } else { "s" },
-            if about.len() > picked.len() {
-                format!(" ({} more need no action)", about.len() - picked.len())
-            } else {
-                String::new()
-            }
-        );
+        let all_block = picked.iter().all(|f| f.needs_action());
+        let more = about.len() - picked.len();
+        let mut out = match self.lang {
+            Lang::De => format!(
+                "{} {} zu {id}{}:\n\n",
+                picked.len(),
+                match (all_block, picked.len() == 1) {
+                    (true, true) => "sperrender Befund",
+                    (true, false) => "sperrende Befunde",
+                    (false, true) => "nicht sperrender Befund",
+                    (false, false) => "nicht sperrende Befunde",
+                },
+                if more > 0 {
+                    format!(" ({more} weitere ohne Handlungsbedarf)")
+                } else {
+                    String::new()
+                }
+            ),
+            Lang::En => format!(
+                "{} {} finding{} about {id}{}:\n\n",
+                picked.len(),
+                if all_block {
+                    "blocking"
+                } else {
+                    "non-blocking"
+                },
+                if picked.len() == 1 { "" } else { "s" },
+                if more > 0 {
+                    format!(" ({more} more need no action)")
+                } else {
+                    String::new()
+                }
+            ),
+        };
         for (i, f) in picked.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
@@ -460,13 +518,21 @@ impl Repl {
         let q = match query::resolve(ev, fact, &mut sources)? {
             Resolved::Query(q) => q,
             Resolved::UnknownSymbol(s) => {
-                return Ok(format!(
-                    "{fact} does not hold: the symbol \"{s}\" occurs nowhere in the model or the rules\n"
-                ))
+                return Ok(match self.lang {
+                    Lang::De => format!(
+                        "{fact} gilt nicht: das Symbol \"{s}\" kommt weder im Modell noch in den Regeln vor\n"
+                    ),
+                    Lang::En => format!(
+                        "{fact} does not hold: the symbol \"{s}\" occurs nowhere in the model or the rules\n"
+                    ),
+                })
             }
         };
         if !q.matches(ev).is_empty() {
-            return Ok(format!("{fact} holds: `?- {fact}.` shows it\n"));
+            return Ok(match self.lang {
+                Lang::De => format!("{fact} gilt: `?- {fact}.` zeigt es\n"),
+                Lang::En => format!("{fact} holds: `?- {fact}.` shows it\n"),
+            });
         }
         let w = crate::whynot::analyse(ev, q.rel, &q.pattern, crate::whynot::Options::QUESTION);
         Ok(render::text::why_not(&w, self.lang))
@@ -480,7 +546,10 @@ impl Repl {
     fn delta(&self, d: &Delta) -> String {
         let mut out = String::new();
         if d.is_empty() {
-            out.push_str("no finding appeared or vanished\n");
+            out.push_str(match self.lang {
+                Lang::De => "kein Befund ist entstanden oder entfallen\n",
+                Lang::En => "no finding appeared or vanished\n",
+            });
         }
         for f in &d.appeared {
             out.push_str("+ ");
@@ -496,13 +565,23 @@ impl Repl {
         }
         // From the session's parts: no whole evaluation per change.
         let found = self.session.findings();
-        let _ = writeln!(
-            out,
-            "now {} findings, {} need action (as of {})",
-            found.len(),
-            found.iter().filter(|f| f.needs_action()).count(),
-            self.session.as_of()
-        );
+        let needing = found.iter().filter(|f| f.needs_action()).count();
+        let _ = match self.lang {
+            Lang::De => writeln!(
+                out,
+                "jetzt {} Befunde, {} mit Handlungsbedarf (Stichtag {})",
+                found.len(),
+                needing,
+                self.session.as_of()
+            ),
+            Lang::En => writeln!(
+                out,
+                "now {} findings, {} need action (as of {})",
+                found.len(),
+                needing,
+                self.session.as_of()
+            ),
+        };
         out
     }
 
@@ -518,7 +597,10 @@ impl Repl {
         kb.find_norms(id)?;
         let rules = kb.rules_citing(id);
         if rules.is_empty() {
-            return Ok(format!("no rule cites {id}\n"));
+            return Ok(match self.lang {
+                Lang::De => format!("keine Regel zitiert {id}\n"),
+                Lang::En => format!("no rule cites {id}\n"),
+            });
         }
         let mut out = String::new();
         for m in rules {
@@ -530,9 +612,14 @@ impl Repl {
                 .collect();
             let _ = writeln!(
                 out,
-                "{} ({})  cites {}  {}",
+                "{} ({})  {} {}  {}",
                 m.id,
                 render::kb::kind_name(m),
+                if self.lang == Lang::De {
+                    "zitiert"
+                } else {
+                    "cites"
+                },
                 cites.join(", "),
                 kb.location(m.span)
             );
@@ -697,9 +784,11 @@ fn line(out: &mut String, f: &Finding, lang: Lang) {
     );
 }
 
-fn help() -> String {
-    let mut out = String::from("commands:\n");
-    for (name, args, what) in COMMANDS {
+fn help(lang: Lang) -> String {
+    let de = lang == Lang::De;
+    let mut out = String::from(if de { "Befehle:\n" } else { "commands:\n" });
+    for (name, args, what_en, what_de) in COMMANDS {
+        let what = if de { what_de } else { what_en };
         let head = if args.is_empty() {
             name.to_string()
         } else {
@@ -707,9 +796,11 @@ fn help() -> String {
         };
         let _ = writeln!(out, "  {head:<22} {what}");
     }
-    out.push_str(
-        "a query continues over lines until its final `.`; Ctrl-C cancels the line, Ctrl-D leaves\n",
-    );
+    out.push_str(if de {
+        "eine Abfrage geht über Zeilen bis zu ihrem abschließenden `.`; Strg-C verwirft die Zeile, Strg-D beendet\n"
+    } else {
+        "a query continues over lines until its final `.`; Ctrl-C cancels the line, Ctrl-D leaves\n"
+    });
     out
 }
 

@@ -310,3 +310,45 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
             .join("\n")
     );
 }
+
+/// The REPL in German: its own answers (help, findings, why for an activity, what-if deltas,
+/// as-of, rules) carry no English words, on the planned call of the demo company.
+#[test]
+fn the_repl_in_german_answers_without_english() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("facts/s12_what_if_consent.json");
+    let mut repl =
+        sphere::repl::Repl::new(kb, vec![file], today(), EvalOptions::default()).expect("repl");
+    let mut text = String::new();
+    for line in [
+        "lang de",
+        "help",
+        "findings",
+        "why act-s4-call",
+        "assume activity_large_scale(\"act-s4-call\").",
+        "retract activity_large_scale(\"act-s4-call\").",
+        "as-of 2025-06-17",
+        "rules uwg:7.2.1",
+    ] {
+        let answer = repl
+            .run(line)
+            .unwrap_or_else(|e| panic!("{line}: {}", e.render(false)));
+        assert!(!answer.trim().is_empty(), "{line} answers");
+        text.push_str(&answer);
+    }
+    assert!(text.contains("Befehle:"), "{text}");
+    // The command names themselves are the commands' words, not English prose: the help
+    // table is checked from its second column on.
+    let names: Vec<&str> = sphere::repl::COMMANDS.iter().map(|c| c.0).collect();
+    let text: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("  ") {
+            Some(rest) if names.iter().any(|n| rest.starts_with(n)) => rest.get(23..).unwrap_or(""),
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("mit Handlungsbedarf"), "{text}");
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
