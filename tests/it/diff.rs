@@ -1,22 +1,8 @@
 //! `sphere diff`: the findings that appear, vanish or change with another knowledge base or
 //! another date, each with its reason (snapshots, reviewed).
 
+use crate::sphere;
 use std::path::Path;
-use std::process::Command;
-
-fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("sphere runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("dir");

@@ -2,21 +2,7 @@
 //! explanation give each norm's citation, title, in-force interval and official source; an
 //! authority dated after the act is marked as later; German output uses German labels.
 
-use std::process::Command;
-
-fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("sphere runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
-}
+use crate::sphere;
 
 #[test]
 fn norm_text_shows_title_interval_and_source_of_the_version_in_force() {

@@ -3,8 +3,8 @@
 //! appear with it, and changes nothing that cannot change; a property test does the same on
 //! generated models; the command line's text, JSON and `--apply N -o FILE`.
 
+use crate::sphere;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use proptest::prelude::*;
@@ -194,20 +194,6 @@ proptest! {
         let r = remedies(Arc::clone(&kb), &model, &EvalOptions::default(), id).expect("remedies");
         recheck(&kb, &model, &r);
     }
-}
-
-fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("sphere runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
 }
 
 #[test]

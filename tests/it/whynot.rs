@@ -3,8 +3,8 @@
 //! needed, compared dates are named by what they are, and `--why-not RULE ACTIVITY` / the
 //! REPL's `whynot RULE ACTIVITY` answer why a finding rule did not fire.
 
+use crate::sphere;
 use std::path::Path;
-use std::process::Command;
 
 use sphere::explain::{Derivation, Premise, Step};
 use sphere::whynot::{RuleAnswer, Status, WhyNot};
@@ -206,20 +206,6 @@ fn a_rule_that_does_not_fire_is_explained_and_one_that_does_is_named() {
         .expect_err("unknown rule");
     assert_eq!(e.message(), "no finding rule `uwg_phone_without_consen`");
     assert_eq!(e.hint(), Some("did you mean `uwg_phone_without_consent`?"));
-}
-
-fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("sphere runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
 }
 
 #[test]
