@@ -21,6 +21,7 @@ use crate::explain::Explanation;
 use crate::facts::Assumption;
 use crate::findings::{Finding, Suppressed};
 use crate::kb::KnowledgeBase;
+use crate::locality::persons::FindingKey;
 use crate::locality::{Components, Locality, Records};
 use crate::model::Model;
 use crate::outcome::{EvalOptions, Outcome};
@@ -362,6 +363,8 @@ struct Prepared {
     merged: Vec<bool>,
     /// The objects put, read as a model fragment.
     fragment: Option<sphere_model::ModelFile>,
+    /// Split activities that a rule now reads all the subjects of: whole from now on.
+    unsplit: Vec<String>,
 }
 
 /// A batch of changes to records, as [`Session::apply_as`] sorted it.
@@ -437,6 +440,9 @@ fn replace_about<T: Clone>(
 /// A finding about something else than a record of its subjects' component (shared data): it
 /// is found by what it is about only through `Parts::loose`.
 fn is_loose(components: &Components, f: &Finding) -> bool {
+    if let Some(subjects) = components.split_subjects(f.about_id()) {
+        return f.subjects.iter().any(|s| !subjects.contains(s));
+    }
     let about = components.get(f.about_id());
     about.is_none() || f.subjects.iter().any(|s| components.get(s) != about)
 }
@@ -444,6 +450,31 @@ fn is_loose(components: &Components, f: &Finding) -> bool {
 /// The ids a finding is about (its subject of activity or object, and its subjects).
 fn finding_ids(f: &Finding) -> impl Iterator<Item = &str> {
     std::iter::once(f.about_id()).chain(f.subjects.iter().map(String::as_str))
+}
+
+/// The id whose part decides a finding when activities are split: its subject for a rule
+/// keyed by the subject (the part holds that subject's records), else what it is about (see
+/// [`crate::locality::persons::FindingKey`]).
+fn key_of<'f>(locality: &Locality, f: &'f Finding) -> &'f str {
+    match locality.persons().key(&f.rule) {
+        Some(FindingKey::Subject) => f.subjects.first().map_or(f.about_id(), String::as_str),
+        _ => f.about_id(),
+    }
+}
+
+/// Whether a part with these ids (a set of components and the split activities they hold)
+/// decides a finding.
+fn decides(
+    locality: &Locality,
+    components: &Components,
+    ids: &BTreeSet<String>,
+    f: &Finding,
+) -> bool {
+    if components.split_count() == 0 {
+        finding_ids(f).any(|x| ids.contains(x))
+    } else {
+        ids.contains(key_of(locality, f))
+    }
 }
 
 fn sort_key(f: &Finding) -> (&str, &str, &str) {
@@ -484,11 +515,15 @@ impl Session {
         if !locality.is_local() {
             return Ok(None);
         }
-        let mut components = Components::of(company);
+        let outcome = self.base.borrow_dependent();
+        let entangled = locality
+            .persons()
+            .is_split()
+            .then(|| crate::locality::entangled(locality.persons(), outcome.evaluation()));
+        let mut components = Components::split_of(company, entangled.as_ref());
         if link_assumptions(kb, &locality, &self.options, &mut components).is_none() {
             return Ok(None);
         }
-        let outcome = self.base.borrow_dependent();
         let records = Records::of(company);
         let empty = self.evaluate_slice(
             records.slice(company, &BTreeSet::new()),
@@ -666,12 +701,13 @@ impl Session {
             return Ok(Some(self.base.borrow_dependent()));
         };
         if !parts.locality.global_rules().contains(&f.rule) {
+            let (l, c) = (&parts.locality, &parts.components);
             for o in parts.overlays.iter().rev() {
-                if finding_ids(f).any(|x| o.ids.contains(x)) {
+                if decides(l, c, &o.ids, f) {
                     return Ok(Some(o.evaluated.borrow_dependent()));
                 }
             }
-            if finding_ids(f).any(|x| parts.evicted.contains(x)) {
+            if decides(l, c, &parts.evicted, f) {
                 return Ok(None);
             }
         }
@@ -873,7 +909,13 @@ impl Session {
             let mut grown = parts.components.members(ids.iter());
             grown.extend(ids.iter().cloned());
             for (k, o) in parts.overlays.iter().enumerate() {
-                if !merged[k] && !o.ids.is_disjoint(&grown) {
+                // Overlays share split activities (each holds those of its subjects): they
+                // overlap where they share a component.
+                let overlaps = o
+                    .ids
+                    .iter()
+                    .any(|x| grown.contains(x) && !parts.components.is_split(x));
+                if !merged[k] && overlaps {
                     merged[k] = true;
                     grown.extend(o.ids.iter().cloned());
                 }
@@ -914,6 +956,14 @@ impl Session {
             }
         }
         let locality = Arc::clone(&parts.locality);
+        // The split activities of the part: if a rule reads all the subjects of one after the
+        // change, the part must hold all of them (else the whole model is evaluated).
+        let split: Vec<(String, Vec<String>)> = after_part
+            .activities
+            .iter()
+            .filter(|a| parts.components.is_split(&a.id))
+            .map(|a| (a.id.clone(), a.subjects.clone()))
+            .collect();
         // Findings about shared data rest on the records of some components: a change to
         // records that take part in one (before or after) evaluates the whole model.
         let entity = |x: &str| parts.components.contains(x) || ids.contains(x);
@@ -938,11 +988,27 @@ impl Session {
         {
             return Ok(None);
         }
+        let mut unsplit = Vec::new();
+        if !split.is_empty() {
+            let tied = crate::locality::entangled(
+                locality.persons(),
+                after.borrow_dependent().evaluation(),
+            );
+            for (a, subjects) in split {
+                if tied.contains(&a) {
+                    if !subjects.iter().all(|s| ids.contains(s)) {
+                        return Ok(None);
+                    }
+                    unsplit.push(a);
+                }
+            }
+        }
         Ok(Some(Prepared {
             ids,
             after,
             merged,
             fragment,
+            unsplit,
         }))
     }
 
@@ -955,6 +1021,7 @@ impl Session {
             after,
             merged,
             fragment,
+            unsplit,
         } = prepared;
         let Some(parts) = &mut self.parts else {
             return Delta::default();
@@ -986,10 +1053,14 @@ impl Session {
         for g in job.groups {
             parts.components.link(g.iter().map(String::as_str));
         }
+        for a in &unsplit {
+            parts.components.unsplit(a);
+        }
         let locality = Arc::clone(&parts.locality);
         let globals = locality.global_rules();
+        let components = &parts.components;
         let ours =
-            |f: &Finding| !globals.contains(&f.rule) && finding_ids(f).any(|x| ids.contains(x));
+            |f: &Finding| !globals.contains(&f.rule) && decides(&locality, components, &ids, f);
         let out = after.borrow_dependent();
         let added: Vec<Finding> = out.findings().iter().filter(|f| ours(f)).cloned().collect();
         let added_s: Vec<Suppressed> = out

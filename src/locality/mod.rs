@@ -23,6 +23,8 @@
 //! components and the shared data, with every object's origin kept (explanations point at the
 //! same file and JSON path as in the full model).
 
+pub mod persons;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
@@ -79,6 +81,8 @@ pub struct Locality {
     projections: Vec<RelId>,
     global_rules: BTreeSet<String>,
     local: bool,
+    /// Whether an activity's subjects can be evaluated one at a time (see [`persons`]).
+    persons: persons::Persons,
 }
 
 /// A head's class being gathered from its rules: class, entity columns (of the local rules),
@@ -249,6 +253,7 @@ impl Locality {
             .filter_map(|name| program.relation_by_name(name))
             .all(|r| class[r.0 as usize] != Class::Mixed);
         let projections: Vec<RelId> = global_heads.into_iter().collect();
+        let persons = persons::Persons::analyse(program, &|r| entity[r.0 as usize].clone());
         Locality {
             class,
             entity,
@@ -257,7 +262,14 @@ impl Locality {
             projections,
             global_rules,
             local,
+            persons,
         }
+    }
+
+    /// The person dimension: whether and how an activity's subjects are evaluated one at a
+    /// time.
+    pub fn persons(&self) -> &persons::Persons {
+        &self.persons
     }
 
     /// The rules whose tuples project a component away (global findings among them): their
@@ -567,18 +579,33 @@ fn classify(
 
 /// A model's partition into components: ids of subjects, activities, consents and personal
 /// notices, each in one component.
+///
+/// A *split* activity (several subjects, when the rules allow it: see [`persons`]) joins no
+/// component: it belongs to the component of each of its subjects, and a part that holds one
+/// of them holds the activity whole.
 #[derive(Clone, Debug, Default)]
 pub struct Components {
     /// Component of every entity id.
     of: HashMap<String, usize>,
     /// The ids of every component.
     members: HashMap<usize, Vec<String>>,
+    /// The subjects of every split activity.
+    split: FxHashMap<String, Vec<String>>,
+    /// The split activities that name each subject.
+    named: FxHashMap<String, Vec<String>>,
 }
 
 impl Components {
     /// Partitions a model. Ids that are equal are one node whatever their section, so a
     /// collision between sections can only merge components (which is safe), never split one.
     pub fn of(m: &Company) -> Components {
+        Components::split_of(m, None)
+    }
+
+    /// [`Components::of`], with the activities that may be split: those with several
+    /// subjects, no cause, no content author, that are no other activity's cause and are not
+    /// in `entangled` (activities a rule reads all the subjects of). `None`: none is split.
+    pub fn split_of(m: &Company, entangled: Option<&BTreeSet<String>>) -> Components {
         let mut c = Components::default();
         for s in &m.subjects {
             c.link([s.id.as_str()]);
@@ -594,7 +621,33 @@ impl Components {
                 c.link([n.id.as_str(), s.as_str()]);
             }
         }
+        let causes: BTreeSet<&str> = match entangled {
+            Some(_) => m
+                .activities
+                .iter()
+                .filter_map(|a| a.triggered_by.as_deref())
+                .collect(),
+            None => BTreeSet::new(),
+        };
         for a in &m.activities {
+            let splittable = entangled.is_some_and(|e| !e.contains(&a.id))
+                && a.subjects.len() > 1
+                && a.triggered_by.is_none()
+                && a.content.as_ref().is_none_or(|c| c.author.is_none())
+                && !causes.contains(a.id.as_str())
+                && !c.of.contains_key(&a.id)
+                && !c.split.contains_key(&a.id);
+            if splittable {
+                for s in &a.subjects {
+                    c.link([s.as_str()]);
+                    let named = c.named.entry(s.clone()).or_default();
+                    if !named.contains(&a.id) {
+                        named.push(a.id.clone());
+                    }
+                }
+                c.split.insert(a.id.clone(), a.subjects.clone());
+                continue;
+            }
             let mut ids: Vec<&str> = vec![a.id.as_str()];
             ids.extend(a.subjects.iter().map(String::as_str));
             ids.extend(a.triggered_by.as_deref());
@@ -604,10 +657,50 @@ impl Components {
         c
     }
 
+    /// Whether an activity is split (it belongs to each of its subjects' components).
+    pub fn is_split(&self, id: &str) -> bool {
+        self.split.contains_key(id)
+    }
+
+    /// Number of split activities.
+    pub fn split_count(&self) -> usize {
+        self.split.len()
+    }
+
+    /// The subjects of a split activity.
+    pub fn split_subjects(&self, id: &str) -> Option<&[String]> {
+        self.split.get(id).map(Vec::as_slice)
+    }
+
+    /// Makes a split activity whole again: it joins its subjects into one component.
+    pub fn unsplit(&mut self, id: &str) {
+        let Some(subjects) = self.split.remove(id) else {
+            return;
+        };
+        for s in &subjects {
+            if let Some(list) = self.named.get_mut(s) {
+                list.retain(|a| a != id);
+            }
+        }
+        let mut ids: Vec<&str> = vec![id];
+        ids.extend(subjects.iter().map(String::as_str));
+        self.link(ids);
+    }
+
     /// Puts the ids into one component (merging the components they are in).
     pub fn link<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        // A split activity linked with other records is whole from now on.
+        for id in &ids {
+            if self.split.contains_key(*id) && ids.len() > 1 {
+                self.unsplit(id);
+            }
+        }
         let mut target: Option<usize> = None;
         for id in ids {
+            if self.split.contains_key(id) {
+                continue;
+            }
             let comp = match self.of.get(id) {
                 Some(&c) => c,
                 None => {
@@ -653,20 +746,31 @@ impl Components {
         self.of.get(id).copied()
     }
 
-    /// Whether the id is an entity of a component.
+    /// Whether the id is an entity of a component (or a split activity).
     pub fn contains(&self, id: &str) -> bool {
-        self.of.contains_key(id)
+        self.of.contains_key(id) || self.split.contains_key(id)
     }
 
-    /// The entity ids of the components of `ids`.
+    /// The entity ids of the components of `ids` (a split activity's: those of all its
+    /// subjects), and the split activities that name a subject among them.
     pub fn members<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> BTreeSet<String> {
-        let comps: BTreeSet<usize> = ids.into_iter().filter_map(|i| self.get(i)).collect();
-        comps
-            .iter()
-            .filter_map(|c| self.members.get(c))
-            .flatten()
-            .cloned()
-            .collect()
+        let mut comps: BTreeSet<usize> = BTreeSet::new();
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        for i in ids {
+            if let Some(c) = self.get(i) {
+                comps.insert(c);
+            } else if let Some(subjects) = self.split.get(i.as_str()) {
+                out.insert(i.clone());
+                comps.extend(subjects.iter().filter_map(|s| self.get(s)));
+            }
+        }
+        for m in comps.iter().filter_map(|c| self.members.get(c)).flatten() {
+            if let Some(acts) = self.named.get(m) {
+                out.extend(acts.iter().cloned());
+            }
+            out.insert(m.clone());
+        }
+        out
     }
 
     /// Number of components.
@@ -784,6 +888,18 @@ impl Records {
             }
         }
         at[Section::Notices as usize].extend(&self.public);
+        // The subjects of a split activity outside the part: their subject records (not the
+        // rest of their records), so that the part's references resolve. Findings about them
+        // are not the part's (see `persons`).
+        let mut named = Vec::new();
+        for &i in &at[Section::Activities as usize] {
+            for s in &m.activities[i as usize].subjects {
+                if let Some(&(Section::Subjects, k)) = self.at.get(s.as_str()) {
+                    named.push(k);
+                }
+            }
+        }
+        at[Section::Subjects as usize].extend(named);
         for list in &mut at {
             list.sort_unstable();
             list.dedup();
@@ -850,6 +966,33 @@ impl Records {
     }
 }
 
+/// The activities that a read tying an activity's subjects together can concern in an
+/// evaluation ([`persons::Entangling`]): a part holds each of them with all its subjects. A
+/// rule none of whose witnesses can all hold concerns none.
+pub fn entangled(
+    persons: &persons::Persons,
+    ev: &sphere_engine::eval::Evaluation<'_>,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for e in persons.entangling() {
+        let fires = e
+            .witnesses
+            .iter()
+            .all(|(rel, pattern)| !ev.select(*rel, pattern).is_empty());
+        if !fires {
+            continue;
+        }
+        let (w, col) = e.binder;
+        let (rel, pattern) = &e.witnesses[w];
+        for t in ev.select(*rel, pattern) {
+            if let Some(v @ sphere_engine::Value::Sym(_)) = t.get(col) {
+                out.insert(sphere_engine::value::display(*v, ev.interner()));
+            }
+        }
+    }
+    out
+}
+
 /// The model reduced to the records whose ids are in `ids` (their subjects, activities,
 /// consents, objections and personal notices) and all shared data. Every object keeps its
 /// origin in the full model, so explanations name the same file and JSON path.
@@ -913,8 +1056,16 @@ pub fn slice(m: &Company, ids: &BTreeSet<String>) -> Company {
             out.provenance.places[$section as usize] = places;
         }};
     }
+    // The subjects of the activities kept (a split activity's other subjects: their subject
+    // records only).
+    let named: BTreeSet<&str> = m
+        .activities
+        .iter()
+        .filter(|a| keep(&a.id))
+        .flat_map(|a| a.subjects.iter().map(String::as_str))
+        .collect();
     pick!(subjects, Section::Subjects, |x: &sphere_model::Subject| {
-        keep(&x.id)
+        keep(&x.id) || named.contains(x.id.as_str())
     });
     pick!(consents, Section::Consents, |x: &sphere_model::Consent| {
         keep(&x.id)
@@ -966,6 +1117,101 @@ mod tests {
         assert!(l
             .global_rules()
             .contains("tdddg_site_trackers_without_consent"));
+    }
+
+    #[test]
+    fn the_shipped_knowledge_base_judges_an_activity_one_subject_at_a_time() {
+        use persons::FindingKey;
+        let kb = crate::KnowledgeBase::shipped().expect("compiles");
+        let p = Locality::analyse(kb.program()).persons().clone();
+        assert!(p.is_split(), "{:#?}", p.reasons());
+        // Keyed by the subject whose records they rest on; by the request or record they are
+        // about; or on no person's records at all.
+        assert_eq!(p.key("gdpr_no_legal_basis"), Some(FindingKey::Subject));
+        assert_eq!(
+            p.key("uwg_phone_without_consent"),
+            Some(FindingKey::Subject)
+        );
+        assert_eq!(
+            p.key("urhg_photo_reuse_without_licence"),
+            Some(FindingKey::Subject)
+        );
+        assert_eq!(p.key("gdpr_request_unanswered"), Some(FindingKey::About));
+        assert_eq!(p.key("guideline_breach"), Some(FindingKey::Free));
+        assert_eq!(p.key("gdpr_transfer_without_basis"), Some(FindingKey::Free));
+        // Rules that read every subject of an activity: a transfer on the explicit consent
+        // (or the contract) of all the people concerned, a guideline on the kinds of subject.
+        let tied: BTreeSet<&str> = p.entangling().iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(
+            tied,
+            BTreeSet::from([
+                "guideline_mismatch#6",
+                "transfer_derogation_consent",
+                "transfer_derogation_contract"
+            ])
+        );
+    }
+
+    #[test]
+    fn rules_that_read_two_subjects_of_an_activity_keep_its_subjects_together() {
+        let rules = r#"
+            .decl both(a: symbol)
+            both(A) :- activity_subject(A, S), activity_subject(A, T), S != T,
+                consent(_, S, _, _, _), consent(_, T, _, _, _).
+            .decl unconsented(a: symbol)
+            unconsented(A) :- activity_subject(A, S), !consent(_, S, _, _, _).
+            .decl all_consented(a: symbol)
+            all_consented(A) :- activity(A, "contact", _, _, _, _), !unconsented(A).
+        "#;
+        let kb = crate::KnowledgeBase::builder()
+            .rules_text("extra.dl", rules)
+            .build()
+            .expect("compiles");
+        let l = Locality::analyse(kb.program());
+        let p = l.persons();
+        let class = |name: &str| {
+            p.class(kb.program().relation_by_name(name).expect("a relation"))
+                .clone()
+        };
+        // Two subjects' consents in one tuple: no part of one subject can see it.
+        assert!(
+            matches!(class("both"), persons::Person::Bad(ref w) if w.contains("two data subjects")),
+            "{:?}",
+            class("both")
+        );
+        // Some subject of the activity without consent: a union over its subjects.
+        assert_eq!(class("unconsented"), persons::Person::Proj);
+        // Every subject consented: read for the contacts only, which a part then holds with
+        // all their subjects.
+        assert_eq!(class("all_consented"), persons::Person::Free);
+        let tied: Vec<&str> = p.entangling().iter().map(|e| e.rule.as_str()).collect();
+        assert!(tied.contains(&"all_consented#1"), "{tied:?}");
+        // None of them reaches a finding.
+        assert!(p.is_split(), "{:#?}", p.reasons());
+
+        // A finding on two subjects' records: activities keep their subjects together.
+        let finding = r#"
+            .rule two_consents {
+                norms: ["urhg:31"],
+                severity: low,
+                decision: warn,
+                message: { en: "{A}", de: "{A}" },
+            }
+            finding(A, D) :- both(A), activity(A, _, _, D, _, _).
+        "#;
+        let kb = crate::KnowledgeBase::builder()
+            .rules_text("extra.dl", rules)
+            .rules_text("finding.dl", finding)
+            .build()
+            .expect("compiles");
+        let l = Locality::analyse(kb.program());
+        assert!(l.is_local());
+        assert!(!l.persons().is_split());
+        assert!(
+            l.persons().reasons()["rule two_consents"].contains("two data subjects"),
+            "{:#?}",
+            l.persons().reasons()
+        );
     }
 
     #[test]
