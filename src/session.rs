@@ -327,6 +327,9 @@ pub struct Stats {
     pub partial: usize,
     /// Batches applied by evaluating the whole model.
     pub whole: usize,
+    /// The number of ids (records of data subjects) in the part of the last batch applied
+    /// in parts.
+    pub last_part: usize,
 }
 
 /// The evaluations of this many parts are kept (for explanations); older ones are let go, and
@@ -903,10 +906,16 @@ impl Session {
         // Components only merge under a change (one that could split one leaves it whole,
         // which is safe): after it, the component of a touched record is the union of the
         // components before of the records linked with it, all of them touched.
-        let mut ids: BTreeSet<String> = job.groups.iter().flatten().cloned().collect();
+        let seeds: BTreeSet<String> = job.groups.iter().flatten().cloned().collect();
+        let mut ids = seeds.clone();
         let mut merged = vec![false; parts.overlays.len()];
         loop {
-            let mut grown = parts.components.members(ids.iter());
+            // A split activity the change touches brings all its subjects; one that a part
+            // holds for a subject of its own does not spread the part.
+            let mut grown = parts.components.members(
+                ids.iter()
+                    .filter(|x| seeds.contains(*x) || !parts.components.is_split(x)),
+            );
             grown.extend(ids.iter().cloned());
             for (k, o) in parts.overlays.iter().enumerate() {
                 // Overlays share split activities (each holds those of its subjects): they
@@ -1088,6 +1097,7 @@ impl Session {
             k += 1;
             !merged[k - 1]
         });
+        self.stats.last_part = ids.len();
         parts.overlays.push(Overlay {
             ids,
             evaluated: after,

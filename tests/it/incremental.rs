@@ -546,5 +546,12 @@ fn a_mailing_to_several_subjects_does_not_join_them_into_one_part() {
         }])
         .expect("applies");
     assert_eq!(session.stats().partial, 1);
+    // The subject's records and activities, not the model's.
+    let records = company.subjects.len() + company.activities.len() + company.consents.len();
+    assert!(
+        session.stats().last_part * 4 < records,
+        "a part of {} ids of {records}",
+        session.stats().last_part
+    );
     check_against_fresh(&session, &[], 7);
 }
