@@ -588,7 +588,7 @@ impl Repl {
     fn norm(&self, id: &str) -> Result<String> {
         let kb = self.session.kb();
         let picked = kb.find_norms(id)?;
-        Ok(render::kb::norms(kb, &picked))
+        Ok(render::kb::norms(kb, &picked, self.lang))
     }
 
     fn rules(&self, id: &str) -> Result<String> {
@@ -614,7 +614,7 @@ impl Repl {
                 out,
                 "{} ({})  {} {}  {}",
                 m.id,
-                render::kb::kind_name(m),
+                render::kb::kind_word(m, self.lang),
                 if self.lang == Lang::De {
                     "zitiert"
                 } else {
@@ -775,7 +775,7 @@ fn line(out: &mut String, f: &Finding, lang: Lang) {
     let _ = writeln!(
         out,
         "{} {} {} {} ({})\n    {}",
-        f.decision.as_str().to_uppercase(),
+        render::text::decision_word(f.decision, lang),
         f.id,
         f.about_id(),
         f.rule,

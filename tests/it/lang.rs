@@ -101,6 +101,20 @@ const ENGLISH: &[&str] = &[
     "processing",
     "principle",
     "right",
+    "breach",
+    "block",
+    "warn",
+    "high",
+    "medium",
+    "low",
+    "summary",
+    "source",
+    "cited",
+    "declared",
+    "force",
+    "replaced",
+    "leak",
+    "public",
 ];
 
 /// The English words of a German text, each with its line: words are what is left after
@@ -312,7 +326,7 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
 }
 
 /// The REPL in German: its own answers (help, findings, why for an activity, what-if deltas,
-/// as-of, rules) carry no English words, on the planned call of the demo company.
+/// as-of, rules, norm) carry no English words, on the planned call of the demo company.
 #[test]
 fn the_repl_in_german_answers_without_english() {
     let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
@@ -329,6 +343,8 @@ fn the_repl_in_german_answers_without_english() {
         "retract activity_large_scale(\"act-s4-call\").",
         "as-of 2025-06-17",
         "rules uwg:7.2.1",
+        "norm uwg:7.2.1",
+        "norm gdpr:6.1",
     ] {
         let answer = repl
             .run(line)
@@ -349,6 +365,11 @@ fn the_repl_in_german_answers_without_english() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(text.contains("mit Handlungsbedarf"), "{text}");
+    assert!(text.contains("zitiert von:"), "{text}");
+    assert!(
+        text.contains("Telefonwerbung ohne (mutmaßliche) Einwilligung"),
+        "the German title: {text}"
+    );
     let problems = english_words(&text);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
