@@ -92,6 +92,14 @@ impl CliError {
         CliError::Error(Box::new(Error::new(ErrorKind::Usage, message)))
     }
 
+    /// The error in `lang` where it has words in it (see [`Error::in_lang`]).
+    pub fn in_lang(self, lang: sphere::Lang) -> Self {
+        match self {
+            CliError::Error(e) => CliError::Error(Box::new(e.in_lang(lang))),
+            r => r,
+        }
+    }
+
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
             CliError::Error(e) => CliError::Error(Box::new(e.with_hint(hint))),
@@ -358,10 +366,23 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         }
     };
     let result: CmdResult = match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Remedies(args) => remedies::run(args),
-        Command::Diff(args) => diff::run(args),
+        // An error is said in the language asked for, where it has the words.
+        Command::Check(args) => {
+            let lang = args.lang.into();
+            check::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Explain(args) => {
+            let lang = args.lang.into();
+            explain::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Remedies(args) => {
+            let lang = args.lang.into();
+            remedies::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Diff(args) => {
+            let lang = args.lang.into();
+            diff::run(args).map_err(|e| e.in_lang(lang))
+        }
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Report(args) => report::run(args),

@@ -115,6 +115,12 @@ const ENGLISH: &[&str] = &[
     "replaced",
     "leak",
     "public",
+    "error",
+    "hint",
+    "did",
+    "mean",
+    "unknown",
+    "lists",
 ];
 
 /// The English words of a German text, each with its line: words are what is left after
@@ -372,4 +378,162 @@ fn the_repl_in_german_answers_without_english() {
     );
     let problems = english_words(&text);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The German command line beyond `check`: why-not in words, remedies, diff, and the errors a
+/// user meets (an unknown finding, rule or activity) carry no English words.
+#[test]
+fn german_why_not_remedies_diff_and_errors_have_no_english() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    let demo = demo.to_str().expect("utf-8");
+    let facts = |f: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("facts")
+            .join(f)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (s12, s12_clean) = (
+        facts("s12_what_if_consent.json"),
+        facts("s12_what_if_consent_clean.json"),
+    );
+    let mut text = String::new();
+    let mut run = |args: &[&str], ok: bool| {
+        let (code, out, err) = sphere(args);
+        assert_eq!(code, Some(if ok { 0 } else { 2 }), "{args:?}: {err}");
+        assert!(
+            !(out.trim().is_empty() && err.trim().is_empty()),
+            "{args:?} says something"
+        );
+        text.push_str(&out);
+        text.push_str(&err);
+    };
+    for (rule, about) in [
+        ("uwg_phone_without_consent", "act-week-send-newsletter"),
+        ("uwg_email_without_consent", "act-week-send-newsletter"),
+        ("uwg_email_without_consent", "act-week-product-teaser"),
+        ("gdpr_no_legal_basis", "act-week-monitor-mentions"),
+        ("uwg_phone_without_consent", "act-week-call-karl"),
+    ] {
+        run(
+            &["explain", demo, "--why-not", rule, about, "--lang", "de"],
+            true,
+        );
+    }
+    // Every finding of the demo week: remedies with their steps, cures and new findings.
+    let (_, json, _) = sphere(&["check", demo, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let ids: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect();
+    assert!(ids.len() >= 5, "{ids:?}");
+    for id in &ids {
+        run(&["remedies", demo, id, "--lang", "de"], true);
+    }
+    run(
+        &["diff", &s12_clean, "--model-old", &s12, "--lang", "de"],
+        true,
+    );
+    run(
+        &["diff", &s12, "--model-old", &s12_clean, "--lang", "de"],
+        true,
+    );
+    run(
+        &["diff", &s12, "--as-of-old", "2020-01-01", "--lang", "de"],
+        true,
+    );
+    // Errors the user meets.
+    run(
+        &["explain", demo, "F-0000000000000000", "--lang", "de"],
+        false,
+    );
+    run(
+        &["remedies", demo, "F-0000000000000000", "--lang", "de"],
+        false,
+    );
+    run(
+        &[
+            "explain",
+            demo,
+            "--why-not",
+            "uwg_phone",
+            "act-week-call-karl",
+            "--lang",
+            "de",
+        ],
+        false,
+    );
+    run(
+        &[
+            "explain",
+            demo,
+            "--why-not",
+            "uwg_phone_without_consent",
+            "act-nowhere",
+            "--lang",
+            "de",
+        ],
+        false,
+    );
+    assert!(text.contains("behebt:"), "{text}");
+    assert!(text.contains("entfallen"), "{text}");
+    assert!(
+        text.contains("Fehler: kein Befund `F-0000000000000000`"),
+        "{text}"
+    );
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The same errors in English without `--lang de`.
+    let (_, _, err) = sphere(&["explain", demo, "F-0000000000000000"]);
+    assert!(
+        err.starts_with("error: no finding `F-0000000000000000`"),
+        "{err}"
+    );
+}
+
+/// The REPL's errors come in the session's language: unknown command, finding, norm, a bad
+/// date, a missing argument.
+#[test]
+fn the_repl_in_german_says_its_errors_in_german() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    let mut repl =
+        sphere::repl::Repl::new(kb, vec![file], today(), EvalOptions::default()).expect("repl");
+    repl.run("lang de").expect("lang de");
+    let mut text = String::new();
+    for line in [
+        "why F-nope",
+        "why act-nowhere",
+        "remedies F-nope",
+        "whynot uwg_phone act-week-call-karl",
+        "whynot uwg_phone_without_consent act-nowhere",
+        "norm gdpr:99",
+        "norm gdpr:6@2018-13-01",
+        "as-of 2025-13-01",
+        "as-of",
+        "findings now",
+        "lang fr",
+        "frobnicate",
+    ] {
+        let e = repl.run(line).expect_err(line);
+        text.push_str(&e.render(false));
+    }
+    assert!(
+        text.contains("Fehler: unbekannter Befehl `frobnicate`"),
+        "{text}"
+    );
+    assert_eq!(text.matches("Fehler: ").count(), 12, "{text}");
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // `lang en` turns them back into English.
+    repl.run("lang en").expect("lang en");
+    let e = repl.run("why F-nope").expect_err("unknown");
+    assert!(
+        e.render(false).starts_with("error: no finding or activity"),
+        "{}",
+        e.render(false)
+    );
 }
