@@ -50,6 +50,9 @@ pub struct GateArgs {
     /// stdin, once per finding and facts
     #[arg(long, value_name = "CMD")]
     pub notify: Option<String>,
+    /// Language of the verdict, messages, remedies and citations
+    #[arg(long, value_enum, default_value_t = super::check::Lang::En)]
+    pub lang: super::check::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -138,17 +141,64 @@ fn split(args: &[String]) -> Result<(&String, Vec<PathBuf>), CliError> {
     Ok((last, models.iter().map(PathBuf::from).collect()))
 }
 
-fn status_text(s: &Status) -> String {
-    match s {
-        Status::Waiting => "waits for the DPO".into(),
-        Status::Approved { by, seq, until } => match until {
+fn status_text(s: &Status, lang: Lang) -> String {
+    match (lang, s) {
+        (Lang::En, Status::Waiting) => "waits for the DPO".into(),
+        (Lang::De, Status::Waiting) => "wartet auf den DSB".into(),
+        (Lang::En, Status::Approved { by, seq, until }) => match until {
             Some(u) => format!("approved by {by} (entry {seq}) until {u}"),
             None => format!("approved by {by} (entry {seq})"),
         },
-        Status::Expired { by, seq, until } => {
+        (Lang::De, Status::Approved { by, seq, until }) => match until {
+            Some(u) => format!("freigegeben durch {by} (Eintrag {seq}) bis {u}"),
+            None => format!("freigegeben durch {by} (Eintrag {seq})"),
+        },
+        (Lang::En, Status::Expired { by, seq, until }) => {
             format!("the approval by {by} (entry {seq}) ended on {until}; waits for the DPO")
         }
-        Status::Rejected { by, seq } => format!("rejected by {by} (entry {seq})"),
+        (Lang::De, Status::Expired { by, seq, until }) => {
+            format!("die Freigabe durch {by} (Eintrag {seq}) endete am {until}; wartet auf den DSB")
+        }
+        (Lang::En, Status::Rejected { by, seq }) => format!("rejected by {by} (entry {seq})"),
+        (Lang::De, Status::Rejected { by, seq }) => {
+            format!("abgelehnt durch {by} (Eintrag {seq})")
+        }
+    }
+}
+
+/// The words of the gate's text in each language.
+struct GateWords {
+    allowed: &'static str,
+    blocked: &'static str,
+    cites: &'static str,
+    unblock: &'static str,
+    approves: &'static str,
+    digest: &'static str,
+    head: &'static str,
+}
+
+impl GateWords {
+    fn of(lang: Lang) -> GateWords {
+        match lang {
+            Lang::En => GateWords {
+                allowed: "ALLOWED",
+                blocked: "BLOCKED",
+                cites: "cites",
+                unblock: "to unblock",
+                approves: "or the DPO approves",
+                digest: "facts digest",
+                head: "journal head",
+            },
+            Lang::De => GateWords {
+                allowed: "ERLAUBT",
+                blocked: "GESPERRT",
+                cites: "Normen",
+                unblock: "zum Entsperren",
+                approves: "oder der DSB gibt frei",
+                digest: "Digest der Tatsachen",
+                head: "Kopf des Journals",
+            },
+        }
     }
 }
 
@@ -165,8 +215,8 @@ pub fn run_gate(args: GateArgs) -> CmdResult {
         &request(&args.by),
     )?;
     let out = match args.format {
-        Format::Text => gate_text(&gated),
-        Format::Json => render::json::pretty(&render::gate::gated(&gated, Lang::En)),
+        Format::Text => gate_text(&gated, args.lang.into()),
+        Format::Json => render::json::pretty(&render::gate::gated(&gated, args.lang.into())),
     };
     write_stdout(&out)?;
     if let Some(cmd) = &args.notify {
@@ -217,41 +267,48 @@ fn notify(cmd: &str, doc: &serde_json::Value) -> Result<(), String> {
     }
 }
 
-fn gate_text(g: &Gated) -> String {
-    let mut s = format!("{} {}\n", g.verdict.as_str().to_uppercase(), g.activity);
+fn gate_text(g: &Gated, lang: Lang) -> String {
+    let w = GateWords::of(lang);
+    let verdict = match g.verdict {
+        Verdict::Allowed => w.allowed,
+        Verdict::Blocked => w.blocked,
+    };
+    let mut s = format!("{verdict} {}\n", g.activity);
     for b in &g.blocking {
         let f = &b.finding;
         s.push_str(&format!(
-            "\n{} {} [{}] {}\n  {}\n  cites: {}\n",
-            f.decision.as_str().to_uppercase(),
+            "\n{} {} [{}] {}\n  {}\n  {}: {}\n",
+            render::text::decision_word(f.decision, lang),
             f.id,
-            f.severity,
-            status_text(&b.status),
-            f.message.en,
-            f.citations(Lang::En).join("; ")
+            render::text::severity_word(f.severity, lang),
+            status_text(&b.status, lang),
+            f.message.get(lang),
+            w.cites,
+            f.citations(lang).join("; ")
         ));
         if !b.status.covers() {
-            if !f.remedy.en.is_empty() {
-                s.push_str(&format!("  to unblock: {}\n", f.remedy.en));
+            if !f.remedy.get(lang).is_empty() {
+                s.push_str(&format!("  {}: {}\n", w.unblock, f.remedy.get(lang)));
             }
             s.push_str(&format!(
-                "  or the DPO approves: sphere approve MODEL... {} --by DPO-ID --reason TEXT\n",
-                f.id
+                "  {}: sphere approve MODEL... {} --by DPO-ID --reason TEXT\n",
+                w.approves, f.id
             ));
         }
-        s.push_str(&format!("  facts digest: {}\n", b.facts_digest));
+        s.push_str(&format!("  {}: {}\n", w.digest, b.facts_digest));
     }
-    for w in &g.warnings {
+    for x in &g.warnings {
         s.push_str(&format!(
-            "\n{} {} [{}]\n  {}\n  cites: {}\n",
-            w.decision.as_str().to_uppercase(),
-            w.id,
-            w.severity,
-            w.message.en,
-            w.citations(Lang::En).join("; ")
+            "\n{} {} [{}]\n  {}\n  {}: {}\n",
+            render::text::decision_word(x.decision, lang),
+            x.id,
+            render::text::severity_word(x.severity, lang),
+            x.message.get(lang),
+            w.cites,
+            x.citations(lang).join("; ")
         ));
     }
-    s.push_str(&format!("\njournal head: {}\n", g.head));
+    s.push_str(&format!("\n{}: {}\n", w.head, g.head));
     s
 }
 

@@ -380,8 +380,8 @@ fn the_repl_in_german_answers_without_english() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The German command line beyond `check`: why-not in words, remedies, diff, and the errors a
-/// user meets (an unknown finding, rule or activity) carry no English words.
+/// The German command line beyond `check`: why-not in words, remedies, diff, the gate, and
+/// the errors a user meets (an unknown finding, rule or activity) carry no English words.
 #[test]
 fn german_why_not_remedies_diff_and_errors_have_no_english() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
@@ -445,6 +445,26 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
         &["diff", &s12, "--as-of-old", "2020-01-01", "--lang", "de"],
         true,
     );
+    // The gate: blocked (exit 1) with its reasons, then allowed on the clean model.
+    let journal = tempfile::tempdir().expect("a temporary directory");
+    let journal = journal.path().join("journal.db");
+    let journal = journal.to_str().expect("utf-8");
+    let mut gated = String::new();
+    for (model, code) in [(&s12, 1), (&s12_clean, 0)] {
+        let (c, out, err) = sphere(&[
+            "gate",
+            model,
+            "act-s4-call",
+            "--journal",
+            journal,
+            "--lang",
+            "de",
+        ]);
+        assert_eq!(c, Some(code), "{out}{err}");
+        gated.push_str(&out);
+    }
+    assert!(gated.contains("GESPERRT act-s4-call"), "{gated}");
+    assert!(gated.contains("ERLAUBT act-s4-call"), "{gated}");
     // Errors the user meets.
     run(
         &["explain", demo, "F-0000000000000000", "--lang", "de"],
@@ -478,6 +498,7 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
         ],
         false,
     );
+    text.push_str(&gated);
     assert!(text.contains("behebt:"), "{text}");
     assert!(text.contains("entfallen"), "{text}");
     assert!(
