@@ -127,7 +127,7 @@ const ENGLISH: &[&str] = &[
 /// dropping the model's own texts in quotes and ids, citations and URLs (tokens with `-`,
 /// `_`, `:`, `/`, `.`, `@`, `#`, `(`, digits: model and rule ids, dates, norm ids, Datalog
 /// atoms).
-fn english_words(text: &str) -> Vec<String> {
+pub(crate) fn english_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         // The model's own texts (a guideline's wording) are quoted in atoms: not sphere's.
@@ -195,6 +195,62 @@ fn the_shipped_catalogue_has_german_for_every_english_text() {
         let cite = a.citation_de();
         assert!(english_words(&cite).is_empty(), "{}: {cite}", a.id);
     }
+}
+
+/// The visible text of an HTML or SVG page: tags dropped (each ends a line), the entities
+/// sphere writes decoded, style and script blocks left out, and the model's own texts (`name`,
+/// `text`, `reason` values of the model files) taken out: they are the company's words.
+pub(crate) fn visible_text(page: &str, models: &[&Path]) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        let after = &rest[i..];
+        let skip_to = ["<style", "<script"]
+            .iter()
+            .find(|t| after.starts_with(**t))
+            .map(|t| format!("</{}>", &t[1..]));
+        rest = match skip_to {
+            Some(end) => after.find(&end).map_or("", |j| &after[j + end.len()..]),
+            None => after.find('>').map_or("", |j| &after[j + 1..]),
+        };
+    }
+    out.push_str(rest);
+    let mut out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut own = Vec::new();
+    fn walk(v: &serde_json::Value, own: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        serde_json::Value::String(s)
+                            if ["name", "text", "reason"].contains(&k.as_str()) =>
+                        {
+                            own.push(s.clone())
+                        }
+                        _ => walk(x, own),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, own)),
+            _ => {}
+        }
+    }
+    for m in models {
+        let text = std::fs::read_to_string(m).expect("the model");
+        walk(&serde_json::from_str(&text).expect("json"), &mut own);
+    }
+    own.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in own {
+        out = out.replace(&s, "");
+    }
+    out
 }
 
 fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
@@ -557,4 +613,104 @@ fn the_repl_in_german_says_its_errors_in_german() {
         "{}",
         e.render(false)
     );
+}
+
+/// The weekly report (Markdown and HTML, with a journal's decisions) and the picture of the
+/// leaks (HTML with its SVG, Mermaid) in German: no English words outside the model's own texts,
+/// ids and citations.
+#[test]
+fn the_german_report_and_graph_have_no_english() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let journal = dir.path().join("journal.db");
+    let journal = journal.to_str().expect("utf-8");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = manifest.join("facts/demo_week.json");
+    let demo_s = demo.to_str().expect("utf-8");
+    // A gate, an approval and a rejection in the journal: the report's DPO decisions.
+    let (code, out, err) = sphere(&[
+        "gate",
+        demo_s,
+        "act-week-linkedin-dm",
+        "--journal",
+        journal,
+        "--as-of",
+        "2025-06-13",
+    ]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let mut problems = Vec::new();
+    for (verb, id) in [
+        ("approve", "F-ab95c271d3fbf1dd"),
+        ("reject", "F-9de790153cc6ae06"),
+    ] {
+        let (code, out, err) = sphere(&[
+            verb,
+            demo_s,
+            id,
+            "--journal",
+            journal,
+            "--by",
+            "staff-markus-richter",
+            "--reason",
+            "checked",
+        ]);
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    let today = jiff::Timestamp::now().to_string()[..10].to_string();
+    for file in [
+        "demo_week.json",
+        "s06_us_monitoring.json",
+        "s08_fan_page.json",
+        "demo_v2.json",
+    ] {
+        let model = manifest.join("facts").join(file);
+        let m = model.to_str().expect("utf-8");
+        let mut outputs = Vec::new();
+        for format in ["md", "html"] {
+            for (from, to) in [("2025-06-09", "2025-06-15"), ("2025-01-01", today.as_str())] {
+                let (code, out, err) = sphere(&[
+                    "report",
+                    m,
+                    "--from",
+                    from,
+                    "--to",
+                    to,
+                    "--format",
+                    format,
+                    "--lang",
+                    "de",
+                    "--journal",
+                    journal,
+                ]);
+                assert_eq!(code, Some(0), "{file} {format}: {err}");
+                outputs.push((format!("report {format} {from}"), out));
+            }
+        }
+        for format in ["html", "mermaid", "svg"] {
+            let (code, out, err) = sphere(&["graph", m, "--format", format, "--lang", "de"]);
+            assert_eq!(code, Some(0), "{file} {format}: {err}");
+            outputs.push((format!("graph {format}"), out));
+        }
+        for (what, out) in outputs {
+            let mut text = visible_text(&out.replace("<br/>", "\n"), &[&model]);
+            if what == "graph mermaid" {
+                // Labels stand in quotes, and `class`/`classDef` lines are the syntax's styling.
+                text = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("class"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .replace('"', " ");
+            }
+            problems.extend(
+                english_words(&text)
+                    .into_iter()
+                    .map(|w| format!("{file} {what}: {w}")),
+            );
+            if what.starts_with("report") {
+                assert!(out.contains("Befunde"), "{file} {what}: {out}");
+            }
+        }
+    }
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
