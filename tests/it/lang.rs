@@ -714,3 +714,113 @@ fn the_german_report_and_graph_have_no_english() {
     problems.dedup();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What a block of the German guide shows, run again: `<!-- sphere ARGS -->` is the standard
+/// output and standard error of `sphere ARGS` (run in the package directory, so that the
+/// guide's paths are the ones a user types); `<!-- repl MODEL... -->` a REPL session, inputs
+/// after `sphere> ` each followed by its answer (errors as a terminal shows them).
+fn guide_block(marker: &str, body: &str) -> String {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(args) = marker.strip_prefix("sphere ") {
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .current_dir(manifest)
+            .env("NO_COLOR", "1")
+            .args(&args)
+            .output()
+            .expect("sphere runs");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{marker}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let models: Vec<PathBuf> = marker
+        .strip_prefix("repl ")
+        .unwrap_or_else(|| panic!("a marker `sphere ...` or `repl ...`, not `{marker}`"))
+        .split_whitespace()
+        .map(|m| manifest.join(m))
+        .collect();
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let mut repl =
+        sphere::repl::Repl::new(kb, models, today(), EvalOptions::default()).expect("loads");
+    let mut fresh = String::new();
+    for input in body.lines().filter_map(|l| l.strip_prefix("sphere> ")) {
+        fresh.push_str(&format!("sphere> {input}\n"));
+        match repl.run(input) {
+            Ok(answer) => fresh.push_str(&answer),
+            Err(e) => fresh.push_str(&e.render(false)),
+        }
+    }
+    // Evidence names the model files as the guide gives them, not as paths of this machine.
+    let root = format!("{}/", manifest.display());
+    fresh.replace(&root, "")
+}
+
+/// `docs/dpo-guide.de.md`, the German walk-through linked from `docs/dpo-guide.md`: every
+/// block of output is what sphere answers today (`UPDATE_GENERATED=1` rewrites them), and
+/// none of it has English words.
+#[test]
+fn the_german_dpo_guide_is_what_sphere_answers_in_german() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let english = std::fs::read_to_string(manifest.join("docs/dpo-guide.md")).expect("guide");
+    assert!(
+        english.contains("(dpo-guide.de.md)"),
+        "the English guide links to the German one"
+    );
+    let path = manifest.join("docs/dpo-guide.de.md");
+    let text = std::fs::read_to_string(&path).expect("docs/dpo-guide.de.md");
+    let mut fresh_text = String::new();
+    let mut rest = text.as_str();
+    let mut blocks = 0;
+    let mut stale = Vec::new();
+    let mut problems = Vec::new();
+    while let Some(at) = rest.find("<!-- ") {
+        let line_end = at + rest[at..].find('\n').expect("marker line");
+        let marker = rest[at + 5..line_end].trim_end_matches("-->").trim();
+        let open = line_end + 1;
+        assert!(
+            rest[open..].starts_with("```text\n"),
+            "{marker}: a text block follows"
+        );
+        let body_start = open + "```text\n".len();
+        let body_end = body_start + rest[body_start..].find("```\n").expect("closed block");
+        let body = &rest[body_start..body_end];
+        let fresh = guide_block(marker, body);
+        if fresh != body {
+            stale.push(marker.to_string());
+        }
+        let answers: String = fresh
+            .lines()
+            .filter(|l| !l.starts_with("sphere> "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        problems.extend(
+            english_words(&answers)
+                .into_iter()
+                .map(|w| format!("{marker}: {w}")),
+        );
+        fresh_text.push_str(&rest[..body_start]);
+        fresh_text.push_str(&fresh);
+        rest = &rest[body_end..];
+        blocks += 1;
+    }
+    fresh_text.push_str(rest);
+    assert!(blocks >= 4, "the guide shows several outputs: {blocks}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    if !stale.is_empty() {
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            std::fs::write(&path, fresh_text).expect("docs/dpo-guide.de.md is writable");
+            return;
+        }
+        panic!(
+            "blocks of docs/dpo-guide.de.md are stale ({}): run `UPDATE_GENERATED=1 cargo test --test it lang` and review the diff",
+            stale.join(", ")
+        );
+    }
+}
