@@ -407,10 +407,19 @@ impl Repl {
         let q = match query::resolve(ev, atom, &mut sources)? {
             Resolved::Query(q) => q,
             Resolved::UnknownSymbol(s) => {
-                return Ok(format!(
-                    "no: the symbol \"{s}\" occurs nowhere in the model or the rules\n"
-                ))
+                return Ok(match self.lang {
+                    Lang::De => format!(
+                        "nein: das Symbol \"{s}\" kommt weder im Modell noch in den Regeln vor\n"
+                    ),
+                    Lang::En => {
+                        format!("no: the symbol \"{s}\" occurs nowhere in the model or the rules\n")
+                    }
+                })
             }
+        };
+        let (yes, no) = match self.lang {
+            Lang::De => ("ja\n", "nein\n"),
+            Lang::En => ("yes\n", "no\n"),
         };
         let matches = q.matches(ev);
         let named: Vec<(usize, &str)> = {
@@ -423,7 +432,7 @@ impl Repl {
                 .collect()
         };
         if named.is_empty() {
-            return Ok(if matches.is_empty() { "no\n" } else { "yes\n" }.to_string());
+            return Ok(if matches.is_empty() { no } else { yes }.to_string());
         }
         let mut lines: Vec<String> = matches
             .iter()
@@ -438,11 +447,14 @@ impl Repl {
         lines.sort();
         lines.dedup();
         if lines.is_empty() {
-            return Ok("no\n".to_string());
+            return Ok(no.to_string());
         }
         let n = lines.len();
         let mut out = lines.join("\n");
-        let _ = writeln!(out, "\n({n} answer{})", if n == 1 { "" } else { "s" });
+        let _ = match self.lang {
+            Lang::De => writeln!(out, "\n({n} Antwort{})", if n == 1 { "" } else { "en" }),
+            Lang::En => writeln!(out, "\n({n} answer{})", if n == 1 { "" } else { "s" }),
+        };
         Ok(out)
     }
 

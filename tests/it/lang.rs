@@ -353,6 +353,7 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
             .to_string_lossy()
             .into_owned();
         let mut text = render::text::findings(&outcome, Lang::De, true);
+        text.push_str(&render::markdown::findings(&outcome, Lang::De));
         for f in outcome.findings() {
             let e = outcome.explain(&f.id).expect("explains");
             text.push_str(&render::text::explanation(&e, Lang::De));
@@ -388,7 +389,7 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
 }
 
 /// The REPL in German: its own answers (help, findings, why for an activity, what-if deltas,
-/// as-of, rules, norm) carry no English words, on the planned call of the demo company.
+/// as-of, queries, rules, norm) carry no English words, on the planned call of the demo company.
 #[test]
 fn the_repl_in_german_answers_without_english() {
     let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
@@ -405,6 +406,10 @@ fn the_repl_in_german_answers_without_english() {
         "retract activity_large_scale(\"act-s4-call\").",
         "as-of 2025-06-17",
         "rules uwg:7.2.1",
+        "?- finding(R, A, S, D).",
+        "?- activity_channel(\"act-s4-call\", \"phone\").",
+        "?- activity_channel(\"act-s4-call\", \"email\").",
+        "?- consent(\"nowhere\", S, D, F, O).",
         "norm uwg:7.2.1",
         "norm gdpr:6.1",
     ] {
@@ -428,6 +433,10 @@ fn the_repl_in_german_answers_without_english() {
         .join("\n");
     assert!(text.contains("mit Handlungsbedarf"), "{text}");
     assert!(text.contains("zitiert von:"), "{text}");
+    assert!(
+        text.contains("(2 Antworten)") && text.contains("\nja\n"),
+        "{text}"
+    );
     assert!(
         text.contains("Telefonwerbung ohne (mutmaßliche) Einwilligung"),
         "the German title: {text}"
