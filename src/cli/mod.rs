@@ -393,10 +393,22 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Gate(args) => gate::run_gate(args),
-        Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
-        Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),
-        Command::Pending(args) => gate::run_pending(args),
+        Command::Gate(args) => {
+            let lang = args.lang.into();
+            gate::run_gate(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Approve(args) => {
+            let lang = args.lang.into();
+            gate::run_decide(args, sphere::gate::Verb::Approve).map_err(|e| e.in_lang(lang))
+        }
+        Command::Reject(args) => {
+            let lang = args.lang.into();
+            gate::run_decide(args, sphere::gate::Verb::Reject).map_err(|e| e.in_lang(lang))
+        }
+        Command::Pending(args) => {
+            let lang = args.lang.into();
+            gate::run_pending(args).map_err(|e| e.in_lang(lang))
+        }
     };
     if stop_requested() {
         // Whatever the command made of it (an interrupted evaluation naming its rule, a write

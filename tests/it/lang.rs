@@ -445,8 +445,8 @@ fn the_repl_in_german_answers_without_english() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The German command line beyond `check`: why-not in words, remedies, diff, the gate, and
-/// the errors a user meets (an unknown finding, rule or activity) carry no English words.
+/// The German command line beyond `check`: why-not in words, remedies, diff, the gate,
+/// pending, approve and reject, and the errors a user meets (an unknown finding, rule or activity) carry no English words.
 #[test]
 fn german_why_not_remedies_diff_and_errors_have_no_english() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
@@ -528,6 +528,57 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
         assert_eq!(c, Some(code), "{out}{err}");
         gated.push_str(&out);
     }
+    // What waits for the DPO, a refused and an accepted decision, a rejection with an end date.
+    for (args, code) in [
+        (vec!["pending", &s12], 0),
+        (
+            vec![
+                "approve",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-jonas-weber",
+                "--reason",
+                "r",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "reject",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-markus-richter",
+                "--reason",
+                "r",
+                "--until",
+                "2099-01-01",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "approve",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-markus-richter",
+                "--reason",
+                "r",
+            ],
+            0,
+        ),
+    ] {
+        let mut args = args;
+        args.extend(["--journal", journal, "--lang", "de"]);
+        let (c, out, err) = sphere(&args);
+        assert_eq!(c, Some(code), "{args:?}: {out}{err}");
+        gated.push_str(&out);
+        gated.push_str(&err);
+    }
+    assert!(gated.contains("wartet"), "{gated}");
+    assert!(gated.contains("freigegeben: F-dc0dcb7057fb09a2"), "{gated}");
     assert!(gated.contains("GESPERRT act-s4-call"), "{gated}");
     assert!(gated.contains("ERLAUBT act-s4-call"), "{gated}");
     // Errors the user meets.
