@@ -868,10 +868,13 @@ async fn decide(
                 return Ok(error_page(
                     lang,
                     Some(&s),
-                    ApiError::new(
+                    ApiError::texts(
                         StatusCode::BAD_REQUEST,
-                        format!("the form cannot be read: {}", e.body_text()),
-                        "send the page's form",
+                        Texts::new(
+                            format!("the form cannot be read: {}", e.body_text()),
+                            format!("das Formular ist nicht lesbar: {}", e.body_text()),
+                        ),
+                        Texts::new("send the page's form", "das Formular der Seite senden"),
                     ),
                 ))
             }
@@ -881,10 +884,16 @@ async fn decide(
             return Ok(error_page(
                 lang,
                 Some(&s),
-                ApiError::new(
+                ApiError::texts(
                     StatusCode::FORBIDDEN,
-                    "the form's CSRF token does not match this session",
-                    "reload the page and send its form",
+                    Texts::new(
+                        "the form's CSRF token does not match this session",
+                        "das CSRF-Token des Formulars passt nicht zu dieser Sitzung",
+                    ),
+                    Texts::new(
+                        "reload the page and send its form",
+                        "die Seite neu laden und ihr Formular senden",
+                    ),
                 ),
             ));
         }
@@ -984,7 +993,17 @@ async fn activity_page(
             return Ok(error_page(
                 lang,
                 Some(&s),
-                ApiError::new(StatusCode::NOT_FOUND, format!("no activity `{id}` in the model"), "the findings page links the activities"),
+                ApiError::texts(
+                    StatusCode::NOT_FOUND,
+                    Texts::new(
+                        format!("no activity `{id}` in the model"),
+                        format!("keine Tätigkeit `{id}` im Modell"),
+                    ),
+                    Texts::new(
+                        "the findings page links the activities",
+                        "die Seite der Befunde verlinkt die Tätigkeiten",
+                    ),
+                ),
             ));
         }
         let verdict = if open { "allowed" } else { "blocked" };

@@ -1441,6 +1441,18 @@ fn the_web_view_in_german_has_no_english() {
     let (status, page) = get("/ui/findings/F-0000000000000000");
     assert_eq!(status, 404, "{page}");
     pages.push(("unknown finding".into(), page));
+    let (status, page) = get("/ui/activities/act-nowhere");
+    assert_eq!(status, 404, "{page}");
+    pages.push(("unknown activity".into(), page));
+    // A form without its CSRF token.
+    let (status, _, page) = server.send(
+        "POST",
+        &format!("/ui/findings/{approved}/approve"),
+        &[form, ("Cookie", &cookie)],
+        "reason=checked",
+    );
+    assert_eq!(status, 403, "{page}");
+    pages.push(("no CSRF token".into(), page));
     let (status, page) = get("/ui/report?from=yesterday");
     assert_eq!(status, 400, "{page}");
     pages.push(("bad report date".into(), page));
