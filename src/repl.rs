@@ -712,7 +712,11 @@ impl Repl {
         self.session = session;
         self.files = files;
         let names: Vec<String> = self.files.iter().map(|f| f.display().to_string()).collect();
-        Ok(format!("model: {}\n{}", names.join(" "), self.delta(&d)))
+        let model = match self.lang {
+            Lang::En => "model",
+            Lang::De => "Modell",
+        };
+        Ok(format!("{model}: {}\n{}", names.join(" "), self.delta(&d)))
     }
 
     /// The ids of the model's activities, sorted.

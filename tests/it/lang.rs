@@ -121,6 +121,9 @@ const ENGLISH: &[&str] = &[
     "mean",
     "unknown",
     "lists",
+    "model",
+    "answers",
+    "yes",
 ];
 
 /// The English words of a German text, each with its line: words are what is left after
@@ -405,6 +408,7 @@ fn the_repl_in_german_answers_without_english() {
         "assume activity_large_scale(\"act-s4-call\").",
         "retract activity_large_scale(\"act-s4-call\").",
         "as-of 2025-06-17",
+        "reload",
         "rules uwg:7.2.1",
         "?- finding(R, A, S, D).",
         "?- activity_channel(\"act-s4-call\", \"phone\").",
@@ -433,6 +437,7 @@ fn the_repl_in_german_answers_without_english() {
         .join("\n");
     assert!(text.contains("mit Handlungsbedarf"), "{text}");
     assert!(text.contains("zitiert von:"), "{text}");
+    assert!(text.contains("Modell: "), "{text}");
     assert!(
         text.contains("(2 Antworten)") && text.contains("\nja\n"),
         "{text}"
