@@ -503,6 +503,22 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
     for id in &ids {
         run(&["remedies", demo, id, "--lang", "de"], true);
     }
+    // A remedy applied as a to-do file, and one that does not exist.
+    let out_dir = tempfile::tempdir().expect("a temporary directory");
+    let changed = out_dir.path().join("changed.json");
+    let changed = changed.to_str().expect("utf-8");
+    run(
+        &[
+            "remedies", demo, &ids[0], "--apply", "1", "-o", changed, "--lang", "de",
+        ],
+        true,
+    );
+    run(
+        &[
+            "remedies", demo, &ids[0], "--apply", "99", "-o", changed, "--lang", "de",
+        ],
+        false,
+    );
     run(
         &["diff", &s12_clean, "--model-old", &s12, "--lang", "de"],
         true,
