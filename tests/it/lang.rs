@@ -913,3 +913,43 @@ fn the_german_dpo_guide_is_what_sphere_answers_in_german() {
         );
     }
 }
+
+/// `sphere repl --lang de` on a script: answers and errors in German, down to a query the
+/// script leaves open at its end.
+#[test]
+fn a_german_repl_script_has_no_english() {
+    use std::io::Write as _;
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s12_what_if_consent.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .env("NO_COLOR", "1")
+        .args(["repl", model.to_str().expect("utf-8"), "--lang", "de"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sphere runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"findings\nwhy act-s4-cal\n?- finding(R,\n")
+        .expect("the script");
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an error in the script is exit 2"
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("mit Handlungsbedarf"), "{text}");
+    assert!(
+        text.contains("Fehler: die Eingabe endete mitten in einer Anfrage"),
+        "{text}"
+    );
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
