@@ -539,6 +539,16 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
         &["diff", &s12, "--as-of-old", "2020-01-01", "--lang", "de"],
         true,
     );
+    // A knowledge base whose phone rule only warned: the decision and severity changed.
+    let old_kb = knowledge_copy("uwg/phone.dl", |t| {
+        t.replacen(
+            "    severity: high,\n    decision: block,",
+            "    severity: medium,\n    decision: warn,",
+            1,
+        )
+    });
+    let old_kb = old_kb.path().to_str().expect("utf-8").to_string();
+    run(&["diff", &s12, "--kb-old", &old_kb, "--lang", "de"], true);
     // The gate: blocked (exit 1) with its reasons, then allowed on the clean model.
     let journal = tempfile::tempdir().expect("a temporary directory");
     let journal = journal.path().join("journal.db");
@@ -646,6 +656,7 @@ fn german_why_not_remedies_diff_and_errors_have_no_english() {
     text.push_str(&gated);
     assert!(text.contains("behebt:"), "{text}");
     assert!(text.contains("entfallen"), "{text}");
+    assert!(text.contains("Entscheidung: Warnung -> Sperre"), "{text}");
     assert!(
         text.contains("Fehler: kein Befund `F-0000000000000000`"),
         "{text}"
