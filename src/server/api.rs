@@ -82,6 +82,32 @@ impl ApiError {
         }
     }
 
+    /// The error with its JSON message and hint in `lang` where it has German words (a
+    /// request with `?lang=de`); the codes, places and kinds stay.
+    pub fn in_lang(mut self, lang: Lang) -> ApiError {
+        if lang == Lang::De {
+            if let Some((m, h)) = self.de.as_deref() {
+                if let Some(err) = self.body.get_mut("error") {
+                    err["message"] = json!(m);
+                    if h.is_some() {
+                        err["hint"] = json!(h);
+                    }
+                    if let Some(first) = err
+                        .get_mut("problems")
+                        .and_then(Value::as_array_mut)
+                        .and_then(|p| p.first_mut())
+                    {
+                        first["message"] = json!(m);
+                        if h.is_some() {
+                            first["hint"] = json!(h);
+                        }
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// The message and hint in `lang` (English where the error has no German).
     pub fn words(&self, lang: Lang) -> (String, Option<String>) {
         match (self.de.as_deref(), lang) {
@@ -414,7 +440,9 @@ async fn gate_route(
                 ))
             }
         };
-        Ok(json_response(&run_gate(app, &activity, &p.staff, lang)?))
+        let gated =
+            run_gate(app, &activity, &p.staff, lang).map_err(|e| ApiError::from(e).in_lang(lang))?;
+        Ok(json_response(&gated))
     })
     .await
 }
@@ -561,7 +589,9 @@ async fn finding(
     blocking(app, move |app| {
         authorize(app, &headers, "GET /v1/findings/{id}", None)?;
         let lang = lang_of(&q)?;
-        Ok(json_response(&finding_doc(app, &id, lang)?))
+        Ok(json_response(
+            &finding_doc(app, &id, lang).map_err(|e| e.in_lang(lang))?,
+        ))
     })
     .await
 }

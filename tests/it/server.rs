@@ -1347,8 +1347,9 @@ fn a_block_whose_facts_changed_leaves_the_pending_list_until_the_gate_blocks_aga
 
 /// The DPO's web pages in German, fetched over loopback: login (also a refused token),
 /// findings, a finding with its derivation before and after the DPO's approval, a rejected
-/// one, the activity, what waits, the report and an error page carry no English words
-/// outside the model's own texts, ids and citations.
+/// one, the activity, what waits, the report and error pages carry no English words outside
+/// the model's own texts, ids and citations. The JSON API says its errors in German with
+/// `?lang=de`.
 #[test]
 fn the_web_view_in_german_has_no_english() {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -1456,6 +1457,40 @@ fn the_web_view_in_german_has_no_english() {
     let (status, page) = get("/ui/report?from=yesterday");
     assert_eq!(status, 400, "{page}");
     pages.push(("bad report date".into(), page));
+    // The JSON API answers in English, and in German with `?lang=de`.
+    let (status, v) = server.json(
+        "POST",
+        "/v1/gate?lang=de",
+        Some(CRM_TOKEN),
+        &json!({ "activity": "act-s4-cal" }).to_string(),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(
+        v["error"]["message"], "keine Tätigkeit `act-s4-cal` im Modell",
+        "{v}"
+    );
+    assert_eq!(v["error"]["hint"], "meinten Sie `act-s4-call`?", "{v}");
+    let (status, v) = server.json(
+        "GET",
+        "/v1/findings/F-0000000000000000?lang=de",
+        Some(DPO_TOKEN),
+        "",
+    );
+    assert_eq!(status, 404, "{v}");
+    assert_eq!(
+        v["error"]["message"], "kein Befund `F-0000000000000000` in diesem Modell",
+        "{v}"
+    );
+    let (_, v) = server.json(
+        "GET",
+        "/v1/findings/F-0000000000000000",
+        Some(DPO_TOKEN),
+        "",
+    );
+    assert_eq!(
+        v["error"]["message"], "no finding `F-0000000000000000` in this model",
+        "{v}"
+    );
     let model = Path::new(MODEL);
     let mut problems = Vec::new();
     for (what, page) in &pages {
