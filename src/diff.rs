@@ -165,7 +165,9 @@ fn leaves(w: &whynot::WhyNot, lang: Lang, out: &mut Vec<String>) {
 /// What changed in a finding with the same id.
 fn changes(before: &Finding, after: &Finding) -> Vec<Texts> {
     let mut out = Vec::new();
-    let mut field = |en: &str, de: &str, b: String, a: String| {
+    // A value the same in both languages (ids, dates, norm ids).
+    let same = |v: String| Texts::new(v.clone(), v);
+    let mut field = |en: &str, de: &str, b: Texts, a: Texts| {
         if en == "decision" && before.id != after.id {
             out.push(Texts {
                 en: format!("id: {} -> {}", before.id, after.id),
@@ -174,28 +176,35 @@ fn changes(before: &Finding, after: &Finding) -> Vec<Texts> {
         }
         if b != a {
             out.push(Texts {
-                en: format!("{en}: {b} -> {a}"),
-                de: format!("{de}: {b} -> {a}"),
+                en: format!("{en}: {} -> {}", b.en, a.en),
+                de: format!("{de}: {} -> {}", b.de, a.de),
             });
         }
+    };
+    let decision = |f: &Finding| {
+        Texts::new(
+            f.decision.as_str(),
+            crate::report::key_word(Lang::De, f.decision.as_str()),
+        )
+    };
+    let severity = |f: &Finding| {
+        Texts::new(
+            f.severity.as_str(),
+            crate::render::text::severity_word(f.severity, Lang::De),
+        )
     };
     field(
         "decision",
         "Entscheidung",
-        before.decision.as_str().into(),
-        after.decision.as_str().into(),
+        decision(before),
+        decision(after),
     );
-    field(
-        "severity",
-        "Schwere",
-        before.severity.as_str().into(),
-        after.severity.as_str().into(),
-    );
+    field("severity", "Schwere", severity(before), severity(after));
     field(
         "date",
         "Datum",
-        before.date.to_string(),
-        after.date.to_string(),
+        same(before.date.to_string()),
+        same(after.date.to_string()),
     );
     let norms = |f: &Finding| {
         f.norms
@@ -207,7 +216,7 @@ fn changes(before: &Finding, after: &Finding) -> Vec<Texts> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    field("norms", "Normen", norms(before), norms(after));
+    field("norms", "Normen", same(norms(before)), same(norms(after)));
     let auth = |f: &Finding| {
         f.authorities
             .iter()
@@ -215,7 +224,12 @@ fn changes(before: &Finding, after: &Finding) -> Vec<Texts> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    field("authorities", "Quellen", auth(before), auth(after));
+    field(
+        "authorities",
+        "Quellen",
+        same(auth(before)),
+        same(auth(after)),
+    );
     for (en, de, b, a) in [
         ("message", "Meldung", &before.message, &after.message),
         ("remedy", "Abhilfe", &before.remedy, &after.remedy),

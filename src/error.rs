@@ -13,6 +13,8 @@ use sphere_engine::diag::{render, RenderOptions, Severity};
 use sphere_engine::{Diagnostic, SourceMap};
 use sphere_model::ValidationError;
 
+use crate::findings::{Lang, Texts};
+
 /// What kind of input or request failed. Front ends map every kind to the same outcome (exit
 /// code 2 on the command line, HTTP 400 in a server) except [`ErrorKind::Evaluation`], which
 /// is never the input's fault.
@@ -93,6 +95,11 @@ enum Detail {
     Message {
         message: String,
         hint: Option<String>,
+        /// The message and hint in German, where the error was made with both languages
+        /// ([`Error::texts`]); [`Error::in_lang`] picks them.
+        de: Option<Box<(String, Option<String>)>>,
+        /// The language `message` and `hint` are in (the words `error:` and `hint:` follow it).
+        lang: Lang,
     },
     /// Problems of a model or a facts export, every one of them.
     Validation(Vec<ValidationError>),
@@ -108,8 +115,60 @@ impl Error {
             detail: Detail::Message {
                 message: message.into(),
                 hint: None,
+                de: None,
+                lang: Lang::En,
             },
         }
+    }
+
+    /// An error of one problem without a place, its message in English and German (a message
+    /// the user meets in a front end that speaks German: an unknown id, a bad date).
+    pub fn texts(kind: ErrorKind, message: Texts) -> Error {
+        Error {
+            kind,
+            detail: Detail::Message {
+                message: message.en,
+                hint: None,
+                de: Some(Box::new((message.de, None))),
+                lang: Lang::En,
+            },
+        }
+    }
+
+    /// Adds a hint in English and German to an error of one message.
+    pub fn with_hint_texts(mut self, hint: Texts) -> Error {
+        if let Detail::Message { hint: h, de, .. } = &mut self.detail {
+            *h = Some(hint.en);
+            if let Some(de) = de {
+                de.1 = Some(hint.de);
+            }
+        }
+        self
+    }
+
+    /// The error in `lang`: an error of one message made with German words ([`Error::texts`])
+    /// becomes its German message and hint for [`Lang::De`] (a hint given only in English
+    /// stays); every other error is returned as it is.
+    pub fn in_lang(mut self, lang: Lang) -> Error {
+        if lang == Lang::De {
+            if let Detail::Message {
+                message,
+                hint,
+                de,
+                lang: l,
+            } = &mut self.detail
+            {
+                if let Some(g) = de.take() {
+                    let (m, h) = *g;
+                    *message = m;
+                    *l = Lang::De;
+                    if h.is_some() {
+                        *hint = h;
+                    }
+                }
+            }
+        }
+        self
     }
 
     /// Adds a hint to an error of one message (other errors keep their own hints).
@@ -188,7 +247,7 @@ impl Error {
     /// Every problem, as data, in the order found.
     pub fn problems(&self) -> Vec<Problem> {
         match &self.detail {
-            Detail::Message { message, hint } => vec![Problem {
+            Detail::Message { message, hint, .. } => vec![Problem {
                 code: None,
                 file: None,
                 place: Place::Whole,
@@ -248,10 +307,19 @@ impl Error {
     /// `color`) for rules.
     pub fn render(&self, color: bool) -> String {
         match &self.detail {
-            Detail::Message { message, hint } => {
-                let mut out = format!("error: {message}\n");
+            Detail::Message {
+                message,
+                hint,
+                lang,
+                ..
+            } => {
+                let (error, hint_word) = match lang {
+                    Lang::En => ("error", "hint"),
+                    Lang::De => ("Fehler", "Hinweis"),
+                };
+                let mut out = format!("{error}: {message}\n");
                 if let Some(h) = hint {
-                    out.push_str(&format!("  hint: {h}\n"));
+                    out.push_str(&format!("  {hint_word}: {h}\n"));
                 }
                 out
             }
@@ -307,6 +375,28 @@ mod tests {
         assert_eq!(e.problems()[0].hint.as_deref(), Some("name a model file"));
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert_eq!(e.to_string(), "no model given");
+    }
+
+    #[test]
+    fn an_error_in_two_languages_renders_in_the_one_asked_for() {
+        let e = Error::texts(
+            ErrorKind::Usage,
+            Texts::new("no finding `F-1`", "kein Befund `F-1`"),
+        )
+        .with_hint_texts(Texts::new("list them", "auflisten"));
+        assert_eq!(
+            e.clone().in_lang(Lang::En).render(false),
+            "error: no finding `F-1`\n  hint: list them\n"
+        );
+        assert_eq!(
+            e.clone().in_lang(Lang::De).render(false),
+            "Fehler: kein Befund `F-1`\n  Hinweis: auflisten\n"
+        );
+        // English by default, as before.
+        assert_eq!(e.message(), "no finding `F-1`");
+        // An error with English words only stays English.
+        let e = Error::new(ErrorKind::Io, "x").in_lang(Lang::De);
+        assert_eq!(e.message(), "x");
     }
 
     #[test]

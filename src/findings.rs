@@ -49,12 +49,35 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// A text from its English and its German.
+    pub fn new(en: impl Into<String>, de: impl Into<String>) -> Texts {
+        Texts {
+            en: en.into(),
+            de: de.into(),
+        }
+    }
+
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::En => &self.en,
             Lang::De => &self.de,
         }
     }
+}
+
+/// The error for a finding id the model does not have, in both languages.
+pub fn no_finding(id: &str) -> crate::Error {
+    crate::Error::texts(
+        crate::ErrorKind::Usage,
+        Texts::new(
+            format!("no finding `{id}` in this model"),
+            format!("kein Befund `{id}` in diesem Modell"),
+        ),
+    )
+    .with_hint_texts(Texts::new(
+        "`sphere check` with the same model files lists the findings and their ids",
+        "`sphere check` mit denselben Modelldateien zeigt die Befunde und ihre Kennungen",
+    ))
 }
 
 /// Implements `as_str`, `Display` and `FromStr` for an enum of fixed words, the same words

@@ -23,7 +23,7 @@ use sha2::Digest;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{Derivation, Premise, Step};
-use crate::findings::Finding;
+use crate::findings::{Finding, Texts};
 use crate::journal::{
     self, Action, Block, Context, FindingRef, Head, Journal, JournalError, NewEntry, Payload,
     Receipt, Refusal,
@@ -460,14 +460,20 @@ pub fn gate_model(
 /// The error for an activity the model does not have, with a did-you-mean.
 pub(crate) fn unknown_activity<'a>(activity: &str, ids: impl Iterator<Item = &'a str>) -> Error {
     let hint = match crate::did_you_mean(activity, ids) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "`sphere check` lists the model's activities with findings".into(),
+        Some(s) => crate::did_you_mean_texts(&s),
+        None => Texts::new(
+            "`sphere check` lists the model's activities with findings",
+            "`sphere check` zeigt die Tätigkeiten des Modells mit Befunden",
+        ),
     };
-    Error::new(
+    Error::texts(
         ErrorKind::Usage,
-        format!("no activity `{activity}` in the model"),
+        Texts::new(
+            format!("no activity `{activity}` in the model"),
+            format!("keine Tätigkeit `{activity}` im Modell"),
+        ),
     )
-    .with_hint(hint)
+    .with_hint_texts(hint)
 }
 
 fn outcome_company_activities(outcome: &Outcome<'_>) -> Option<Vec<String>> {
@@ -560,34 +566,62 @@ pub fn decide(
         });
     }
     let Some(i) = index else {
-        return Err(Error::new(
+        return Err(Error::texts(
             ErrorKind::Usage,
-            format!("no finding `{finding_id}` in this model"),
+            Texts::new(
+                format!("no finding `{finding_id}` in this model"),
+                format!("kein Befund `{finding_id}` in diesem Modell"),
+            ),
         )
-        .with_hint("`sphere gate` or `sphere check` with the same model files lists the findings and their ids"));
+        .with_hint_texts(Texts::new(
+            "`sphere gate` or `sphere check` with the same model files lists the findings and their ids",
+            "`sphere gate` oder `sphere check` mit denselben Modelldateien zeigt die Befunde und ihre Kennungen",
+        )));
     };
     if !outcome.findings()[i].needs_action() {
-        return Err(Error::new(
+        let d = outcome.findings()[i].decision;
+        return Err(Error::texts(
             ErrorKind::Usage,
-            format!(
-                "finding `{finding_id}` is a {}: only findings that block need a decision",
-                outcome.findings()[i].decision
+            Texts::new(
+                format!("finding `{finding_id}` is a {d}: only findings that block need a decision"),
+                format!(
+                    "Befund `{finding_id}` ist ein(e) {}: nur Befunde, die sperren, brauchen eine Entscheidung",
+                    crate::render::text::decision_word(d, crate::Lang::De)
+                ),
             ),
         ));
     }
     if reason.trim().is_empty() {
-        return Err(Error::new(ErrorKind::Usage, "the reason is empty")
-            .with_hint("say why, with --reason TEXT; the journal keeps only its digest"));
+        return Err(Error::texts(
+            ErrorKind::Usage,
+            Texts::new("the reason is empty", "die Begründung ist leer"),
+        )
+        .with_hint_texts(Texts::new(
+            "say why, with --reason TEXT; the journal keeps only its digest",
+            "eine Begründung angeben (--reason TEXT); das Journal bewahrt nur ihren Digest",
+        )));
     }
     if let Some(u) = until {
         if verb == Verb::Reject {
-            return Err(Error::new(ErrorKind::Usage, "a rejection has no end date")
-                .with_hint("leave out --until; approve later if the facts allow it"));
+            return Err(Error::texts(
+                ErrorKind::Usage,
+                Texts::new(
+                    "a rejection has no end date",
+                    "eine Ablehnung hat kein Enddatum",
+                ),
+            )
+            .with_hint_texts(Texts::new(
+                "leave out --until; approve later if the facts allow it",
+                "--until weglassen; später freigeben, wenn die Tatsachen es erlauben",
+            )));
         }
         if u < request.today() {
-            return Err(Error::new(
+            return Err(Error::texts(
                 ErrorKind::Usage,
-                format!("--until {u} is in the past: the approval would never apply"),
+                Texts::new(
+                    format!("--until {u} is in the past: the approval would never apply"),
+                    format!("--until {u} liegt in der Vergangenheit: die Freigabe gälte nie"),
+                ),
             ));
         }
     }

@@ -79,3 +79,11 @@ pub use sphere_model::{Origin, Section};
 /// The closest of `candidates` to `word`, if one is near enough to be a likely typo: the one
 /// "did you mean" of sphere (the rule compiler's, for names, keys and ids alike).
 pub use sphere_engine::ir::resolve::did_you_mean;
+
+/// The hint `did you mean `s`?` in both output languages.
+pub fn did_you_mean_texts(s: &str) -> Texts {
+    Texts::new(
+        format!("did you mean `{s}`?"),
+        format!("meinten Sie `{s}`?"),
+    )
+}

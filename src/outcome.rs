@@ -352,11 +352,7 @@ impl<'kb> Outcome<'kb> {
             });
         }
         let Some(i) = self.suppressed.iter().position(|s| s.finding.id == id) else {
-            return Err(
-                Error::new(ErrorKind::Usage, format!("no finding `{id}` in this model")).with_hint(
-                    "`sphere check` with the same model files lists the findings and their ids",
-                ),
-            );
+            return Err(crate::findings::no_finding(id));
         };
         let finding = self.suppressed[i].finding.clone();
         let h = &self.suppressed_handles[i];

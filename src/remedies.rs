@@ -92,17 +92,21 @@ pub fn remedies_in(session: &Session, id: &str) -> Result<Remedies> {
     let finding = if let Some(f) = session.findings().iter().find(|f| f.id == id) {
         f.clone()
     } else if session.suppressed().iter().any(|s| s.finding.id == id) {
-        return Err(Error::new(
+        return Err(Error::texts(
             ErrorKind::Usage,
-            format!("finding `{id}` is set aside by an exception: there is nothing to cure"),
-        )
-        .with_hint("`sphere explain` shows the exception"));
-    } else {
-        return Err(
-            Error::new(ErrorKind::Usage, format!("no finding `{id}` in this model")).with_hint(
-                "`sphere check` with the same model files lists the findings and their ids",
+            Texts::new(
+                format!("finding `{id}` is set aside by an exception: there is nothing to cure"),
+                format!(
+                    "Befund `{id}` wird durch eine Ausnahme verdrängt: es gibt nichts zu beheben"
+                ),
             ),
-        );
+        )
+        .with_hint_texts(Texts::new(
+            "`sphere explain` shows the exception",
+            "`sphere explain` zeigt die Ausnahme",
+        )));
+    } else {
+        return Err(crate::findings::no_finding(id));
     };
     let kb = session.kb();
     let whole = || {

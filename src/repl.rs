@@ -15,7 +15,7 @@ use sphere_engine::value::display;
 use sphere_engine::{Date, Value};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::findings::{Finding, Lang};
+use crate::findings::{Finding, Lang, Texts};
 use crate::kb::KnowledgeBase;
 use crate::model::Model;
 use crate::outcome::EvalOptions;
@@ -106,8 +106,14 @@ pub fn is_complete(input: &str) -> bool {
     !in_string && last == '.'
 }
 
-fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Usage, message).with_hint(hint)
+/// A usage error, its message and hint in English and German.
+fn usage(message: Texts, hint: Texts) -> Error {
+    Error::texts(ErrorKind::Usage, message).with_hint_texts(hint)
+}
+
+/// `e.g. ...` / `z. B. ...`.
+fn eg(example: String) -> Texts {
+    Texts::new(format!("e.g. {example}"), format!("z. B. {example}"))
 }
 
 /// Parses one whole input (see [`is_complete`]).
@@ -121,8 +127,8 @@ pub fn parse(input: &str) -> Result<Command> {
         let atom = atom.strip_suffix('.').unwrap_or(atom).trim();
         if atom.is_empty() {
             return Err(usage(
-                "`?-` needs an atom",
-                "e.g. `?- finding(R, A, S, D).`",
+                Texts::new("`?-` needs an atom", "`?-` braucht ein Atom"),
+                eg("`?- finding(R, A, S, D).`".into()),
             ));
         }
         return Ok(Command::Query(atom.to_string()));
@@ -131,13 +137,18 @@ pub fn parse(input: &str) -> Result<Command> {
         Some((w, r)) => (w, r.trim()),
         None => (t, ""),
     };
+    let a_fact = Texts::new("a fact", "eine Tatsache");
+    let a_norm = Texts::new("a norm id", "die Kennung einer Norm");
     // A fact may be written with the final `.` of Datalog.
     let fact = || rest.strip_suffix('.').unwrap_or(rest).trim().to_string();
-    let need = |what: &str, example: &str| {
+    let need = |what: &Texts, example: &str| {
         if rest.is_empty() {
             Err(usage(
-                format!("`{word}` needs {what}"),
-                format!("e.g. `{word} {example}`"),
+                Texts::new(
+                    format!("`{word}` needs {}", what.en),
+                    format!("`{word}` braucht {}", what.de),
+                ),
+                eg(format!("`{word} {example}`")),
             ))
         } else {
             Ok(())
@@ -148,26 +159,44 @@ pub fn parse(input: &str) -> Result<Command> {
             Ok(())
         } else {
             Err(usage(
-                format!("`{word}` takes no argument, got `{rest}`"),
-                format!("write `{word}` alone"),
+                Texts::new(
+                    format!("`{word}` takes no argument, got `{rest}`"),
+                    format!("`{word}` nimmt kein Argument, erhalten: `{rest}`"),
+                ),
+                Texts::new(
+                    format!("write `{word}` alone"),
+                    format!("`{word}` allein schreiben"),
+                ),
             ))
         }
     };
-    let one = |what: &str, example: &str| -> Result<String> {
+    let one = |what: &Texts, example: &str| -> Result<String> {
         need(what, example)?;
         if rest.split_whitespace().count() > 1 {
             return Err(usage(
-                format!("`{word}` takes one {what}, got `{rest}`"),
-                format!("e.g. `{word} {example}`"),
+                Texts::new(
+                    format!("`{word}` takes one argument ({}), got `{rest}`", what.en),
+                    format!(
+                        "`{word}` nimmt ein Argument ({}), erhalten: `{rest}`",
+                        what.de
+                    ),
+                ),
+                eg(format!("`{word} {example}`")),
             ));
         }
         Ok(rest.to_string())
     };
     Ok(match word {
         "findings" => none().map(|()| Command::Findings)?,
-        "why" => Command::Why(one("a finding or activity id", "act-s4-call")?),
+        "why" => Command::Why(one(
+            &Texts::new(
+                "a finding or activity id",
+                "die Kennung eines Befunds oder einer Tätigkeit",
+            ),
+            "act-s4-call",
+        )?),
         "whynot" => {
-            need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
+            need(&a_fact, "consent_channel(\"cons-karl\", \"phone\")")?;
             let words: Vec<&str> = rest.split_whitespace().collect();
             match words.as_slice() {
                 [rule, about] if !rest.contains('(') => {
@@ -176,38 +205,53 @@ pub fn parse(input: &str) -> Result<Command> {
                 _ => Command::WhyNot(fact()),
             }
         }
-        "remedies" => Command::Remedies(one("a finding id", "F-0ac2e1988f725aa0")?),
+        "remedies" => Command::Remedies(one(
+            &Texts::new("a finding id", "die Kennung eines Befunds"),
+            "F-0ac2e1988f725aa0",
+        )?),
         "assume" => {
-            need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
+            need(&a_fact, "consent_channel(\"cons-karl\", \"phone\")")?;
             Command::Assume(fact())
         }
         "retract" => {
-            need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
+            need(&a_fact, "consent_channel(\"cons-karl\", \"phone\")")?;
             Command::Retract(fact())
         }
-        "norm" => Command::Norm(one("norm id", "uwg:7.2.1")?),
-        "rules" => Command::Rules(one("norm id", "uwg:7.2.1")?),
+        "norm" => Command::Norm(one(&a_norm, "uwg:7.2.1")?),
+        "rules" => Command::Rules(one(&a_norm, "uwg:7.2.1")?),
         "as-of" => {
-            let d = one("date", "2025-06-16")?;
+            let d = one(&Texts::new("a date", "ein Datum"), "2025-06-16")?;
             Command::AsOf(Date::parse(&d).ok_or_else(|| {
                 usage(
-                    format!("`{d}` is not a date"),
-                    "write the date as YYYY-MM-DD, e.g. `as-of 2025-06-16`",
+                    Texts::new(
+                        format!("`{d}` is not a date"),
+                        format!("`{d}` ist kein Datum"),
+                    ),
+                    Texts::new(
+                        "write the date as YYYY-MM-DD, e.g. `as-of 2025-06-16`",
+                        "das Datum als JJJJ-MM-TT schreiben, z. B. `as-of 2025-06-16`",
+                    ),
                 )
             })?)
         }
-        "lang" => match one("language", "de")?.as_str() {
+        "lang" => match one(&Texts::new("a language", "eine Sprache"), "de")?.as_str() {
             "en" => Command::Lang(Lang::En),
             "de" => Command::Lang(Lang::De),
             other => {
                 return Err(usage(
-                    format!("no language `{other}`"),
-                    "`lang en` or `lang de`",
+                    Texts::new(
+                        format!("no language `{other}`"),
+                        format!("keine Sprache `{other}`"),
+                    ),
+                    Texts::new("`lang en` or `lang de`", "`lang en` oder `lang de`"),
                 ))
             }
         },
         "load" => {
-            need("a model file", "facts/s12_what_if_consent.json")?;
+            need(
+                &Texts::new("a model file", "eine Modelldatei"),
+                "facts/s12_what_if_consent.json",
+            )?;
             Command::Load(PathBuf::from(rest))
         }
         "reload" => none().map(|()| Command::Reload)?,
@@ -215,10 +259,22 @@ pub fn parse(input: &str) -> Result<Command> {
         other => {
             let names = COMMANDS.iter().map(|c| c.0);
             let hint = match crate::did_you_mean(other, names) {
-                Some(s) => format!("did you mean `{s}`? `help` lists the commands"),
-                None => "`help` lists the commands; a query starts with `?-`".to_string(),
+                Some(s) => Texts::new(
+                    format!("did you mean `{s}`? `help` lists the commands"),
+                    format!("meinten Sie `{s}`? `help` zeigt die Befehle"),
+                ),
+                None => Texts::new(
+                    "`help` lists the commands; a query starts with `?-`",
+                    "`help` zeigt die Befehle; eine Anfrage beginnt mit `?-`",
+                ),
             };
-            return Err(usage(format!("unknown command `{other}`"), hint));
+            return Err(usage(
+                Texts::new(
+                    format!("unknown command `{other}`"),
+                    format!("unbekannter Befehl `{other}`"),
+                ),
+                hint,
+            ));
         }
     })
 }
@@ -294,9 +350,11 @@ impl Repl {
     }
 
     /// The answer to one whole input. An error leaves the session as it was.
+    /// Answers one whole input; an error comes in the session's language.
     pub fn run(&mut self, input: &str) -> Result<String> {
-        let command = parse(input)?;
-        self.execute(command)
+        parse(input)
+            .and_then(|command| self.execute(command))
+            .map_err(|e| e.in_lang(self.lang))
     }
 
     pub fn execute(&mut self, command: Command) -> Result<String> {
@@ -349,10 +407,19 @@ impl Repl {
         let q = match query::resolve(ev, atom, &mut sources)? {
             Resolved::Query(q) => q,
             Resolved::UnknownSymbol(s) => {
-                return Ok(format!(
-                    "no: the symbol \"{s}\" occurs nowhere in the model or the rules\n"
-                ))
+                return Ok(match self.lang {
+                    Lang::De => format!(
+                        "nein: das Symbol \"{s}\" kommt weder im Modell noch in den Regeln vor\n"
+                    ),
+                    Lang::En => {
+                        format!("no: the symbol \"{s}\" occurs nowhere in the model or the rules\n")
+                    }
+                })
             }
+        };
+        let (yes, no) = match self.lang {
+            Lang::De => ("ja\n", "nein\n"),
+            Lang::En => ("yes\n", "no\n"),
         };
         let matches = q.matches(ev);
         let named: Vec<(usize, &str)> = {
@@ -365,7 +432,7 @@ impl Repl {
                 .collect()
         };
         if named.is_empty() {
-            return Ok(if matches.is_empty() { "no\n" } else { "yes\n" }.to_string());
+            return Ok(if matches.is_empty() { no } else { yes }.to_string());
         }
         let mut lines: Vec<String> = matches
             .iter()
@@ -380,11 +447,14 @@ impl Repl {
         lines.sort();
         lines.dedup();
         if lines.is_empty() {
-            return Ok("no\n".to_string());
+            return Ok(no.to_string());
         }
         let n = lines.len();
         let mut out = lines.join("\n");
-        let _ = writeln!(out, "\n({n} answer{})", if n == 1 { "" } else { "s" });
+        let _ = match self.lang {
+            Lang::De => writeln!(out, "\n({n} Antwort{})", if n == 1 { "" } else { "en" }),
+            Lang::En => writeln!(out, "\n({n} answer{})", if n == 1 { "" } else { "s" }),
+        };
         Ok(out)
     }
 
@@ -451,13 +521,17 @@ impl Repl {
             let mut names: Vec<&str> = session.findings().iter().map(|f| f.id.as_str()).collect();
             names.extend(activities.iter().map(String::as_str));
             let hint = match crate::did_you_mean(id, names.into_iter()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => {
-                    "`findings` lists the finding ids and the activities they are about".to_string()
-                }
+                Some(s) => crate::did_you_mean_texts(&s),
+                None => Texts::new(
+                    "`findings` lists the finding ids and the activities they are about",
+                    "`findings` zeigt die Kennungen der Befunde und die Tätigkeiten, die sie betreffen",
+                ),
             };
             return Err(usage(
-                format!("no finding or activity `{id}` in this model"),
+                Texts::new(
+                    format!("no finding or activity `{id}` in this model"),
+                    format!("kein Befund und keine Tätigkeit `{id}` in diesem Modell"),
+                ),
                 hint,
             ));
         }
@@ -588,7 +662,7 @@ impl Repl {
     fn norm(&self, id: &str) -> Result<String> {
         let kb = self.session.kb();
         let picked = kb.find_norms(id)?;
-        Ok(render::kb::norms(kb, &picked))
+        Ok(render::kb::norms(kb, &picked, self.lang))
     }
 
     fn rules(&self, id: &str) -> Result<String> {
@@ -614,7 +688,7 @@ impl Repl {
                 out,
                 "{} ({})  {} {}  {}",
                 m.id,
-                render::kb::kind_name(m),
+                render::kb::kind_word(m, self.lang),
                 if self.lang == Lang::De {
                     "zitiert"
                 } else {
@@ -638,7 +712,11 @@ impl Repl {
         self.session = session;
         self.files = files;
         let names: Vec<String> = self.files.iter().map(|f| f.display().to_string()).collect();
-        Ok(format!("model: {}\n{}", names.join(" "), self.delta(&d)))
+        let model = match self.lang {
+            Lang::En => "model",
+            Lang::De => "Modell",
+        };
+        Ok(format!("{model}: {}\n{}", names.join(" "), self.delta(&d)))
     }
 
     /// The ids of the model's activities, sorted.
@@ -775,7 +853,7 @@ fn line(out: &mut String, f: &Finding, lang: Lang) {
     let _ = writeln!(
         out,
         "{} {} {} {} ({})\n    {}",
-        f.decision.as_str().to_uppercase(),
+        render::text::decision_word(f.decision, lang),
         f.id,
         f.about_id(),
         f.rule,

@@ -490,12 +490,20 @@ pub fn rule_about(
     };
     if !finding_rules().any(|r| r == rule) {
         let hint = match crate::did_you_mean(rule, finding_rules()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "`sphere kb list` lists the rules; a finding rule has a decision".to_string(),
+            Some(s) => crate::did_you_mean_texts(&s),
+            None => Texts::new(
+                "`sphere kb list` lists the rules; a finding rule has a decision",
+                "`sphere kb list` zeigt die Regeln; eine Befundregel hat eine Entscheidung",
+            ),
         };
-        return Err(
-            Error::new(ErrorKind::Usage, format!("no finding rule `{rule}`")).with_hint(hint),
-        );
+        return Err(Error::texts(
+            ErrorKind::Usage,
+            Texts::new(
+                format!("no finding rule `{rule}`"),
+                format!("keine Befundregel `{rule}`"),
+            ),
+        )
+        .with_hint_texts(hint));
     }
     let fired: Vec<String> = outcome
         .findings()
@@ -524,13 +532,17 @@ pub fn rule_about(
         ));
     };
     let (Some(r), Some(a)) = (ev.interner().get(rule), ev.interner().get(about)) else {
-        return Err(Error::new(
+        return Err(Error::texts(
             ErrorKind::Usage,
-            format!("`{about}` occurs nowhere in the model"),
+            Texts::new(
+                format!("`{about}` occurs nowhere in the model"),
+                format!("`{about}` kommt im Modell nicht vor"),
+            ),
         )
-        .with_hint(
+        .with_hint_texts(Texts::new(
             "give the id of an activity or object of the model, as `sphere check` prints it",
-        ));
+            "die Kennung einer Tätigkeit oder eines Objekts des Modells angeben, wie `sphere check` sie zeigt",
+        )));
     };
     let pattern = [Some(Value::Sym(r)), Some(Value::Sym(a)), None, None];
     Ok(RuleAnswer::Not(analyse(

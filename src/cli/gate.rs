@@ -10,7 +10,7 @@ use serde_json::json;
 
 use sphere::gate::{self, Decided, Gated, Request, Status, Verb, Verdict};
 use sphere::journal::{Config, Journal};
-use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model};
+use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model, Texts};
 
 use super::check::{load_kb, read_model};
 use super::journal::{cli_error, journal_path};
@@ -50,6 +50,9 @@ pub struct GateArgs {
     /// stdin, once per finding and facts
     #[arg(long, value_name = "CMD")]
     pub notify: Option<String>,
+    /// Language of the verdict, messages, remedies and citations
+    #[arg(long, value_enum, default_value_t = super::check::Lang::En)]
+    pub lang: super::check::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,6 +85,9 @@ pub struct DecideArgs {
     /// Evaluation date (overrides the model's `as_of`)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// Language of the answer (messages, remedies, citations, errors)
+    #[arg(long, value_enum, default_value_t = super::check::Lang::En)]
+    pub lang: super::check::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -103,6 +109,9 @@ pub struct PendingArgs {
     /// Evaluation date (overrides the model's `as_of`)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// Language of the answer (messages, remedies, citations, errors)
+    #[arg(long, value_enum, default_value_t = super::check::Lang::En)]
+    pub lang: super::check::Lang,
 }
 
 fn request(actor: &str) -> Request {
@@ -138,17 +147,64 @@ fn split(args: &[String]) -> Result<(&String, Vec<PathBuf>), CliError> {
     Ok((last, models.iter().map(PathBuf::from).collect()))
 }
 
-fn status_text(s: &Status) -> String {
-    match s {
-        Status::Waiting => "waits for the DPO".into(),
-        Status::Approved { by, seq, until } => match until {
+fn status_text(s: &Status, lang: Lang) -> String {
+    match (lang, s) {
+        (Lang::En, Status::Waiting) => "waits for the DPO".into(),
+        (Lang::De, Status::Waiting) => "wartet auf den DSB".into(),
+        (Lang::En, Status::Approved { by, seq, until }) => match until {
             Some(u) => format!("approved by {by} (entry {seq}) until {u}"),
             None => format!("approved by {by} (entry {seq})"),
         },
-        Status::Expired { by, seq, until } => {
+        (Lang::De, Status::Approved { by, seq, until }) => match until {
+            Some(u) => format!("freigegeben durch {by} (Eintrag {seq}) bis {u}"),
+            None => format!("freigegeben durch {by} (Eintrag {seq})"),
+        },
+        (Lang::En, Status::Expired { by, seq, until }) => {
             format!("the approval by {by} (entry {seq}) ended on {until}; waits for the DPO")
         }
-        Status::Rejected { by, seq } => format!("rejected by {by} (entry {seq})"),
+        (Lang::De, Status::Expired { by, seq, until }) => {
+            format!("die Freigabe durch {by} (Eintrag {seq}) endete am {until}; wartet auf den DSB")
+        }
+        (Lang::En, Status::Rejected { by, seq }) => format!("rejected by {by} (entry {seq})"),
+        (Lang::De, Status::Rejected { by, seq }) => {
+            format!("abgelehnt durch {by} (Eintrag {seq})")
+        }
+    }
+}
+
+/// The words of the gate's text in each language.
+struct GateWords {
+    allowed: &'static str,
+    blocked: &'static str,
+    cites: &'static str,
+    unblock: &'static str,
+    approves: &'static str,
+    digest: &'static str,
+    head: &'static str,
+}
+
+impl GateWords {
+    fn of(lang: Lang) -> GateWords {
+        match lang {
+            Lang::En => GateWords {
+                allowed: "ALLOWED",
+                blocked: "BLOCKED",
+                cites: "cites",
+                unblock: "to unblock",
+                approves: "or the DPO approves",
+                digest: "facts digest",
+                head: "journal head",
+            },
+            Lang::De => GateWords {
+                allowed: "ERLAUBT",
+                blocked: "GESPERRT",
+                cites: "Normen",
+                unblock: "zum Entsperren",
+                approves: "oder der DSB gibt frei",
+                digest: "Digest der Tatsachen",
+                head: "Kopf des Journals",
+            },
+        }
     }
 }
 
@@ -165,8 +221,8 @@ pub fn run_gate(args: GateArgs) -> CmdResult {
         &request(&args.by),
     )?;
     let out = match args.format {
-        Format::Text => gate_text(&gated),
-        Format::Json => render::json::pretty(&render::gate::gated(&gated, Lang::En)),
+        Format::Text => gate_text(&gated, args.lang.into()),
+        Format::Json => render::json::pretty(&render::gate::gated(&gated, args.lang.into())),
     };
     write_stdout(&out)?;
     if let Some(cmd) = &args.notify {
@@ -217,53 +273,72 @@ fn notify(cmd: &str, doc: &serde_json::Value) -> Result<(), String> {
     }
 }
 
-fn gate_text(g: &Gated) -> String {
-    let mut s = format!("{} {}\n", g.verdict.as_str().to_uppercase(), g.activity);
+fn gate_text(g: &Gated, lang: Lang) -> String {
+    let w = GateWords::of(lang);
+    let verdict = match g.verdict {
+        Verdict::Allowed => w.allowed,
+        Verdict::Blocked => w.blocked,
+    };
+    let mut s = format!("{verdict} {}\n", g.activity);
     for b in &g.blocking {
         let f = &b.finding;
         s.push_str(&format!(
-            "\n{} {} [{}] {}\n  {}\n  cites: {}\n",
-            f.decision.as_str().to_uppercase(),
+            "\n{} {} [{}] {}\n  {}\n  {}: {}\n",
+            render::text::decision_word(f.decision, lang),
             f.id,
-            f.severity,
-            status_text(&b.status),
-            f.message.en,
-            f.citations(Lang::En).join("; ")
+            render::text::severity_word(f.severity, lang),
+            status_text(&b.status, lang),
+            f.message.get(lang),
+            w.cites,
+            f.citations(lang).join("; ")
         ));
         if !b.status.covers() {
-            if !f.remedy.en.is_empty() {
-                s.push_str(&format!("  to unblock: {}\n", f.remedy.en));
+            if !f.remedy.get(lang).is_empty() {
+                s.push_str(&format!("  {}: {}\n", w.unblock, f.remedy.get(lang)));
             }
             s.push_str(&format!(
-                "  or the DPO approves: sphere approve MODEL... {} --by DPO-ID --reason TEXT\n",
-                f.id
+                "  {}: sphere approve MODEL... {} --by DPO-ID --reason TEXT\n",
+                w.approves, f.id
             ));
         }
-        s.push_str(&format!("  facts digest: {}\n", b.facts_digest));
+        s.push_str(&format!("  {}: {}\n", w.digest, b.facts_digest));
     }
-    for w in &g.warnings {
+    for x in &g.warnings {
         s.push_str(&format!(
-            "\n{} {} [{}]\n  {}\n  cites: {}\n",
-            w.decision.as_str().to_uppercase(),
-            w.id,
-            w.severity,
-            w.message.en,
-            w.citations(Lang::En).join("; ")
+            "\n{} {} [{}]\n  {}\n  {}: {}\n",
+            render::text::decision_word(x.decision, lang),
+            x.id,
+            render::text::severity_word(x.severity, lang),
+            x.message.get(lang),
+            w.cites,
+            x.citations(lang).join("; ")
         ));
     }
-    s.push_str(&format!("\njournal head: {}\n", g.head));
+    s.push_str(&format!("\n{}: {}\n", w.head, g.head));
     s
 }
 
 pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {
+    let lang: Lang = args.lang.into();
     let (finding, models) = split(&args.args)?;
     let until = args
         .until
         .as_deref()
         .map(|u| {
             u.parse::<jiff::civil::Date>().map_err(|_| {
-                CliError::new(format!("--until: `{u}` is not a date (YYYY-MM-DD)"))
-                    .with_hint("write e.g. 2026-06-30")
+                CliError::from(
+                    sphere::Error::texts(
+                        sphere::ErrorKind::Usage,
+                        Texts::new(
+                            format!("--until: `{u}` is not a date (YYYY-MM-DD)"),
+                            format!("--until: `{u}` ist kein Datum (JJJJ-MM-TT)"),
+                        ),
+                    )
+                    .with_hint_texts(Texts::new(
+                        "write e.g. 2026-06-30",
+                        "z. B. 2026-06-30 schreiben",
+                    )),
+                )
             })
         })
         .transpose()?;
@@ -289,32 +364,60 @@ pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {
     leave_to_exit(kb);
     match decided {
         Decided::Recorded { finding, head } => {
-            let what = match verb {
-                Verb::Approve => "approved",
-                Verb::Reject => "rejected",
+            let (what, facts, journal_head) = match (lang, verb) {
+                (Lang::En, Verb::Approve) => ("approved", "for facts", "journal head"),
+                (Lang::En, Verb::Reject) => ("rejected", "for facts", "journal head"),
+                (Lang::De, Verb::Approve) => {
+                    ("freigegeben", "für die Tatsachen", "Kopf des Journals")
+                }
+                (Lang::De, Verb::Reject) => ("abgelehnt", "für die Tatsachen", "Kopf des Journals"),
             };
             write_stdout(&format!(
-                "{what}: {} for facts {}\njournal head: {head}\n",
+                "{what}: {} {facts} {}\n{journal_head}: {head}\n",
                 finding.id, finding.facts_digest
             ))?;
             Ok(exit::OK)
         }
         Decided::Refused { dpo, head } => {
-            let who = dpo.map_or("the model names no DPO".to_string(), |d| {
-                format!("the model's DPO is {d}")
-            });
-            write_stdout(&format!("journal head: {head}\n"))?;
-            Err(CliError::new(format!(
-                "{} may not {} findings: only the DPO decides; the refusal is recorded",
-                args.by,
-                verb.as_str()
+            let who = match &dpo {
+                None => Texts::new("the model names no DPO", "das Modell benennt keine(n) DSB"),
+                Some(d) => Texts::new(
+                    format!("the model's DPO is {d}"),
+                    format!("DSB laut Modell: {d}"),
+                ),
+            };
+            let head_word = match lang {
+                Lang::En => "journal head",
+                Lang::De => "Kopf des Journals",
+            };
+            write_stdout(&format!("{head_word}: {head}\n"))?;
+            let de_verb = match verb {
+                Verb::Approve => "freigeben",
+                Verb::Reject => "ablehnen",
+            };
+            Err(CliError::from(
+                sphere::Error::texts(
+                    sphere::ErrorKind::Usage,
+                    Texts::new(
+                        format!(
+                            "{} may not {} findings: only the DPO decides; the refusal is recorded",
+                            args.by,
+                            verb.as_str()
+                        ),
+                        format!(
+                            "{} darf Befunde nicht {de_verb}: nur der/die DSB entscheidet; die Weigerung ist im Journal vermerkt",
+                            args.by
+                        ),
+                    ),
+                )
+                .with_hint_texts(who),
             ))
-            .with_hint(who))
         }
     }
 }
 
 pub fn run_pending(args: PendingArgs) -> CmdResult {
+    let lang: Lang = args.lang.into();
     let (model, kb) = load(&args.models, args.as_of)?;
     let outcome = kb.evaluate(&model, &EvalOptions::default())?;
     let journal = open(args.journal, false)?;
@@ -346,35 +449,55 @@ pub fn run_pending(args: PendingArgs) -> CmdResult {
                         "finding_id": r.id,
                         "facts_digest": r.facts_digest,
                         "in_model": f.is_some(),
-                        "message": f.map(|f| f.message.en.clone()),
-                        "remedy": f.map(|f| f.remedy.en.clone()),
-                        "citations": f.map(|f| f.citations(Lang::En)),
+                        "message": f.map(|f| f.message.get(lang).to_string()),
+                        "remedy": f.map(|f| f.remedy.get(lang).to_string()),
+                        "citations": f.map(|f| f.citations(lang)),
                     })
                 })
                 .collect();
             render::json::pretty(&json!(list))
         }
         Format::Text => {
+            let de = lang == Lang::De;
             let mut s = String::new();
             if rows.is_empty() {
-                s.push_str("nothing waits for the DPO\n");
+                s.push_str(if de {
+                    "nichts wartet auf den DSB\n"
+                } else {
+                    "nothing waits for the DPO\n"
+                });
             }
             for (e, r, f, waited, activity) in &rows {
-                s.push_str(&format!(
-                    "{} {activity} waits {} (since {}, entry {})\n",
-                    r.id,
-                    duration(*waited),
-                    e.time()
-                        .map_or_else(|| e.time_ms.to_string(), |t| t.to_string()),
-                    e.seq
-                ));
+                let since = e
+                    .time()
+                    .map_or_else(|| e.time_ms.to_string(), |t| t.to_string());
+                s.push_str(&if de {
+                    format!(
+                        "{} {activity} wartet {} (seit {since}, Eintrag {})\n",
+                        r.id,
+                        duration(*waited, lang),
+                        e.seq
+                    )
+                } else {
+                    format!(
+                        "{} {activity} waits {} (since {since}, entry {})\n",
+                        r.id,
+                        duration(*waited, lang),
+                        e.seq
+                    )
+                });
                 match f {
                     Some(f) => s.push_str(&format!(
-                        "  {}\n  cites: {}\n",
-                        f.message.en,
-                        f.citations(Lang::En).join("; ")
+                        "  {}\n  {}: {}\n",
+                        f.message.get(lang),
+                        if de { "Normen" } else { "cites" },
+                        f.citations(lang).join("; ")
                     )),
-                    None => s.push_str("  (not a finding of these model files)\n"),
+                    None => s.push_str(if de {
+                        "  (kein Befund dieser Modelldateien)\n"
+                    } else {
+                        "  (not a finding of these model files)\n"
+                    }),
                 }
             }
             s
@@ -387,9 +510,20 @@ pub fn run_pending(args: PendingArgs) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// `3d 4h`, `2h 5m`, `40s`.
-fn duration(s: i64) -> String {
+/// `3d 4h`, `2h 5m`, `40s` (German: `3 T 4 h`, `2 h 5 min`, `40 s`).
+fn duration(s: i64, lang: Lang) -> String {
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    if lang == Lang::De {
+        return if d > 0 {
+            format!("{d} T {h} h")
+        } else if h > 0 {
+            format!("{h} h {m} min")
+        } else if m > 0 {
+            format!("{m} min")
+        } else {
+            format!("{s} s")
+        };
+    }
     if d > 0 {
         format!("{d}d {h}h")
     } else if h > 0 {

@@ -403,7 +403,7 @@ fn list(args: KbArgs) -> CmdResult {
 fn show(args: ShowArgs) -> CmdResult {
     let kb = load(&args.kb)?;
     let picked = kb.find_norms(&args.norm)?;
-    write_stdout(&render::kb::norms(&kb, &picked))?;
+    write_stdout(&render::kb::norms(&kb, &picked, sphere::Lang::En))?;
     Ok(exit::OK)
 }
 

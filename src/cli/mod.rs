@@ -92,6 +92,14 @@ impl CliError {
         CliError::Error(Box::new(Error::new(ErrorKind::Usage, message)))
     }
 
+    /// The error in `lang` where it has words in it (see [`Error::in_lang`]).
+    pub fn in_lang(self, lang: sphere::Lang) -> Self {
+        match self {
+            CliError::Error(e) => CliError::Error(Box::new(e.in_lang(lang))),
+            r => r,
+        }
+    }
+
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
             CliError::Error(e) => CliError::Error(Box::new(e.with_hint(hint))),
@@ -358,10 +366,23 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         }
     };
     let result: CmdResult = match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Remedies(args) => remedies::run(args),
-        Command::Diff(args) => diff::run(args),
+        // An error is said in the language asked for, where it has the words.
+        Command::Check(args) => {
+            let lang = args.lang.into();
+            check::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Explain(args) => {
+            let lang = args.lang.into();
+            explain::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Remedies(args) => {
+            let lang = args.lang.into();
+            remedies::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Diff(args) => {
+            let lang = args.lang.into();
+            diff::run(args).map_err(|e| e.in_lang(lang))
+        }
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Report(args) => report::run(args),
@@ -372,10 +393,22 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Gate(args) => gate::run_gate(args),
-        Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
-        Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),
-        Command::Pending(args) => gate::run_pending(args),
+        Command::Gate(args) => {
+            let lang = args.lang.into();
+            gate::run_gate(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Approve(args) => {
+            let lang = args.lang.into();
+            gate::run_decide(args, sphere::gate::Verb::Approve).map_err(|e| e.in_lang(lang))
+        }
+        Command::Reject(args) => {
+            let lang = args.lang.into();
+            gate::run_decide(args, sphere::gate::Verb::Reject).map_err(|e| e.in_lang(lang))
+        }
+        Command::Pending(args) => {
+            let lang = args.lang.into();
+            gate::run_pending(args).map_err(|e| e.in_lang(lang))
+        }
     };
     if stop_requested() {
         // Whatever the command made of it (an interrupted evaluation naming its rule, a write

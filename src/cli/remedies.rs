@@ -56,14 +56,23 @@ pub fn run(args: Args) -> CmdResult {
     let lang = args.lang.into();
     if let (Some(n), Some(out)) = (args.apply, &args.output) {
         let Some(remedy) = n.checked_sub(1).and_then(|i| found.remedies.get(i)) else {
-            return Err(CliError::new(format!(
-                "no remedy {n}: {} were found for {id}",
-                found.remedies.len()
+            let found = found.remedies.len();
+            return Err(CliError::from(sphere::Error::texts(
+                sphere::ErrorKind::Usage,
+                sphere::Texts::new(
+                    format!("no remedy {n}: {found} were found for {id}"),
+                    format!("keine Abhilfe {n}: für {id} wurden {found} gefunden"),
+                ),
             )));
         };
         let text = sphere::remedies::changed_model(kb, &model, &options, remedy)?;
         write_whole(out, &text)?;
-        eprintln!("wrote {} (remedy {n} applied)", out.display());
+        match lang {
+            sphere::Lang::En => eprintln!("wrote {} (remedy {n} applied)", out.display()),
+            sphere::Lang::De => {
+                eprintln!("{} geschrieben (Abhilfe {n} angewandt)", out.display())
+            }
+        }
         return Ok(exit::OK);
     }
     let text = match args.format {

@@ -84,8 +84,18 @@ fn script(mut repl: Repl) -> CmdResult {
     if repl.continuing() {
         failed = true;
         report(
-            &sphere::Error::new(sphere::ErrorKind::Usage, "the input ended inside a query")
-                .with_hint("end a query with `.`"),
+            &sphere::Error::texts(
+                sphere::ErrorKind::Usage,
+                sphere::Texts::new(
+                    "the input ended inside a query",
+                    "die Eingabe endete mitten in einer Anfrage",
+                ),
+            )
+            .with_hint_texts(sphere::Texts::new(
+                "end a query with `.`",
+                "eine Anfrage mit `.` beenden",
+            ))
+            .in_lang(repl.lang()),
         );
     }
     Ok(if failed { exit::BAD_INPUT } else { exit::OK })

@@ -41,7 +41,8 @@ fn stroke_width(level: Option<Level>) -> f64 {
     }
 }
 
-fn leak_text(leak: Leak, lang: Lang) -> &'static str {
+/// A leak in words: `LEAK: breach` / `LECK: Verstoß`.
+pub fn leak_text(leak: Leak, lang: Lang) -> &'static str {
     match (leak, lang) {
         (Leak::NoTransferBasis, Lang::En) => "LEAK: third country, no transfer basis",
         (Leak::NoTransferBasis, Lang::De) => "LECK: Drittland ohne Übermittlungsgrundlage",
@@ -72,26 +73,50 @@ fn mark_text(m: &Mark, lang: Lang) -> String {
     };
     format!(
         "{}: {f} {}; {n} {}",
-        l.badge(),
+        l.badge(lang),
         m.findings.join(", "),
         m.norms.join(", ")
     )
 }
 
-fn node_lines(n: &PNode) -> Vec<String> {
-    let mut lines = vec![n.name.clone(), n.detail.clone()];
+/// `third country` / `Drittland`.
+fn third_country(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "third country",
+        Lang::De => "Drittland",
+    }
+}
+
+fn node_lines(n: &PNode, lang: Lang) -> Vec<String> {
+    let detail = match lang {
+        Lang::En => &n.detail,
+        Lang::De => &n.detail_de,
+    };
+    let mut lines = vec![n.name.clone(), detail.clone()];
     let mut marks = Vec::new();
     if let Some(l) = n.mark.level {
-        marks.push(l.badge().to_string());
+        marks.push(l.badge(lang).to_string());
     }
     if n.kind == NodeKind::Party && n.processor {
-        marks.push("processor".into());
+        marks.push(
+            match lang {
+                Lang::En => "processor",
+                Lang::De => "Auftragsverarbeiter",
+            }
+            .into(),
+        );
     }
     if n.kind == NodeKind::Party && n.joint_controller {
-        marks.push("joint controller".into());
+        marks.push(
+            match lang {
+                Lang::En => "joint controller",
+                Lang::De => "gemeinsam Verantwortlicher",
+            }
+            .into(),
+        );
     }
     if n.third_country {
-        marks.push("third country".into());
+        marks.push(third_country(lang).into());
     }
     if !marks.is_empty() {
         lines.push(format!("[{}]", marks.join(", ")));
@@ -102,15 +127,19 @@ fn node_lines(n: &PNode) -> Vec<String> {
 fn edge_label(e: &PEdge, lang: Lang) -> Vec<String> {
     let mut lines = vec![e.id.clone()];
     if e.kind != PEdgeKind::Operates {
-        lines.extend(e.label.lines().map(str::to_string));
+        let label = match lang {
+            Lang::En => &e.label,
+            Lang::De => &e.label_de,
+        };
+        lines.extend(label.lines().map(str::to_string));
     }
     if let Some(l) = e.mark.level {
-        lines.push(format!("{} {}", l.badge(), e.mark.findings.join(" ")));
+        lines.push(format!("{} {}", l.badge(lang), e.mark.findings.join(" ")));
     }
     if let Some(leak) = e.leak {
         lines.push(leak_text(leak, lang).to_string());
     } else if e.third_country {
-        lines.push("third country".into());
+        lines.push(third_country(lang).into());
     }
     lines
 }
@@ -143,7 +172,7 @@ pub fn dot(p: &Picture, lang: Lang) -> String {
         let mut attrs = format!(
             "shape={shape}, style=\"{}\", label=\"{}\", fillcolor=\"{fill}\", color=\"{stroke}\", penwidth={}",
             style.join(","),
-            esc(&node_lines(n).join("\n")),
+            esc(&node_lines(n, lang).join("\n")),
             stroke_width(n.mark.level)
         );
         if n.mark.is_marked() {
@@ -230,7 +259,7 @@ pub fn dot(p: &Picture, lang: Lang) -> String {
 pub fn mermaid(p: &Picture, lang: Lang) -> String {
     let mut out = String::from("flowchart LR\n");
     let node_line = |n: &PNode| {
-        let label = node_lines(n).join("<br/>").replace('"', "#quot;");
+        let label = node_lines(n, lang).join("<br/>").replace('"', "#quot;");
         let id = mermaid_id(&n.id);
         match n.kind {
             NodeKind::Organization | NodeKind::Party => format!("{id}{{{{\"{label}\"}}}}"),
@@ -555,13 +584,17 @@ pub fn svg(p: &Picture, lang: Lang) -> String {
             let my = (y1 + y2) / 2.0 - 4.0;
             let mut lines = vec![cut(&e.id, 30)];
             if let Some(leak) = e.leak {
-                lines.push(if leak.unlawful() {
-                    "⚠ LEAK".to_string()
-                } else {
-                    "⚠ LEAK (EU/EEA exit)".to_string()
-                });
+                lines.push(
+                    match (leak.unlawful(), lang) {
+                        (true, Lang::En) => "⚠ LEAK",
+                        (true, Lang::De) => "⚠ LECK",
+                        (false, Lang::En) => "⚠ LEAK (EU/EEA exit)",
+                        (false, Lang::De) => "⚠ LECK (verlässt EU/EWR)",
+                    }
+                    .to_string(),
+                );
             } else if let Some(lv) = level {
-                lines.push(lv.badge().to_string());
+                lines.push(lv.badge(lang).to_string());
             }
             for (i, t) in lines.iter().enumerate() {
                 let fill = if i == 0 { "#333333" } else { stroke };
@@ -601,7 +634,12 @@ pub fn svg(p: &Picture, lang: Lang) -> String {
             );
         }
         out.push('>');
-        let mut tip = format!("{} ({})\n{}", n.name, n.id, node_lines(n)[1..].join("\n"));
+        let mut tip = format!(
+            "{} ({})\n{}",
+            n.name,
+            n.id,
+            node_lines(n, lang)[1..].join("\n")
+        );
         if n.mark.is_marked() {
             tip.push('\n');
             tip.push_str(&mark_text(&n.mark, lang));
@@ -649,7 +687,7 @@ pub fn svg(p: &Picture, lang: Lang) -> String {
                 );
             }
         }
-        let lines = node_lines(n);
+        let lines = node_lines(n, lang);
         for (k, t) in lines.iter().take(3).enumerate() {
             let weight = if k == 0 { "bold" } else { "normal" };
             let colour = if k == 2 && n.mark.is_marked() {
@@ -758,7 +796,7 @@ pub fn html_fragment(p: &Picture, lang: Lang, heading: u8) -> String {
             xml(w.element), xml(w.decision), xml(w.leaks), xml(w.findings), xml(w.norms)
         );
         for (name, l, m, leak) in rows {
-            let decision = if m.is_marked() { l.badge() } else { "" };
+            let decision = if m.is_marked() { l.badge(lang) } else { "" };
             let findings: Vec<String> = m
                 .findings
                 .iter()

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sphere_engine::Value;
 use sphere_model::graph::{EdgeKind, FlowGraph, NodeKind};
 
-use crate::findings::{Decision, Finding};
+use crate::findings::{Decision, Finding, Lang};
 use crate::outcome::Outcome;
 
 /// The worst decision of the findings that concern an element. Ordered from worst to least.
@@ -58,12 +58,16 @@ impl Level {
     }
 
     /// The word drawn on the element, so that colour is never the only signal.
-    pub fn badge(self) -> &'static str {
-        match self {
-            Level::Breach => "BREACH",
-            Level::Block => "BLOCK",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
+    pub fn badge(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, Level::Breach) => "BREACH",
+            (Lang::En, Level::Block) => "BLOCK",
+            (Lang::En, Level::Warn) => "WARN",
+            (Lang::En, Level::Info) => "INFO",
+            (Lang::De, Level::Breach) => "VERSTOSS",
+            (Lang::De, Level::Block) => "SPERRE",
+            (Lang::De, Level::Warn) => "WARNUNG",
+            (Lang::De, Level::Info) => "HINWEIS",
         }
     }
 }
@@ -138,6 +142,8 @@ pub struct PNode {
     pub kind: NodeKind,
     pub name: String,
     pub detail: String,
+    /// The second line in German.
+    pub detail_de: String,
     pub own: bool,
     pub third_country: bool,
     pub processor: bool,
@@ -165,6 +171,8 @@ pub struct PEdge {
     pub from: usize,
     pub to: usize,
     pub label: String,
+    /// The label in German.
+    pub label_de: String,
     pub third_country: bool,
     pub mark: Mark,
     pub leak: Option<Leak>,
@@ -201,6 +209,7 @@ impl Picture {
                 kind: n.kind,
                 name: n.name.clone(),
                 detail: n.detail.clone(),
+                detail_de: n.detail_de.clone(),
                 own: n.own,
                 third_country: n.third_country,
                 processor: n.processor,
@@ -227,6 +236,7 @@ impl Picture {
                 from,
                 to,
                 label: w.label.clone(),
+                label_de: w.label_de.clone(),
                 third_country: w.third_country,
                 mark: Mark::default(),
                 leak: None,
@@ -336,6 +346,11 @@ impl Picture {
                                         from,
                                         to,
                                         label: format!(
+                                            "{} · {}",
+                                            a.kind.as_str(),
+                                            a.purpose.as_str()
+                                        ),
+                                        label_de: format!(
                                             "{} · {}",
                                             a.kind.as_str(),
                                             a.purpose.as_str()

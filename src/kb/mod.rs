@@ -20,6 +20,7 @@ use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, Date, SourceMap, Span, Value};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::findings::Texts;
 
 include!(concat!(env!("OUT_DIR"), "/kb_files.rs"));
 
@@ -313,9 +314,14 @@ impl KnowledgeBase {
         let (id, version) = match query.split_once('@') {
             Some((i, v)) => {
                 let d = Date::parse(v).ok_or_else(|| {
-                    Error::new(ErrorKind::Usage, format!("`{v}` is not a date")).with_hint(
-                        "pin a version as `<id>@YYYY-MM-DD`, e.g. `uwg:7.2.2@2008-12-30`",
+                    Error::texts(
+                        ErrorKind::Usage,
+                        Texts::new(format!("`{v}` is not a date"), format!("`{v}` ist kein Datum")),
                     )
+                    .with_hint_texts(Texts::new(
+                        "pin a version as `<id>@YYYY-MM-DD`, e.g. `uwg:7.2.2@2008-12-30`",
+                        "eine Fassung als `<Kennung>@JJJJ-MM-TT` wählen, z. B. `uwg:7.2.2@2008-12-30`",
+                    ))
                 })?;
                 (i, Some(d))
             }
@@ -334,14 +340,20 @@ impl KnowledgeBase {
         if picked.is_empty() {
             let ids: BTreeSet<&str> = norms.iter().map(|n| n.id.as_str()).collect();
             let hint = match crate::did_you_mean(id, ids.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "ids look like `gdpr:6.1.f` or `uwg:7.2.2`; a prefix like `gdpr:6` shows every provision below it".into(),
+                Some(s) => crate::did_you_mean_texts(&s),
+                None => Texts::new(
+                    "ids look like `gdpr:6.1.f` or `uwg:7.2.2`; a prefix like `gdpr:6` shows every provision below it",
+                    "Kennungen sehen aus wie `gdpr:6.1.f` oder `uwg:7.2.2`; ein Präfix wie `gdpr:6` zeigt alle Vorschriften darunter",
+                ),
             };
-            return Err(Error::new(
+            return Err(Error::texts(
                 ErrorKind::Usage,
-                format!("no norm `{query}` in the catalogue"),
+                Texts::new(
+                    format!("no norm `{query}` in the catalogue"),
+                    format!("keine Norm `{query}` im Katalog"),
+                ),
             )
-            .with_hint(hint));
+            .with_hint_texts(hint));
         }
         Ok(picked)
     }

@@ -62,7 +62,13 @@ fn graph(tree: &Derivation, why_not: &[WhyNot], lang: Lang) -> String {
                             let _ = writeln!(
                                 out,
                                 "  n{c} [label={}, style=dashed];",
-                                quote(&format!("no {text}{words}"))
+                                quote(&format!(
+                                    "{} {text}{words}",
+                                    match lang {
+                                        Lang::En => "no",
+                                        Lang::De => "nicht",
+                                    }
+                                ))
                             );
                             let _ = writeln!(out, "  n{id} -> n{c};");
                         }

@@ -12,6 +12,7 @@ use sphere_engine::Date;
 use crate::kb::lint::Lint;
 use crate::kb::testing::{self, Coverage, Outcome, Problem, TestFile};
 use crate::kb::{ref_text, KnowledgeBase};
+use crate::Lang;
 
 /// `ok: N norms (V versions), ...` and the number of warnings: what `sphere kb check` prints
 /// for a knowledge base that compiles.
@@ -115,28 +116,90 @@ pub fn list(kb: &KnowledgeBase) -> String {
     out
 }
 
+/// The words of [`norms`] in each language.
+struct NormWords {
+    in_force: &'static str,
+    to: &'static str,
+    today: &'static str,
+    summary: &'static str,
+    replaced_by: &'static str,
+    replaces: &'static str,
+    source: &'static str,
+    context_only: &'static str,
+    declared_at: &'static str,
+    cited_by: &'static str,
+    no_rule: &'static str,
+    as_: &'static str,
+}
+
+impl NormWords {
+    fn of(lang: Lang) -> NormWords {
+        match lang {
+            Lang::En => NormWords {
+                in_force: "in force",
+                to: "to",
+                today: "today (still in force)",
+                summary: "summary",
+                replaced_by: "replaced by",
+                replaces: "replaces",
+                source: "source",
+                context_only: "context only: cited by no rule on purpose",
+                declared_at: "declared at",
+                cited_by: "cited by",
+                no_rule: "no rule",
+                as_: "as",
+            },
+            Lang::De => NormWords {
+                in_force: "in Kraft",
+                to: "bis",
+                today: "heute (noch in Kraft)",
+                summary: "Zusammenfassung",
+                replaced_by: "ersetzt durch",
+                replaces: "ersetzt",
+                source: "Quelle",
+                context_only: "nur zum Kontext: bewusst von keiner Regel zitiert",
+                declared_at: "erklärt in",
+                cited_by: "zitiert von",
+                no_rule: "keiner Regel",
+                as_: "als",
+            },
+        }
+    }
+}
+
 /// Norm versions (indexes into the catalogue, as [`KnowledgeBase::find_norms`] gives them),
-/// each with its interval, citations, replacements, source and the rules citing it.
-pub fn norms(kb: &KnowledgeBase, picked: &[usize]) -> String {
+/// each with its interval, citations, replacements, source and the rules citing it, in
+/// `lang` (titles and summaries in German where the catalogue has them).
+pub fn norms(kb: &KnowledgeBase, picked: &[usize], lang: Lang) -> String {
     let legal = kb.catalogue();
     let citing = kb.citing_rules();
+    let w = NormWords::of(lang);
     let mut out = String::new();
     for &i in picked {
         let n = &legal.norms[i];
-        let _ = writeln!(out, "{}  {}", n.key(), n.title);
+        let (title, summary) = match lang {
+            Lang::En => (n.title.as_str(), n.summary.as_deref()),
+            Lang::De => (
+                n.title_de.as_deref().unwrap_or(&n.title),
+                n.summary_de.as_deref().or(n.summary.as_deref()),
+            ),
+        };
+        let _ = writeln!(out, "{}  {}", n.key(), title);
         let _ = writeln!(
             out,
-            "  in force: {} to {}",
+            "  {}: {} {} {}",
+            w.in_force,
             n.from,
-            n.to.map_or_else(|| "today (still in force)".to_string(), |d| d.to_string())
+            w.to,
+            n.to.map_or_else(|| w.today.to_string(), |d| d.to_string())
         );
         let _ = writeln!(out, "  de: {}", n.de);
         let _ = writeln!(out, "  en: {}", n.en);
-        if let Some(s) = &n.summary {
-            let _ = writeln!(out, "  summary: {s}");
+        if let Some(s) = summary {
+            let _ = writeln!(out, "  {}: {s}", w.summary);
         }
         if let Some(r) = &n.replaced_by {
-            let _ = writeln!(out, "  replaced by: {}", ref_text(r));
+            let _ = writeln!(out, "  {}: {}", w.replaced_by, ref_text(r));
         }
         for (j, m) in legal.norms.iter().enumerate() {
             if m.replaced_by
@@ -144,25 +207,26 @@ pub fn norms(kb: &KnowledgeBase, picked: &[usize]) -> String {
                 .and_then(|r| resolve_ref(&legal.norms, r))
                 == Some(i)
             {
-                let _ = writeln!(out, "  replaces: {}", legal.norms[j].key());
+                let _ = writeln!(out, "  {}: {}", w.replaces, legal.norms[j].key());
             }
         }
-        let _ = writeln!(out, "  source: {}", n.source);
+        let _ = writeln!(out, "  {}: {}", w.source, n.source);
         if n.context_only {
-            let _ = writeln!(out, "  context only: cited by no rule on purpose");
+            let _ = writeln!(out, "  {}", w.context_only);
         }
-        let _ = writeln!(out, "  declared at: {}", kb.location(n.span));
+        let _ = writeln!(out, "  {}: {}", w.declared_at, kb.location(n.span));
         let rules = citing.get(&i).map(Vec::as_slice).unwrap_or_default();
         if rules.is_empty() {
-            let _ = writeln!(out, "  cited by: no rule");
+            let _ = writeln!(out, "  {}: {}", w.cited_by, w.no_rule);
         } else {
-            let _ = writeln!(out, "  cited by:");
+            let _ = writeln!(out, "  {}:", w.cited_by);
             for (m, r) in rules {
                 let _ = writeln!(
                     out,
-                    "    {} ({}) as `{}`  {}",
+                    "    {} ({}) {} `{}`  {}",
                     m.id,
-                    kind_name(m),
+                    kind_word(m, lang),
+                    w.as_,
                     ref_text(r),
                     kb.location(m.span)
                 );
@@ -171,6 +235,17 @@ pub fn norms(kb: &KnowledgeBase, picked: &[usize]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A rule's kind in words: `finding`, `exception`, `reasoning` (German: `Befundregel`,
+/// `Ausnahme`, `Begründung`).
+pub fn kind_word(m: &RuleMeta, lang: Lang) -> &'static str {
+    match (lang, kind_name(m)) {
+        (Lang::En, k) => k,
+        (Lang::De, "finding") => "Befundregel",
+        (Lang::De, "exception") => "Ausnahme",
+        (Lang::De, _) => "Begründung",
+    }
 }
 
 /// Problems of rule-test files: `error: file: place: message` and a hint line.

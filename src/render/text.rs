@@ -396,7 +396,7 @@ pub fn remedies(r: &Remedies, lang: Lang) -> String {
     let f = &r.finding;
     let mut out = format!(
         "{} {} {} {} ({})\n  {}\n  {}: {}\n",
-        f.decision.as_str().to_uppercase(),
+        decision_word(f.decision, lang),
         f.id,
         f.about_id(),
         f.rule,
@@ -427,7 +427,10 @@ pub fn remedies(r: &Remedies, lang: Lang) -> String {
                 .iter()
                 .map(|s| s.get(lang))
                 .collect::<Vec<_>>()
-                .join("; and ")
+                .join(match lang {
+                    Lang::En => "; and ",
+                    Lang::De => "; und ",
+                })
         );
         let cures: Vec<String> = m
             .cures
@@ -498,7 +501,7 @@ pub fn diff(
         let _ = writeln!(
             out,
             "{sign} {} {} {} {} ({})\n    {}",
-            f.decision.as_str().to_uppercase(),
+            decision_word(f.decision, lang),
             f.id,
             f.about_id(),
             f.rule,

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::markdown::IDS_SHOWN;
-use super::{trend_label, word, Count, Decisions, Report};
+use super::{key_word, trend_label, word, Count, Decisions, Report};
 use crate::graph::draw::xml;
 
 /// The report's styles (the picture's included).
@@ -212,7 +212,7 @@ pub fn fragment(r: &Report) -> String {
         let _ = writeln!(out, "<h3>{}</h3>", xml(title));
         if key != "by_decision" {
             let data: Vec<(String, usize)> =
-                map.iter().map(|(k, c)| (k.clone(), c.count)).collect();
+                map.iter().map(|(k, c)| (key_word(l, k), c.count)).collect();
             out.push_str(&bars(title, &data));
             out.push('\n');
         }
@@ -221,7 +221,7 @@ pub fn fragment(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "<tr><th scope=\"row\">{}</th><td class=\"num\" data-key=\"findings.{key}.{}\">{}</td><td class=\"ids\">{}</td></tr>",
-                xml(k),
+                xml(&key_word(l, k)),
                 xml(k),
                 c.count,
                 ids(c)
@@ -447,9 +447,9 @@ pub fn fragment(r: &Report) -> String {
             "<details id=\"{}\" class=\"{}\"><summary><strong>{}</strong> <code>{}</code> [{}] {} ({}): {}</summary><p>{}: {}<br>{}: {}</p>{}</details>",
             xml(&f.id),
             xml(&f.decision),
-            xml(&f.decision.to_uppercase()),
+            xml(&key_word(l, &f.decision).to_uppercase()),
             xml(&f.id),
-            xml(&f.severity),
+            xml(&key_word(l, &f.severity)),
             xml(&f.about),
             xml(&f.date),
             xml(&f.message),

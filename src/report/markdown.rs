@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{trend_label, word, Count, Decisions, Report};
+use super::{key_word, trend_label, word, Count, Decisions, Report};
 
 /// At most this many ids follow a number in Markdown and HTML; the JSON form has them all.
 pub const IDS_SHOWN: usize = 50;
@@ -100,7 +100,7 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(out, "\n### {title}\n");
         head(&mut out);
         for (k, c) in map {
-            let _ = writeln!(out, "| {k} | {} | {} |", c.count, ids(c));
+            let _ = writeln!(out, "| {} | {} | {} |", key_word(l, k), c.count, ids(c));
         }
     }
     let _ = writeln!(out, "\n### {}\n", w("By norm", "Nach Norm"));
@@ -264,7 +264,13 @@ pub fn markdown(r: &Report) -> String {
         }
         for k in leaks {
             let f: Vec<String> = k.findings.iter().map(|i| format!("`{i}`")).collect();
-            let _ = writeln!(out, "- `{}`: {} {}", k.id, k.kind, f.join(" "));
+            let _ = writeln!(
+                out,
+                "- `{}`: {} {}",
+                k.id,
+                key_word(l, &k.kind),
+                f.join(" ")
+            );
         }
         let _ = writeln!(
             out,
@@ -285,9 +291,9 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(
             out,
             "- **{}** `{}` [{}] {} ({}): {}  \n  {}: {}  \n  {}: {}",
-            f.decision.to_uppercase(),
+            key_word(l, &f.decision).to_uppercase(),
             f.id,
-            f.severity,
+            key_word(l, &f.severity),
             f.about,
             f.date,
             cell(&f.message),

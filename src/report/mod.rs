@@ -852,6 +852,40 @@ pub(crate) fn word(lang: Lang, en: &'static str, de: &'static str) -> &'static s
     }
 }
 
+/// The words of a key the report's numbers are grouped by, in `lang`: a decision (`breach`,
+/// `Verstoß`), a severity (`high`, `hoch`) or a leak's kind; other keys (laws, norm ids) are
+/// ids and stay as they are.
+pub(crate) fn key_word(lang: Lang, key: &str) -> String {
+    if lang == Lang::En {
+        return key.to_string();
+    }
+    if let Ok(d) = key.parse::<Decision>() {
+        return match d {
+            Decision::Breach => "Verstoß",
+            Decision::Block => "Sperre",
+            Decision::Warn => "Warnung",
+            Decision::Info => "Hinweis",
+        }
+        .to_string();
+    }
+    if let Ok(s) = key.parse::<crate::findings::Severity>() {
+        return crate::render::text::severity_word(s, lang);
+    }
+    if let Some(l) = [
+        Leak::NoTransferBasis,
+        Leak::Breach,
+        Leak::ThirdCountryWithBasis,
+        Leak::ThirdCountryUnjudged,
+    ]
+    .into_iter()
+    .find(|l| l.as_str() == key)
+    {
+        let t = crate::graph::draw::leak_text(l, lang);
+        return t.split_once(": ").map_or(t, |(_, rest)| rest).to_string();
+    }
+    key.to_string()
+}
+
 /// The label of a trend row's key.
 pub(crate) fn trend_label(key: &str, lang: Lang) -> &'static str {
     match key {

@@ -22,12 +22,15 @@ use crate::error::{Error, ErrorKind};
 use crate::gate::{self, Decided, Verb};
 use crate::journal::Payload;
 use crate::render;
-use crate::Lang;
+use crate::{Lang, Texts};
 
 /// An answer other than success: a status and a JSON body.
 pub(crate) struct ApiError {
     pub status: StatusCode,
     pub body: Value,
+    /// The message and hint in German, where the error has them (the web pages in German
+    /// show them; the JSON API answers in English).
+    pub de: Option<Box<(String, Option<String>)>>,
 }
 
 impl IntoResponse for ApiError {
@@ -47,19 +50,75 @@ impl From<Error> for ApiError {
             ErrorKind::Io | ErrorKind::Evaluation => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        ApiError {
-            status,
-            body: error_json(&e),
-        }
+        ApiError::of(status, e)
     }
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>, hint: &str) -> ApiError {
-        let e = Error::new(ErrorKind::Usage, message).with_hint(hint);
+        ApiError::of(
+            status,
+            Error::new(ErrorKind::Usage, message).with_hint(hint),
+        )
+    }
+
+    /// An error with its message and hint in English and German.
+    pub fn texts(status: StatusCode, message: Texts, hint: Texts) -> ApiError {
+        ApiError::of(
+            status,
+            Error::texts(ErrorKind::Usage, message).with_hint_texts(hint),
+        )
+    }
+
+    /// A library error answered with `status`.
+    pub fn of(status: StatusCode, e: Error) -> ApiError {
+        let de = e.clone().in_lang(Lang::De);
+        let de = (de.message() != e.message())
+            .then(|| Box::new((de.message(), de.hint().map(str::to_string))));
         ApiError {
             status,
             body: error_json(&e),
+            de,
+        }
+    }
+
+    /// The error with its JSON message and hint in `lang` where it has German words (a
+    /// request with `?lang=de`); the codes, places and kinds stay.
+    pub fn in_lang(mut self, lang: Lang) -> ApiError {
+        if lang == Lang::De {
+            if let Some((m, h)) = self.de.as_deref() {
+                if let Some(err) = self.body.get_mut("error") {
+                    err["message"] = json!(m);
+                    if h.is_some() {
+                        err["hint"] = json!(h);
+                    }
+                    if let Some(first) = err
+                        .get_mut("problems")
+                        .and_then(Value::as_array_mut)
+                        .and_then(|p| p.first_mut())
+                    {
+                        first["message"] = json!(m);
+                        if h.is_some() {
+                            first["hint"] = json!(h);
+                        }
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// The message and hint in `lang` (English where the error has no German).
+    pub fn words(&self, lang: Lang) -> (String, Option<String>) {
+        match (self.de.as_deref(), lang) {
+            (Some((m, h)), Lang::De) => (m.clone(), h.clone()),
+            _ => {
+                let err = &self.body["error"];
+                (
+                    err["message"].as_str().unwrap_or("error").to_string(),
+                    err["hint"].as_str().map(str::to_string),
+                )
+            }
         }
     }
 }
@@ -381,7 +440,9 @@ async fn gate_route(
                 ))
             }
         };
-        Ok(json_response(&run_gate(app, &activity, &p.staff, lang)?))
+        let gated =
+            run_gate(app, &activity, &p.staff, lang).map_err(|e| ApiError::from(e).in_lang(lang))?;
+        Ok(json_response(&gated))
     })
     .await
 }
@@ -496,10 +557,9 @@ async fn findings(
 pub(crate) fn finding_doc(app: &App, id: &str, lang: Lang) -> Result<Value, ApiError> {
     let core = app.core();
     let outcome = core.session.outcome();
-    let explanation = outcome.explain(id).map_err(|e| ApiError {
-        status: StatusCode::NOT_FOUND,
-        body: error_json(&e),
-    })?;
+    let explanation = outcome
+        .explain(id)
+        .map_err(|e| ApiError::of(StatusCode::NOT_FOUND, e))?;
     let mut doc = render::json::explanation(&explanation, lang);
     if let Some(i) = outcome.findings().iter().position(|f| f.id == id) {
         if outcome.findings()[i].needs_action() {
@@ -529,7 +589,9 @@ async fn finding(
     blocking(app, move |app| {
         authorize(app, &headers, "GET /v1/findings/{id}", None)?;
         let lang = lang_of(&q)?;
-        Ok(json_response(&finding_doc(app, &id, lang)?))
+        Ok(json_response(
+            &finding_doc(app, &id, lang).map_err(|e| e.in_lang(lang))?,
+        ))
     })
     .await
 }
@@ -618,10 +680,16 @@ pub(crate) fn decide(
     let dpo = App::dpo(&core);
     let known = core.session.outcome().find(id).is_some();
     if !known && dpo.as_deref() == Some(p.staff.as_str()) {
-        return Err(ApiError::new(
+        return Err(ApiError::texts(
             StatusCode::NOT_FOUND,
-            format!("no finding `{id}` in this model"),
-            "GET /v1/findings lists the findings and their ids",
+            Texts::new(
+                format!("no finding `{id}` in this model"),
+                format!("kein Befund `{id}` in diesem Modell"),
+            ),
+            Texts::new(
+                "GET /v1/findings lists the findings and their ids",
+                "GET /v1/findings zeigt die Befunde und ihre Kennungen",
+            ),
         ));
     }
     let request = app.request(&p.staff);

@@ -25,7 +25,7 @@ use super::auth::{Principal, Role};
 use super::App;
 use crate::explain::{Derivation, Premise, Step};
 use crate::gate::{self, Verb};
-use crate::{Finding, Lang};
+use crate::{Finding, Lang, Texts};
 
 const COOKIE: &str = "sphere_session";
 /// A browser session lasts a working day.
@@ -176,6 +176,11 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "refused" => ("Refused", "Abgelehnt"),
         "all" => ("all", "alle"),
         "contested" => ("Contested", "Umstritten"),
+        "error" => ("Error", "Fehler"),
+        "hint" => ("hint", "Hinweis"),
+        "suppressed" => ("suppressed", "verdrängt"),
+        "rule" => ("rule", "Regel"),
+        "no" => ("no", "nicht"),
         _ => ("?", "?"),
     };
     match lang {
@@ -300,18 +305,20 @@ fn lang_for(s: &WebSession, q: &BTreeMap<String, String>) -> Lang {
 }
 
 fn error_page(lang: Lang, s: Option<&WebSession>, e: ApiError) -> Response {
-    let err = &e.body["error"];
-    let mut body = format!(
-        "<p class=\"error\">{}</p>",
-        esc(err["message"].as_str().unwrap_or("error"))
-    );
-    if let Some(h) = err["hint"].as_str() {
-        let _ = write!(body, "<p class=\"hint\">hint: {}</p>", esc(h));
+    let (message, hint) = e.words(lang);
+    let mut body = format!("<p class=\"error\">{}</p>", esc(&message));
+    if let Some(h) = hint {
+        let _ = write!(
+            body,
+            "<p class=\"hint\">{}: {}</p>",
+            t(lang, "hint"),
+            esc(&h)
+        );
     }
     let title = if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::UNAUTHORIZED {
         t(lang, "refused")
     } else {
-        "Error"
+        t(lang, "error")
     };
     html(e.status, page(lang, title, s, &body))
 }
@@ -481,7 +488,12 @@ async fn findings_page(
             let mut s = format!("<select name=\"{name}\" id=\"f-{name}\"><option value=\"\">{}</option>", t(lang, "all"));
             for o in options {
                 let sel = if filters.get(name).map(String::as_str) == Some(*o) { " selected" } else { "" };
-                let _ = write!(s, "<option{sel}>{}</option>", esc(o));
+                let label = crate::report::key_word(lang, o);
+                if label == *o {
+                    let _ = write!(s, "<option{sel}>{}</option>", esc(o));
+                } else {
+                    let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(o), esc(&label));
+                }
             }
             s.push_str("</select>");
             s
@@ -533,7 +545,7 @@ async fn findings_page(
                  <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 decision_class(f),
                 decision_class(f),
-                esc(f.decision.as_str()),
+                esc(&crate::report::key_word(lang, f.decision.as_str())),
                 enc(&f.id),
                 esc(&f.id),
                 about_link(f),
@@ -590,8 +602,9 @@ fn tree_html(d: &Derivation, lang: Lang, out: &mut String) {
                         .collect();
                     let _ = write!(
                         out,
-                        "<li class=\"rule\"><details open><summary><code>{}</code> <span class=\"tag\">rule {}</span>{}</summary><ul>",
+                        "<li class=\"rule\"><details open><summary><code>{}</code> <span class=\"tag\">{} {}</span>{}</summary><ul>",
                         esc(&d.fact),
+                        t(lang, "rule"),
                         esc(&r.rule),
                         if cites.is_empty() {
                             String::new()
@@ -611,7 +624,8 @@ fn tree_html(d: &Derivation, lang: Lang, out: &mut String) {
             Item::Other(Premise::Absent(text)) => {
                 let _ = write!(
                     out,
-                    "<li class=\"absent\">no <code>{}</code> <span class=\"tag\">{}</span></li>",
+                    "<li class=\"absent\">{} <code>{}</code> <span class=\"tag\">{}</span></li>",
+                    t(lang, "no"),
                     esc(text),
                     t(lang, "absent")
                 );
@@ -667,21 +681,20 @@ async fn finding_page(
 fn finding_html(app: &App, s: &WebSession, id: &str, lang: Lang) -> Result<String, ApiError> {
     let core = app.core();
     let outcome = core.session.outcome();
-    let e = outcome.explain(id).map_err(|e| ApiError {
-        status: StatusCode::NOT_FOUND,
-        body: super::error_json(&e),
-    })?;
+    let e = outcome
+        .explain(id)
+        .map_err(|e| ApiError::of(StatusCode::NOT_FOUND, e))?;
     let f = &e.finding;
     let mut body = format!(
         "<p><span class=\"badge {}\" id=\"decision\">{}</span> {} {} · {} · {}</p>\
          <p class=\"message\" id=\"message\">{}</p>",
         decision_class(f),
         if e.suppressed {
-            "suppressed"
+            t(lang, "suppressed").to_string()
         } else {
-            f.decision.as_str()
+            crate::report::key_word(lang, f.decision.as_str())
         },
-        f.severity,
+        crate::render::text::severity_word(f.severity, lang),
         about_link(f),
         f.date,
         esc(&f.subjects.join(", ")),
@@ -855,10 +868,13 @@ async fn decide(
                 return Ok(error_page(
                     lang,
                     Some(&s),
-                    ApiError::new(
+                    ApiError::texts(
                         StatusCode::BAD_REQUEST,
-                        format!("the form cannot be read: {}", e.body_text()),
-                        "send the page's form",
+                        Texts::new(
+                            format!("the form cannot be read: {}", e.body_text()),
+                            format!("das Formular ist nicht lesbar: {}", e.body_text()),
+                        ),
+                        Texts::new("send the page's form", "das Formular der Seite senden"),
                     ),
                 ))
             }
@@ -868,10 +884,16 @@ async fn decide(
             return Ok(error_page(
                 lang,
                 Some(&s),
-                ApiError::new(
+                ApiError::texts(
                     StatusCode::FORBIDDEN,
-                    "the form's CSRF token does not match this session",
-                    "reload the page and send its form",
+                    Texts::new(
+                        "the form's CSRF token does not match this session",
+                        "das CSRF-Token des Formulars passt nicht zu dieser Sitzung",
+                    ),
+                    Texts::new(
+                        "reload the page and send its form",
+                        "die Seite neu laden und ihr Formular senden",
+                    ),
                 ),
             ));
         }
@@ -891,10 +913,13 @@ async fn decide(
                     return Ok(error_page(
                         lang,
                         Some(&s),
-                        ApiError::new(
+                        ApiError::texts(
                             StatusCode::BAD_REQUEST,
-                            format!("`{u}` is not a date"),
-                            "YYYY-MM-DD",
+                            Texts::new(
+                                format!("`{u}` is not a date"),
+                                format!("`{u}` ist kein Datum"),
+                            ),
+                            Texts::new("YYYY-MM-DD", "JJJJ-MM-TT"),
                         ),
                     ))
                 }
@@ -952,7 +977,7 @@ async fn activity_page(
                 "<tr class=\"{}\"><td><span class=\"badge {}\">{}</span></td><td><a href=\"/ui/findings/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
                 decision_class(f),
                 decision_class(f),
-                esc(f.decision.as_str()),
+                esc(&crate::report::key_word(lang, f.decision.as_str())),
                 enc(&f.id),
                 esc(&f.id),
                 esc(f.message.get(lang)),
@@ -968,7 +993,17 @@ async fn activity_page(
             return Ok(error_page(
                 lang,
                 Some(&s),
-                ApiError::new(StatusCode::NOT_FOUND, format!("no activity `{id}` in the model"), "the findings page links the activities"),
+                ApiError::texts(
+                    StatusCode::NOT_FOUND,
+                    Texts::new(
+                        format!("no activity `{id}` in the model"),
+                        format!("keine Tätigkeit `{id}` im Modell"),
+                    ),
+                    Texts::new(
+                        "the findings page links the activities",
+                        "die Seite der Befunde verlinkt die Tätigkeiten",
+                    ),
+                ),
             ));
         }
         let verdict = if open { "allowed" } else { "blocked" };
@@ -1052,10 +1087,13 @@ fn report_html(app: &App, q: &BTreeMap<String, String>, lang: Lang) -> Result<St
         match q.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(default),
             Some(v) => crate::Date::parse(v).ok_or_else(|| {
-                ApiError::new(
+                ApiError::texts(
                     StatusCode::BAD_REQUEST,
-                    format!("{key}: `{v}` is not a date"),
-                    "YYYY-MM-DD",
+                    Texts::new(
+                        format!("{key}: `{v}` is not a date"),
+                        format!("{key}: `{v}` ist kein Datum"),
+                    ),
+                    Texts::new("YYYY-MM-DD", "JJJJ-MM-TT"),
                 )
             }),
         }

@@ -101,13 +101,36 @@ const ENGLISH: &[&str] = &[
     "processing",
     "principle",
     "right",
+    "breach",
+    "block",
+    "warn",
+    "high",
+    "medium",
+    "low",
+    "summary",
+    "source",
+    "cited",
+    "declared",
+    "force",
+    "replaced",
+    "leak",
+    "public",
+    "error",
+    "hint",
+    "did",
+    "mean",
+    "unknown",
+    "lists",
+    "model",
+    "answers",
+    "yes",
 ];
 
 /// The English words of a German text, each with its line: words are what is left after
 /// dropping the model's own texts in quotes and ids, citations and URLs (tokens with `-`,
 /// `_`, `:`, `/`, `.`, `@`, `#`, `(`, digits: model and rule ids, dates, norm ids, Datalog
 /// atoms).
-fn english_words(text: &str) -> Vec<String> {
+pub(crate) fn english_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         // The model's own texts (a guideline's wording) are quoted in atoms: not sphere's.
@@ -175,6 +198,62 @@ fn the_shipped_catalogue_has_german_for_every_english_text() {
         let cite = a.citation_de();
         assert!(english_words(&cite).is_empty(), "{}: {cite}", a.id);
     }
+}
+
+/// The visible text of an HTML or SVG page: tags dropped (each ends a line), the entities
+/// sphere writes decoded, style and script blocks left out, and the model's own texts (`name`,
+/// `text`, `reason` values of the model files) taken out: they are the company's words.
+pub(crate) fn visible_text(page: &str, models: &[&Path]) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        let after = &rest[i..];
+        let skip_to = ["<style", "<script"]
+            .iter()
+            .find(|t| after.starts_with(**t))
+            .map(|t| format!("</{}>", &t[1..]));
+        rest = match skip_to {
+            Some(end) => after.find(&end).map_or("", |j| &after[j + end.len()..]),
+            None => after.find('>').map_or("", |j| &after[j + 1..]),
+        };
+    }
+    out.push_str(rest);
+    let mut out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut own = Vec::new();
+    fn walk(v: &serde_json::Value, own: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        serde_json::Value::String(s)
+                            if ["name", "text", "reason"].contains(&k.as_str()) =>
+                        {
+                            own.push(s.clone())
+                        }
+                        _ => walk(x, own),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, own)),
+            _ => {}
+        }
+    }
+    for m in models {
+        let text = std::fs::read_to_string(m).expect("the model");
+        walk(&serde_json::from_str(&text).expect("json"), &mut own);
+    }
+    own.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in own {
+        out = out.replace(&s, "");
+    }
+    out
 }
 
 fn sphere(args: &[&str]) -> (Option<i32>, String, String) {
@@ -277,10 +356,19 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
             .to_string_lossy()
             .into_owned();
         let mut text = render::text::findings(&outcome, Lang::De, true);
+        text.push_str(&render::markdown::findings(&outcome, Lang::De));
         for f in outcome.findings() {
             let e = outcome.explain(&f.id).expect("explains");
             text.push_str(&render::text::explanation(&e, Lang::De));
             text.push_str(&render::text::norm_text(f, Lang::De));
+            // The DOT labels stand in quotes, which the word check leaves out: unquoted here,
+            // the model's own texts inside them (escaped quotes) kept quoted.
+            text.push_str(
+                &render::dot::explanation(&e, Lang::De)
+                    .replace("\\\"", "\u{1}")
+                    .replace('"', " ")
+                    .replace('\u{1}', "\""),
+            );
             explained += 1;
         }
         // Remedies of the first finding of each model (every finding's remedies are verified
@@ -312,7 +400,7 @@ fn german_check_explain_and_remedies_on_every_demo_model_have_no_english() {
 }
 
 /// The REPL in German: its own answers (help, findings, why for an activity, what-if deltas,
-/// as-of, rules) carry no English words, on the planned call of the demo company.
+/// as-of, queries, rules, norm) carry no English words, on the planned call of the demo company.
 #[test]
 fn the_repl_in_german_answers_without_english() {
     let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
@@ -328,7 +416,14 @@ fn the_repl_in_german_answers_without_english() {
         "assume activity_large_scale(\"act-s4-call\").",
         "retract activity_large_scale(\"act-s4-call\").",
         "as-of 2025-06-17",
+        "reload",
         "rules uwg:7.2.1",
+        "?- finding(R, A, S, D).",
+        "?- activity_channel(\"act-s4-call\", \"phone\").",
+        "?- activity_channel(\"act-s4-call\", \"email\").",
+        "?- consent(\"nowhere\", S, D, F, O).",
+        "norm uwg:7.2.1",
+        "norm gdpr:6.1",
     ] {
         let answer = repl
             .run(line)
@@ -349,6 +444,523 @@ fn the_repl_in_german_answers_without_english() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(text.contains("mit Handlungsbedarf"), "{text}");
+    assert!(text.contains("zitiert von:"), "{text}");
+    assert!(text.contains("Modell: "), "{text}");
+    assert!(
+        text.contains("(2 Antworten)") && text.contains("\nja\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Telefonwerbung ohne (mutmaßliche) Einwilligung"),
+        "the German title: {text}"
+    );
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The German command line beyond `check`: why-not in words, remedies, diff, the gate,
+/// pending, approve and reject, and the errors a user meets (an unknown finding, rule or activity) carry no English words.
+#[test]
+fn german_why_not_remedies_diff_and_errors_have_no_english() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    let demo = demo.to_str().expect("utf-8");
+    let facts = |f: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("facts")
+            .join(f)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (s12, s12_clean) = (
+        facts("s12_what_if_consent.json"),
+        facts("s12_what_if_consent_clean.json"),
+    );
+    let mut text = String::new();
+    let mut run = |args: &[&str], ok: bool| {
+        let (code, out, err) = sphere(args);
+        assert_eq!(code, Some(if ok { 0 } else { 2 }), "{args:?}: {err}");
+        assert!(
+            !(out.trim().is_empty() && err.trim().is_empty()),
+            "{args:?} says something"
+        );
+        text.push_str(&out);
+        text.push_str(&err);
+    };
+    for (rule, about) in [
+        ("uwg_phone_without_consent", "act-week-send-newsletter"),
+        ("uwg_email_without_consent", "act-week-send-newsletter"),
+        ("uwg_email_without_consent", "act-week-product-teaser"),
+        ("gdpr_no_legal_basis", "act-week-monitor-mentions"),
+        ("uwg_phone_without_consent", "act-week-call-karl"),
+    ] {
+        run(
+            &["explain", demo, "--why-not", rule, about, "--lang", "de"],
+            true,
+        );
+    }
+    // Every finding of the demo week: remedies with their steps, cures and new findings.
+    let (_, json, _) = sphere(&["check", demo, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let ids: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect();
+    assert!(ids.len() >= 5, "{ids:?}");
+    for id in &ids {
+        run(&["remedies", demo, id, "--lang", "de"], true);
+    }
+    // A remedy applied as a to-do file, and one that does not exist.
+    let out_dir = tempfile::tempdir().expect("a temporary directory");
+    let changed = out_dir.path().join("changed.json");
+    let changed = changed.to_str().expect("utf-8");
+    run(
+        &[
+            "remedies", demo, &ids[0], "--apply", "1", "-o", changed, "--lang", "de",
+        ],
+        true,
+    );
+    run(
+        &[
+            "remedies", demo, &ids[0], "--apply", "99", "-o", changed, "--lang", "de",
+        ],
+        false,
+    );
+    run(
+        &["diff", &s12_clean, "--model-old", &s12, "--lang", "de"],
+        true,
+    );
+    run(
+        &["diff", &s12, "--model-old", &s12_clean, "--lang", "de"],
+        true,
+    );
+    run(
+        &["diff", &s12, "--as-of-old", "2020-01-01", "--lang", "de"],
+        true,
+    );
+    // A knowledge base whose phone rule only warned: the decision and severity changed.
+    let old_kb = knowledge_copy("uwg/phone.dl", |t| {
+        t.replacen(
+            "    severity: high,\n    decision: block,",
+            "    severity: medium,\n    decision: warn,",
+            1,
+        )
+    });
+    let old_kb = old_kb.path().to_str().expect("utf-8").to_string();
+    run(&["diff", &s12, "--kb-old", &old_kb, "--lang", "de"], true);
+    // The gate: blocked (exit 1) with its reasons, then allowed on the clean model.
+    let journal = tempfile::tempdir().expect("a temporary directory");
+    let journal = journal.path().join("journal.db");
+    let journal = journal.to_str().expect("utf-8");
+    let mut gated = String::new();
+    for (model, code) in [(&s12, 1), (&s12_clean, 0)] {
+        let (c, out, err) = sphere(&[
+            "gate",
+            model,
+            "act-s4-call",
+            "--journal",
+            journal,
+            "--lang",
+            "de",
+        ]);
+        assert_eq!(c, Some(code), "{out}{err}");
+        gated.push_str(&out);
+    }
+    // What waits for the DPO, a refused and an accepted decision, a rejection with an end date.
+    for (args, code) in [
+        (vec!["pending", &s12], 0),
+        (
+            vec![
+                "approve",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-jonas-weber",
+                "--reason",
+                "r",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "reject",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-markus-richter",
+                "--reason",
+                "r",
+                "--until",
+                "2099-01-01",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "approve",
+                &s12,
+                "F-dc0dcb7057fb09a2",
+                "--by",
+                "staff-markus-richter",
+                "--reason",
+                "r",
+            ],
+            0,
+        ),
+    ] {
+        let mut args = args;
+        args.extend(["--journal", journal, "--lang", "de"]);
+        let (c, out, err) = sphere(&args);
+        assert_eq!(c, Some(code), "{args:?}: {out}{err}");
+        gated.push_str(&out);
+        gated.push_str(&err);
+    }
+    assert!(gated.contains("wartet"), "{gated}");
+    assert!(gated.contains("freigegeben: F-dc0dcb7057fb09a2"), "{gated}");
+    assert!(gated.contains("GESPERRT act-s4-call"), "{gated}");
+    assert!(gated.contains("ERLAUBT act-s4-call"), "{gated}");
+    // Errors the user meets.
+    run(
+        &["explain", demo, "F-0000000000000000", "--lang", "de"],
+        false,
+    );
+    run(
+        &["remedies", demo, "F-0000000000000000", "--lang", "de"],
+        false,
+    );
+    run(
+        &[
+            "explain",
+            demo,
+            "--why-not",
+            "uwg_phone",
+            "act-week-call-karl",
+            "--lang",
+            "de",
+        ],
+        false,
+    );
+    run(
+        &[
+            "explain",
+            demo,
+            "--why-not",
+            "uwg_phone_without_consent",
+            "act-nowhere",
+            "--lang",
+            "de",
+        ],
+        false,
+    );
+    text.push_str(&gated);
+    assert!(text.contains("behebt:"), "{text}");
+    assert!(text.contains("entfallen"), "{text}");
+    assert!(text.contains("Entscheidung: Warnung -> Sperre"), "{text}");
+    assert!(
+        text.contains("Fehler: kein Befund `F-0000000000000000`"),
+        "{text}"
+    );
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The same errors in English without `--lang de`.
+    let (_, _, err) = sphere(&["explain", demo, "F-0000000000000000"]);
+    assert!(
+        err.starts_with("error: no finding `F-0000000000000000`"),
+        "{err}"
+    );
+}
+
+/// The REPL's errors come in the session's language: unknown command, finding, norm, a bad
+/// date, a missing argument.
+#[test]
+fn the_repl_in_german_says_its_errors_in_german() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    let mut repl =
+        sphere::repl::Repl::new(kb, vec![file], today(), EvalOptions::default()).expect("repl");
+    repl.run("lang de").expect("lang de");
+    let mut text = String::new();
+    for line in [
+        "why F-nope",
+        "why act-nowhere",
+        "remedies F-nope",
+        "whynot uwg_phone act-week-call-karl",
+        "whynot uwg_phone_without_consent act-nowhere",
+        "norm gdpr:99",
+        "norm gdpr:6@2018-13-01",
+        "as-of 2025-13-01",
+        "as-of",
+        "findings now",
+        "lang fr",
+        "frobnicate",
+    ] {
+        let e = repl.run(line).expect_err(line);
+        text.push_str(&e.render(false));
+    }
+    assert!(
+        text.contains("Fehler: unbekannter Befehl `frobnicate`"),
+        "{text}"
+    );
+    assert_eq!(text.matches("Fehler: ").count(), 12, "{text}");
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // `lang en` turns them back into English.
+    repl.run("lang en").expect("lang en");
+    let e = repl.run("why F-nope").expect_err("unknown");
+    assert!(
+        e.render(false).starts_with("error: no finding or activity"),
+        "{}",
+        e.render(false)
+    );
+}
+
+/// The weekly report (Markdown and HTML, with a journal's decisions) and the picture of the
+/// leaks (HTML with its SVG, Mermaid) in German: no English words outside the model's own texts,
+/// ids and citations.
+#[test]
+fn the_german_report_and_graph_have_no_english() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let journal = dir.path().join("journal.db");
+    let journal = journal.to_str().expect("utf-8");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = manifest.join("facts/demo_week.json");
+    let demo_s = demo.to_str().expect("utf-8");
+    // A gate, an approval and a rejection in the journal: the report's DPO decisions.
+    let (code, out, err) = sphere(&[
+        "gate",
+        demo_s,
+        "act-week-linkedin-dm",
+        "--journal",
+        journal,
+        "--as-of",
+        "2025-06-13",
+    ]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let mut problems = Vec::new();
+    for (verb, id) in [
+        ("approve", "F-ab95c271d3fbf1dd"),
+        ("reject", "F-9de790153cc6ae06"),
+    ] {
+        let (code, out, err) = sphere(&[
+            verb,
+            demo_s,
+            id,
+            "--journal",
+            journal,
+            "--by",
+            "staff-markus-richter",
+            "--reason",
+            "checked",
+        ]);
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    let today = jiff::Timestamp::now().to_string()[..10].to_string();
+    for file in [
+        "demo_week.json",
+        "s06_us_monitoring.json",
+        "s08_fan_page.json",
+        "demo_v2.json",
+    ] {
+        let model = manifest.join("facts").join(file);
+        let m = model.to_str().expect("utf-8");
+        let mut outputs = Vec::new();
+        for format in ["md", "html"] {
+            for (from, to) in [("2025-06-09", "2025-06-15"), ("2025-01-01", today.as_str())] {
+                let (code, out, err) = sphere(&[
+                    "report",
+                    m,
+                    "--from",
+                    from,
+                    "--to",
+                    to,
+                    "--format",
+                    format,
+                    "--lang",
+                    "de",
+                    "--journal",
+                    journal,
+                ]);
+                assert_eq!(code, Some(0), "{file} {format}: {err}");
+                outputs.push((format!("report {format} {from}"), out));
+            }
+        }
+        for format in ["html", "mermaid", "svg"] {
+            let (code, out, err) = sphere(&["graph", m, "--format", format, "--lang", "de"]);
+            assert_eq!(code, Some(0), "{file} {format}: {err}");
+            outputs.push((format!("graph {format}"), out));
+        }
+        for (what, out) in outputs {
+            let mut text = visible_text(&out.replace("<br/>", "\n"), &[&model]);
+            if what == "graph mermaid" {
+                // Labels stand in quotes, and `class`/`classDef` lines are the syntax's styling.
+                text = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("class"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .replace('"', " ");
+            }
+            problems.extend(
+                english_words(&text)
+                    .into_iter()
+                    .map(|w| format!("{file} {what}: {w}")),
+            );
+            if what.starts_with("report") {
+                assert!(out.contains("Befunde"), "{file} {what}: {out}");
+            }
+        }
+    }
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// What a block of the German guide shows, run again: `<!-- sphere ARGS -->` is the standard
+/// output and standard error of `sphere ARGS` (run in the package directory, so that the
+/// guide's paths are the ones a user types); `<!-- repl MODEL... -->` a REPL session, inputs
+/// after `sphere> ` each followed by its answer (errors as a terminal shows them).
+fn guide_block(marker: &str, body: &str) -> String {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(args) = marker.strip_prefix("sphere ") {
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .current_dir(manifest)
+            .env("NO_COLOR", "1")
+            .args(&args)
+            .output()
+            .expect("sphere runs");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{marker}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let models: Vec<PathBuf> = marker
+        .strip_prefix("repl ")
+        .unwrap_or_else(|| panic!("a marker `sphere ...` or `repl ...`, not `{marker}`"))
+        .split_whitespace()
+        .map(|m| manifest.join(m))
+        .collect();
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let mut repl =
+        sphere::repl::Repl::new(kb, models, today(), EvalOptions::default()).expect("loads");
+    let mut fresh = String::new();
+    for input in body.lines().filter_map(|l| l.strip_prefix("sphere> ")) {
+        fresh.push_str(&format!("sphere> {input}\n"));
+        match repl.run(input) {
+            Ok(answer) => fresh.push_str(&answer),
+            Err(e) => fresh.push_str(&e.render(false)),
+        }
+    }
+    // Evidence names the model files as the guide gives them, not as paths of this machine.
+    let root = format!("{}/", manifest.display());
+    fresh.replace(&root, "")
+}
+
+/// `docs/dpo-guide.de.md`, the German walk-through linked from `docs/dpo-guide.md`: every
+/// block of output is what sphere answers today (`UPDATE_GENERATED=1` rewrites them), and
+/// none of it has English words.
+#[test]
+fn the_german_dpo_guide_is_what_sphere_answers_in_german() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let english = std::fs::read_to_string(manifest.join("docs/dpo-guide.md")).expect("guide");
+    assert!(
+        english.contains("(dpo-guide.de.md)"),
+        "the English guide links to the German one"
+    );
+    let path = manifest.join("docs/dpo-guide.de.md");
+    let text = std::fs::read_to_string(&path).expect("docs/dpo-guide.de.md");
+    let mut fresh_text = String::new();
+    let mut rest = text.as_str();
+    let mut blocks = 0;
+    let mut stale = Vec::new();
+    let mut problems = Vec::new();
+    while let Some(at) = rest.find("<!-- ") {
+        let line_end = at + rest[at..].find('\n').expect("marker line");
+        let marker = rest[at + 5..line_end].trim_end_matches("-->").trim();
+        let open = line_end + 1;
+        assert!(
+            rest[open..].starts_with("```text\n"),
+            "{marker}: a text block follows"
+        );
+        let body_start = open + "```text\n".len();
+        let body_end = body_start + rest[body_start..].find("```\n").expect("closed block");
+        let body = &rest[body_start..body_end];
+        let fresh = guide_block(marker, body);
+        if fresh != body {
+            stale.push(marker.to_string());
+        }
+        let answers: String = fresh
+            .lines()
+            .filter(|l| !l.starts_with("sphere> "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        problems.extend(
+            english_words(&answers)
+                .into_iter()
+                .map(|w| format!("{marker}: {w}")),
+        );
+        fresh_text.push_str(&rest[..body_start]);
+        fresh_text.push_str(&fresh);
+        rest = &rest[body_end..];
+        blocks += 1;
+    }
+    fresh_text.push_str(rest);
+    assert!(blocks >= 4, "the guide shows several outputs: {blocks}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    if !stale.is_empty() {
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            std::fs::write(&path, fresh_text).expect("docs/dpo-guide.de.md is writable");
+            return;
+        }
+        panic!(
+            "blocks of docs/dpo-guide.de.md are stale ({}): run `UPDATE_GENERATED=1 cargo test --test it lang` and review the diff",
+            stale.join(", ")
+        );
+    }
+}
+
+/// `sphere repl --lang de` on a script: answers and errors in German, down to a query the
+/// script leaves open at its end.
+#[test]
+fn a_german_repl_script_has_no_english() {
+    use std::io::Write as _;
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s12_what_if_consent.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .env("NO_COLOR", "1")
+        .args(["repl", model.to_str().expect("utf-8"), "--lang", "de"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sphere runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"findings\nwhy act-s4-cal\n?- finding(R,\n")
+        .expect("the script");
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an error in the script is exit 2"
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("mit Handlungsbedarf"), "{text}");
+    assert!(
+        text.contains("Fehler: die Eingabe endete mitten in einer Anfrage"),
+        "{text}"
+    );
     let problems = english_words(&text);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -186,6 +186,38 @@ impl Loopback {
         (status, head.to_string(), body.to_string())
     }
 
+    /// One HTTP/1.1 request with the given headers (a cookie, a form's content type):
+    /// status, head and body.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String, String) {
+        let mut s = TcpStream::connect(self.addr).expect("connects");
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .expect("sends");
+        let mut text = String::new();
+        s.read_to_string(&mut text).expect("reads");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a response");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status");
+        (status, head.to_string(), body.to_string())
+    }
+
     fn json(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
         let (status, _, body) = self.request(method, path, token, body);
         (status, serde_json::from_str(&body).expect("a JSON body"))
@@ -1311,4 +1343,165 @@ fn a_block_whose_facts_changed_leaves_the_pending_list_until_the_gate_blocks_aga
         assert_eq!(id_a, id_b, "the same findings");
         assert_ne!(digest_a, digest_b, "on other facts");
     }
+}
+
+/// The DPO's web pages in German, fetched over loopback: login (also a refused token),
+/// findings, a finding with its derivation before and after the DPO's approval, a rejected
+/// one, the activity, what waits, the report and error pages carry no English words outside
+/// the model's own texts, ids and citations. The JSON API says its errors in German with
+/// `?lang=de`.
+#[test]
+fn the_web_view_in_german_has_no_english() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("j.db");
+    let app = start(&journal);
+    let server = Loopback::start(Arc::clone(&app));
+    let (status, _, body) = server.request(
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        &json!({ "activity": CALL }).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let mut pages = Vec::new();
+    let (_, _, page) = server.send("GET", "/ui/login?lang=de", &[], "");
+    pages.push(("login".to_string(), page));
+    let (status, _, page) = server.send("POST", "/ui/login", &[form], "token=nope&lang=de");
+    assert_eq!(status, 401);
+    pages.push(("login refused".to_string(), page));
+    let (status, head, _) = server.send(
+        "POST",
+        "/ui/login",
+        &[form],
+        &format!("token={DPO_TOKEN}&lang=de"),
+    );
+    assert_eq!(status, 303, "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(": ")?;
+            k.eq_ignore_ascii_case("set-cookie")
+                .then(|| v.split(';').next())?
+        })
+        .expect("a session cookie")
+        .to_string();
+    let get = |path: &str| {
+        let (status, _, page) = server.send("GET", path, &[("Cookie", &cookie)], "");
+        (status, page)
+    };
+    let (_, findings) = get("/ui/findings");
+    let csrf = findings
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token")
+        .to_string();
+    pages.push(("findings".into(), findings));
+    let (approved, rejected) = ("F-38be7ac3588f551b", "F-dc0dcb7057fb09a2");
+    pages.push((
+        "finding waiting".into(),
+        get(&format!("/ui/findings/{approved}")).1,
+    ));
+    // A rejection with an end date is refused, in German.
+    let (status, _, page) = server.send(
+        "POST",
+        &format!("/ui/findings/{rejected}/reject"),
+        &[form, ("Cookie", &cookie)],
+        &format!("csrf={csrf}&reason=checked&until=2025-07-31"),
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("eine Ablehnung hat kein Enddatum"), "{page}");
+    pages.push(("rejection with an end date".into(), page));
+    for (id, verb, until) in [
+        (approved, "approve", "2025-07-31"),
+        (rejected, "reject", ""),
+    ] {
+        let (status, _, page) = server.send(
+            "POST",
+            &format!("/ui/findings/{id}/{verb}"),
+            &[form, ("Cookie", &cookie)],
+            &format!("csrf={csrf}&reason=checked&until={until}"),
+        );
+        assert_eq!(status, 303, "{verb}: {page}");
+        pages.push((
+            format!("finding after {verb}"),
+            get(&format!("/ui/findings/{id}")).1,
+        ));
+    }
+    for path in [
+        "/ui/findings?decision=block",
+        &format!("/ui/activities/{CALL}"),
+        "/ui/pending",
+        "/ui/report?from=2025-06-10&to=2025-06-20",
+    ] {
+        let (status, page) = get(path);
+        assert_eq!(status, 200, "{path}: {page}");
+        pages.push((path.to_string(), page));
+    }
+    let (status, page) = get("/ui/findings/F-0000000000000000");
+    assert_eq!(status, 404, "{page}");
+    pages.push(("unknown finding".into(), page));
+    let (status, page) = get("/ui/activities/act-nowhere");
+    assert_eq!(status, 404, "{page}");
+    pages.push(("unknown activity".into(), page));
+    // A form without its CSRF token.
+    let (status, _, page) = server.send(
+        "POST",
+        &format!("/ui/findings/{approved}/approve"),
+        &[form, ("Cookie", &cookie)],
+        "reason=checked",
+    );
+    assert_eq!(status, 403, "{page}");
+    pages.push(("no CSRF token".into(), page));
+    let (status, page) = get("/ui/report?from=yesterday");
+    assert_eq!(status, 400, "{page}");
+    pages.push(("bad report date".into(), page));
+    // The JSON API answers in English, and in German with `?lang=de`.
+    let (status, v) = server.json(
+        "POST",
+        "/v1/gate?lang=de",
+        Some(CRM_TOKEN),
+        &json!({ "activity": "act-s4-cal" }).to_string(),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(
+        v["error"]["message"], "keine Tätigkeit `act-s4-cal` im Modell",
+        "{v}"
+    );
+    assert_eq!(v["error"]["hint"], "meinten Sie `act-s4-call`?", "{v}");
+    let (status, v) = server.json(
+        "GET",
+        "/v1/findings/F-0000000000000000?lang=de",
+        Some(DPO_TOKEN),
+        "",
+    );
+    assert_eq!(status, 404, "{v}");
+    assert_eq!(
+        v["error"]["message"], "kein Befund `F-0000000000000000` in diesem Modell",
+        "{v}"
+    );
+    let (_, v) = server.json(
+        "GET",
+        "/v1/findings/F-0000000000000000",
+        Some(DPO_TOKEN),
+        "",
+    );
+    assert_eq!(
+        v["error"]["message"], "no finding `F-0000000000000000` in this model",
+        "{v}"
+    );
+    let model = Path::new(MODEL);
+    let mut problems = Vec::new();
+    for (what, page) in &pages {
+        assert!(page.contains("<html lang=\"de\">"), "{what}: {page}");
+        let text = crate::lang::visible_text(page, &[model]);
+        problems.extend(
+            crate::lang::english_words(&text)
+                .into_iter()
+                .map(|w| format!("{what}: {w}")),
+        );
+    }
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -29,6 +29,16 @@ pub enum NodeKind {
     Party,
 }
 
+/// A system's role in German words.
+fn role_de(role: SystemRole) -> &'static str {
+    match role {
+        SystemRole::Own => "eigenes System",
+        SystemRole::Processor => "Auftragsverarbeiter",
+        SystemRole::JointController => "gemeinsam Verantwortlicher",
+        SystemRole::IndependentController => "eigenständig Verantwortlicher",
+    }
+}
+
 /// A source, system, party or the organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -38,6 +48,8 @@ pub struct Node {
     pub name: String,
     /// A short second line: `crm · DE`, `forum · public`, `US`.
     pub detail: String,
+    /// The second line in German (`forum · öffentlich`).
+    pub detail_de: String,
     /// The operator is the organisation itself (its own systems and sources).
     pub own: bool,
     /// The system is hosted, or the party located, outside the EU/EEA.
@@ -65,6 +77,8 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// For a flow: `purpose · mechanism`, with its dates when it has any.
     pub label: String,
+    /// The label in German.
+    pub label_de: String,
     /// A flow into a node outside the EU/EEA.
     pub third_country: bool,
 }
@@ -127,6 +141,7 @@ impl FlowGraph {
             kind: NodeKind::Organization,
             name: model.organization.name.clone(),
             detail: model.organization.country.clone(),
+            detail_de: model.organization.country.clone(),
             own: true,
             third_country: !in_eea(&model.organization.country),
             processor: false,
@@ -134,14 +149,17 @@ impl FlowGraph {
         });
         for s in &items.sources {
             let mut detail = s.kind.as_str().to_string();
+            let mut detail_de = detail.clone();
             if s.public {
                 detail.push_str(" · public");
+                detail_de.push_str(" · öffentlich");
             }
             nodes.push(Node {
                 id: s.id.clone(),
                 kind: NodeKind::Source,
                 name: s.name.clone(),
                 detail,
+                detail_de,
                 own: s.operator == org_id,
                 third_country: false,
                 processor: false,
@@ -151,14 +169,17 @@ impl FlowGraph {
         for s in &items.systems {
             let role = model.system_role(s);
             let mut detail = format!("{} · {}", s.kind.as_str(), s.hosting_country);
+            let mut detail_de = detail.clone();
             if role != SystemRole::Own {
                 let _ = write!(detail, " · {}", role.as_str().replace('_', " "));
+                let _ = write!(detail_de, " · {}", role_de(role));
             }
             nodes.push(Node {
                 id: s.id.clone(),
                 kind: NodeKind::System,
                 name: s.name.clone(),
                 detail,
+                detail_de,
                 own: s.operator == org_id,
                 third_country: !in_eea(&s.hosting_country),
                 processor: role == SystemRole::Processor,
@@ -177,6 +198,7 @@ impl FlowGraph {
                 kind: NodeKind::Party,
                 name: p.name.clone(),
                 detail: p.country.clone(),
+                detail_de: p.country.clone(),
                 own: false,
                 third_country: !in_eea(&p.country),
                 processor: roles.contains(&SystemRole::Processor),
@@ -200,15 +222,19 @@ impl FlowGraph {
                 continue;
             };
             let mut label = format!("{} · {}", f.purpose.as_str(), f.mechanism.as_str());
+            let mut label_de = label.clone();
             match (f.from_date, f.to_date) {
                 (Some(d), Some(e)) => {
                     let _ = write!(label, "\n{d} to {e}");
+                    let _ = write!(label_de, "\n{d} bis {e}");
                 }
                 (Some(d), None) => {
                     let _ = write!(label, "\nfrom {d}");
+                    let _ = write!(label_de, "\nab {d}");
                 }
                 (None, Some(e)) => {
                     let _ = write!(label, "\nuntil {e}");
+                    let _ = write!(label_de, "\nbis {e}");
                 }
                 (None, None) => {}
             }
@@ -219,6 +245,7 @@ impl FlowGraph {
                     id: f.id.clone(),
                     kind: EdgeKind::Flow,
                     label,
+                    label_de,
                     third_country: graph[b].third_country,
                 },
             ));
@@ -239,6 +266,7 @@ impl FlowGraph {
                     id: format!("{operator}/{target}"),
                     kind: EdgeKind::Operates,
                     label: "operates".to_string(),
+                    label_de: "betreibt".to_string(),
                     third_country: false,
                 },
             ));
