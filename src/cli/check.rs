@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use sphere::render;
-use sphere::{Assumption, Date, EvalOptions, KnowledgeBase, Model, Note};
+use sphere::{Date, EvalOptions, Note};
 
+use super::load::{assumptions, cli_error, load_kb, load_model, result_lines};
 use super::progress;
-use super::{exit, leave_to_exit, parse_date, today, write_stdout, CmdResult};
+use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -110,60 +111,6 @@ impl From<Lang> for sphere::Lang {
             Lang::De => sphere::Lang::De,
         }
     }
-}
-
-/// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
-/// facts: what `check`, `explain` and `kb export` read.
-pub fn load_model(
-    models: &[PathBuf],
-    facts: Option<&Path>,
-    as_of: Option<Date>,
-    line: &progress::Line,
-) -> Result<Model, sphere::Error> {
-    // One evaluation needs the facts only: the company model goes before the rules run.
-    let model = read_model(models, facts, as_of, line)?;
-    line.start("extracting facts");
-    let model = model.into_facts_only();
-    line.finish();
-    Ok(model)
-}
-
-/// The model files, or the facts export, evaluated at `as_of` when given, with the company
-/// model kept (the gate and the DPO's decisions read its organization).
-pub fn read_model(
-    models: &[PathBuf],
-    facts: Option<&Path>,
-    as_of: Option<Date>,
-    line: &progress::Line,
-) -> Result<Model, sphere::Error> {
-    line.start("reading the model");
-    let model = match facts {
-        Some(dir) => Model::from_facts_dir(dir, today()),
-        None => Model::from_files(models, today()),
-    };
-    line.finish();
-    let model = model?;
-    Ok(match as_of {
-        Some(d) => model.with_as_of(d),
-        None => model,
-    })
-}
-
-/// The shipped knowledge base or the one in `dir`, with extra rule files.
-pub fn load_kb(dir: Option<&Path>, rules: &[PathBuf]) -> Result<KnowledgeBase, sphere::Error> {
-    let mut b = KnowledgeBase::builder();
-    if let Some(d) = dir {
-        b = b.dir(d);
-    }
-    for r in rules {
-        b = b.rules_file(r);
-    }
-    b.build()
-}
-
-/// The `--assume` facts, checked against the knowledge base.
-pub fn assumptions(kb: &KnowledgeBase, texts: &[String]) -> Result<Vec<Assumption>, sphere::Error> {
-    texts.iter().map(|t| Assumption::parse(kb, t)).collect()
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -325,16 +272,6 @@ fn receipt_journal(arg: Option<&Path>) -> Option<PathBuf> {
     })
 }
 
-/// The result lines of a check, which its receipt keeps: each finding's id and decision, in
-/// the findings' order.
-pub fn result_lines(outcome: &sphere::Outcome<'_>) -> Vec<String> {
-    outcome
-        .findings()
-        .iter()
-        .map(|f| format!("{} {}", f.id, f.decision.as_str()))
-        .collect()
-}
-
 /// Appends the check's execution receipt when a journal is given; returns the new head.
 /// A what-if (`--assume`), extra rules (`--rules`) or a facts export (`--facts`) cannot be
 /// replayed from model files, so they record nothing (and say so).
@@ -378,7 +315,7 @@ fn record_receipt(
             lines: (lines.len() <= sphere::journal::RECEIPT_LINES).then_some(lines),
         }),
     };
-    let mut journal = Journal::open(&path, &Config::create()).map_err(super::journal::cli_error)?;
-    let head = journal.append(&entry).map_err(super::journal::cli_error)?;
+    let mut journal = Journal::open(&path, &Config::create()).map_err(cli_error)?;
+    let head = journal.append(&entry).map_err(cli_error)?;
     Ok(Some(head))
 }
