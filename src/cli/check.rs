@@ -176,26 +176,7 @@ pub fn run(args: Args) -> CmdResult {
     }
     let lang = args.lang.into();
     let out = match args.format {
-        // With trees, one document written without recursion (a derivation from outside rules
-        // can be deep); without, written below, as it is made, once the receipt is recorded.
-        Format::Json if args.tree => {
-            #[allow(unused_mut)]
-            let mut doc = render::json::document(
-                &outcome,
-                &render::json::Options {
-                    lang,
-                    tree: args.tree,
-                    suppressed: args.show_suppressed,
-                },
-            );
-            #[cfg(feature = "crepe")]
-            if args.engine == Engine::Crepe {
-                doc["engine"] = "crepe".into();
-            }
-            let text = render::json::pretty(&doc);
-            render::json::dispose(doc);
-            text
-        }
+        // Written below, as it is made, once the receipt is recorded.
         Format::Json => String::new(),
         // Text for a terminal: values from the model cannot carry escape sequences through.
         Format::Text => render::text::terminal_safe(&render::text::findings(
@@ -218,7 +199,7 @@ pub fn run(args: Args) -> CmdResult {
     // journal lacks.
     let receipt = record_receipt(&args, &outcome, code)?;
     write_stdout(&out)?;
-    if args.format == Format::Json && !args.tree {
+    if args.format == Format::Json {
         #[allow(unused_mut)]
         let mut engine = outcome.engine().as_str();
         #[cfg(feature = "crepe")]
@@ -230,7 +211,8 @@ pub fn run(args: Args) -> CmdResult {
             tree: args.tree,
             suppressed: args.show_suppressed,
         };
-        // Finding by finding: a large model's findings are never one document in memory.
+        // Finding by finding: a large model's findings are never one document in memory
+        // (with trees, the document is made whole and written without recursion).
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
         match render::json::write_document(&outcome, &options, engine, stdout) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

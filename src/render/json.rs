@@ -136,13 +136,24 @@ pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
 
 /// [`document`] pretty-printed to `out`, with a final line break: the same bytes as
 /// `pretty(&document(..))` (the engine named `engine`), written finding by finding instead
-/// of holding the whole document and its text (at a million activities they were 700 MB).
+/// of holding the whole document and its text (at a million activities they were 700 MB);
+/// with trees, made whole and written by [`pretty`].
 pub fn write_document(
     outcome: &Outcome<'_>,
     opts: &Options,
     engine: &str,
     mut out: impl std::io::Write,
 ) -> std::io::Result<()> {
+    if opts.tree {
+        // With trees, built whole and written by the writer without recursion: serde's
+        // serialiser recurses once per level of a tree.
+        let mut doc = document(outcome, opts);
+        doc["engine"] = engine.into();
+        let text = pretty(&doc);
+        dispose(doc);
+        out.write_all(text.as_bytes())?;
+        return out.flush();
+    }
     /// The findings (or the suppressed ones), each made when it is written.
     struct List<'a, 'o> {
         outcome: &'a Outcome<'o>,
