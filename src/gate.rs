@@ -167,14 +167,22 @@ pub fn premises(outcome: &Outcome<'_>, index: usize) -> Option<Vec<String>> {
     Some(out.into_iter().collect())
 }
 
+/// The negated premises of the tree in tree order, without recursion: a derivation is as
+/// deep as the evaluation had rounds.
 fn absences(d: &Derivation, out: &mut Vec<String>) {
-    if let Step::Rule(r) = &d.step {
-        for p in &r.premises {
-            match p {
-                Premise::Holds(sub) => absences(sub, out),
-                Premise::Absent(text) => out.push(text.clone()),
-                Premise::Compare(_) => {}
-            }
+    // Premises still to visit, the next at the end.
+    fn push<'d>(d: &'d Derivation, stack: &mut Vec<&'d Premise>) {
+        if let Step::Rule(r) = &d.step {
+            stack.extend(r.premises.iter().rev());
+        }
+    }
+    let mut stack: Vec<&Premise> = Vec::new();
+    push(d, &mut stack);
+    while let Some(p) = stack.pop() {
+        match p {
+            Premise::Holds(sub) => push(sub, &mut stack),
+            Premise::Absent(text) => out.push(text.clone()),
+            Premise::Compare(_) => {}
         }
     }
 }
@@ -658,6 +666,58 @@ pub fn decide(
 mod tests {
     use super::*;
     use crate::{EvalOptions, KnowledgeBase, Model};
+
+    /// A chain of `n` rule steps; step `i` has the premises `a<i>` absent, step `i + 1`,
+    /// and `b<i>` absent.
+    fn chain(n: usize) -> Derivation {
+        let node = |i: usize, step: Step| Derivation {
+            relation: "p".into(),
+            fact: format!("p({i})"),
+            args: vec![i.to_string()],
+            step,
+        };
+        let mut d = node(n, Step::Input { origin: None });
+        for i in (0..n).rev() {
+            let premises = vec![
+                Premise::Absent(format!("a{i}")),
+                Premise::Holds(Box::new(d)),
+                Premise::Absent(format!("b{i}")),
+            ];
+            d = node(
+                i,
+                Step::Rule(crate::explain::RuleStep {
+                    rule: "p#1".into(),
+                    norms: Vec::new(),
+                    authorities: Vec::new(),
+                    citations: Vec::new(),
+                    authority_citations: Vec::new(),
+                    bindings: Vec::new(),
+                    premises,
+                }),
+            );
+        }
+        d
+    }
+
+    /// The absences in tree order, on a tree a hundred thousand steps deep and a 256 KiB
+    /// stack (the walk recursed once per level before).
+    #[test]
+    fn absences_are_found_in_tree_order_without_recursion() {
+        let mut out = Vec::new();
+        absences(&chain(2), &mut out);
+        assert_eq!(out, ["a0", "a1", "b1", "b0"]);
+        let deep = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| {
+                let mut out = Vec::new();
+                absences(&chain(100_000), &mut out);
+                (out.len(), out[99_999].clone(), out[100_000].clone())
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(deep, (200_000, "a99999".into(), "b99999".into()));
+    }
 
     const CALL: &str = "act-s4-call";
 

@@ -17,7 +17,8 @@ mod cli;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::sync::Once;
+use std::path::PathBuf;
+use std::sync::{Once, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 
@@ -52,11 +53,15 @@ fn file(word: &str) -> Option<String> {
 
 static SETUP: Once = Once::new();
 
+/// The folder the fuzzer was started in, and the scratch folder commands run in.
+static DIRS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+
 fn setup() {
     SETUP.call_once(|| {
         let dir = std::env::temp_dir().join(format!("sphere-fuzz-cli-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
-        std::env::set_current_dir(&dir).expect("scratch folder");
+        let start = std::env::current_dir().expect("a working folder");
+        let _ = DIRS.set((start, dir));
         std::env::remove_var("SPHERE_JOURNAL");
         std::env::set_var("NO_COLOR", "1");
         // stdout is data: thrown away (run with -close_fd_mask=2 to silence stderr too).
@@ -100,18 +105,30 @@ fuzz_target!(|data: &[u8]| {
     if args.iter().any(|a| a == "--json") {
         args.extend(["--max-tuples", "100000", "--timeout", "2"].map(OsString::from));
     }
+    // Commands run in the scratch folder, and the fuzzer gets its own folder back after each
+    // input: libFuzzer reads the files of a corpus given by a relative path one by one as it
+    // runs them, and found none past the first input when the folder stayed changed.
+    let (start, scratch) = DIRS.get().expect("set up");
+    std::env::set_current_dir(scratch).expect("scratch folder");
+    let code = run_in_scratch(args.clone(), stdin);
+    std::env::set_current_dir(start).expect("the fuzzer's folder");
+    if let Some(code) = code {
+        assert!(code <= 2, "exit code {code} for {args:?}");
+    }
+});
+
+/// Runs `args` with `stdin` as standard input, in the current folder; `None` when the input
+/// file cannot be written.
+fn run_in_scratch(args: Vec<OsString>, stdin: &[u8]) -> Option<u8> {
     // Standard input from a file holding the bytes.
     let input = std::path::Path::new("stdin.bin");
     if std::fs::File::create(input)
         .and_then(|mut f| f.write_all(stdin))
         .is_err()
     {
-        return;
+        return None;
     }
-    let Ok(f) = std::fs::File::open(input) else {
-        return;
-    };
+    let f = std::fs::File::open(input).ok()?;
     unsafe { libc::dup2(f.as_raw_fd(), 0) };
-    let code = cli::run(args.clone());
-    assert!(code <= 2, "exit code {code} for {args:?}");
-});
+    Some(cli::run(args))
+}

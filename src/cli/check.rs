@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use sphere::render;
-use sphere::{Assumption, Date, EvalOptions, KnowledgeBase, Model, Note};
+use sphere::{Date, EvalOptions, Note};
 
+use super::load::{assumptions, cli_error, load_kb, load_model, result_lines};
 use super::progress;
-use super::{exit, leave_to_exit, parse_date, today, write_stdout, CmdResult};
+use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -112,60 +113,6 @@ impl From<Lang> for sphere::Lang {
     }
 }
 
-/// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
-/// facts: what `check`, `explain` and `kb export` read.
-pub fn load_model(
-    models: &[PathBuf],
-    facts: Option<&Path>,
-    as_of: Option<Date>,
-    line: &progress::Line,
-) -> Result<Model, sphere::Error> {
-    // One evaluation needs the facts only: the company model goes before the rules run.
-    let model = read_model(models, facts, as_of, line)?;
-    line.start("extracting facts");
-    let model = model.into_facts_only();
-    line.finish();
-    Ok(model)
-}
-
-/// The model files, or the facts export, evaluated at `as_of` when given, with the company
-/// model kept (the gate and the DPO's decisions read its organization).
-pub fn read_model(
-    models: &[PathBuf],
-    facts: Option<&Path>,
-    as_of: Option<Date>,
-    line: &progress::Line,
-) -> Result<Model, sphere::Error> {
-    line.start("reading the model");
-    let model = match facts {
-        Some(dir) => Model::from_facts_dir(dir, today()),
-        None => Model::from_files(models, today()),
-    };
-    line.finish();
-    let model = model?;
-    Ok(match as_of {
-        Some(d) => model.with_as_of(d),
-        None => model,
-    })
-}
-
-/// The shipped knowledge base or the one in `dir`, with extra rule files.
-pub fn load_kb(dir: Option<&Path>, rules: &[PathBuf]) -> Result<KnowledgeBase, sphere::Error> {
-    let mut b = KnowledgeBase::builder();
-    if let Some(d) = dir {
-        b = b.dir(d);
-    }
-    for r in rules {
-        b = b.rules_file(r);
-    }
-    b.build()
-}
-
-/// The `--assume` facts, checked against the knowledge base.
-pub fn assumptions(kb: &KnowledgeBase, texts: &[String]) -> Result<Vec<Assumption>, sphere::Error> {
-    texts.iter().map(|t| Assumption::parse(kb, t)).collect()
-}
-
 pub fn run(args: Args) -> CmdResult {
     if !args.rules.is_empty() && args.engine != Engine::Interpreted {
         eprintln!("note: --rules runs the interpreter");
@@ -229,26 +176,7 @@ pub fn run(args: Args) -> CmdResult {
     }
     let lang = args.lang.into();
     let out = match args.format {
-        // With trees, one document written without recursion (a derivation from outside rules
-        // can be deep); without, written below, as it is made, once the receipt is recorded.
-        Format::Json if args.tree => {
-            #[allow(unused_mut)]
-            let mut doc = render::json::document(
-                &outcome,
-                &render::json::Options {
-                    lang,
-                    tree: args.tree,
-                    suppressed: args.show_suppressed,
-                },
-            );
-            #[cfg(feature = "crepe")]
-            if args.engine == Engine::Crepe {
-                doc["engine"] = "crepe".into();
-            }
-            let text = render::json::pretty(&doc);
-            render::json::dispose(doc);
-            text
-        }
+        // Written below, as it is made, once the receipt is recorded.
         Format::Json => String::new(),
         // Text for a terminal: values from the model cannot carry escape sequences through.
         Format::Text => render::text::terminal_safe(&render::text::findings(
@@ -271,7 +199,7 @@ pub fn run(args: Args) -> CmdResult {
     // journal lacks.
     let receipt = record_receipt(&args, &outcome, code)?;
     write_stdout(&out)?;
-    if args.format == Format::Json && !args.tree {
+    if args.format == Format::Json {
         #[allow(unused_mut)]
         let mut engine = outcome.engine().as_str();
         #[cfg(feature = "crepe")]
@@ -283,7 +211,8 @@ pub fn run(args: Args) -> CmdResult {
             tree: args.tree,
             suppressed: args.show_suppressed,
         };
-        // Finding by finding: a large model's findings are never one document in memory.
+        // Finding by finding: a large model's findings are never one document in memory
+        // (with trees, the document is made whole and written without recursion).
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
         match render::json::write_document(&outcome, &options, engine, stdout) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -323,16 +252,6 @@ fn receipt_journal(arg: Option<&Path>) -> Option<PathBuf> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     })
-}
-
-/// The result lines of a check, which its receipt keeps: each finding's id and decision, in
-/// the findings' order.
-pub fn result_lines(outcome: &sphere::Outcome<'_>) -> Vec<String> {
-    outcome
-        .findings()
-        .iter()
-        .map(|f| format!("{} {}", f.id, f.decision.as_str()))
-        .collect()
 }
 
 /// Appends the check's execution receipt when a journal is given; returns the new head.
@@ -378,7 +297,7 @@ fn record_receipt(
             lines: (lines.len() <= sphere::journal::RECEIPT_LINES).then_some(lines),
         }),
     };
-    let mut journal = Journal::open(&path, &Config::create()).map_err(super::journal::cli_error)?;
-    let head = journal.append(&entry).map_err(super::journal::cli_error)?;
+    let mut journal = Journal::open(&path, &Config::create()).map_err(cli_error)?;
+    let head = journal.append(&entry).map_err(cli_error)?;
     Ok(Some(head))
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use sphere::render;
 use sphere::{Date, EvalOptions, Model};
 
-use super::check::{load_kb, Lang};
+use super::check::Lang;
+use super::load::load_kb;
 use super::{exit, leave_to_exit, parse_date, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]

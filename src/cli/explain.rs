@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use sphere::render;
 use sphere::{Date, EvalOptions};
 
-use super::check::{assumptions, load_kb, load_model, Lang};
+use super::check::Lang;
+use super::load::{assumptions, load_kb, load_model};
 use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]

@@ -12,8 +12,7 @@ use sphere::gate::{self, Decided, Gated, Request, Status, Verb, Verdict};
 use sphere::journal::{Config, Journal};
 use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model, Texts};
 
-use super::check::{load_kb, read_model};
-use super::journal::{cli_error, journal_path};
+use super::load::{cli_error, journal_path, load_kb, read_model};
 use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CliError, CmdResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

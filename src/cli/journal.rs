@@ -6,12 +6,10 @@ use std::path::PathBuf;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use sphere::journal::{Config, Context, Filter, Head, Journal, JournalError, Verification};
+use sphere::journal::{Context, Filter, Head, Verification};
 
+use super::load::{cli_error, open_journal};
 use super::{exit, CliError, CmdResult};
-
-/// The journal used when neither `--journal` nor `SPHERE_JOURNAL` names one.
-pub const DEFAULT_PATH: &str = "sphere-journal.db";
 
 /// How many full calendar years the retention rule keeps (docs/journal.md, "Personal data
 /// and retention").
@@ -122,16 +120,6 @@ pub enum Format {
     Json,
 }
 
-/// The journal's path: `--journal`, else `SPHERE_JOURNAL`, else `./sphere-journal.db`.
-pub fn journal_path(arg: Option<PathBuf>) -> PathBuf {
-    arg.or_else(|| {
-        std::env::var_os("SPHERE_JOURNAL")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
-    .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
-}
-
 /// The context of entries the CLI writes without a model (checkpoints).
 pub fn engine_context() -> Context {
     Context {
@@ -139,43 +127,6 @@ pub fn engine_context() -> Context {
         kb_digest: None,
         model_digest: None,
     }
-}
-
-/// A journal error as the CLI reports it (exit 2).
-pub fn cli_error(e: JournalError) -> CliError {
-    let hint = e.hint();
-    let err = CliError::new(e.to_string());
-    match hint {
-        Some(h) => err.with_hint(h),
-        None => err,
-    }
-}
-
-pub fn run(args: Args) -> CmdResult {
-    let path = journal_path(args.journal);
-    match args.command {
-        Sub::Verify {
-            expect_head,
-            format,
-        } => verify(path, expect_head.as_deref(), format),
-        Sub::Head { format } => head(path, format),
-        Sub::Show {
-            since,
-            finding,
-            format,
-        } => show(path, since.as_deref(), finding, format),
-        Sub::Prune { before, by } => prune(path, &before, &by),
-        Sub::Replay {
-            entry,
-            models,
-            kb,
-            format,
-        } => super::replay::run(&path, &entry, &models, kb.as_deref(), format),
-    }
-}
-
-pub(super) fn open(path: &std::path::Path) -> Result<Journal, CliError> {
-    Journal::open(path, &Config::default()).map_err(cli_error)
 }
 
 fn parse_head(text: &str) -> Result<Head, CliError> {
@@ -193,9 +144,9 @@ pub(super) fn write_out(text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::new(format!("cannot write to stdout: {e}")))
 }
 
-fn verify(path: PathBuf, expect: Option<&str>, format: Format) -> CmdResult {
+pub(super) fn verify(path: PathBuf, expect: Option<&str>, format: Format) -> CmdResult {
     let expect = expect.map(parse_head).transpose()?;
-    let mut journal = open(&path)?;
+    let mut journal = open_journal(&path)?;
     let v = journal.verify(expect.as_ref()).map_err(cli_error)?;
     let text = match format {
         Format::Text => verify_text(&path, &v, expect.as_ref()),
@@ -251,8 +202,8 @@ fn verify_text(path: &std::path::Path, v: &Verification, expect: Option<&Head>) 
     s
 }
 
-fn head(path: PathBuf, format: Format) -> CmdResult {
-    let journal = open(&path)?;
+pub(super) fn head(path: PathBuf, format: Format) -> CmdResult {
+    let journal = open_journal(&path)?;
     let head = journal.head().map_err(cli_error)?;
     let text = match format {
         Format::Text => format!("{head}\n"),
@@ -280,9 +231,14 @@ fn parse_time(flag: &str, text: &str) -> Result<Timestamp, CliError> {
     })
 }
 
-fn show(path: PathBuf, since: Option<&str>, finding: Option<String>, format: Format) -> CmdResult {
+pub(super) fn show(
+    path: PathBuf,
+    since: Option<&str>,
+    finding: Option<String>,
+    format: Format,
+) -> CmdResult {
     let since = since.map(|s| parse_time("--since", s)).transpose()?;
-    let journal = open(&path)?;
+    let journal = open_journal(&path)?;
     let entries = journal
         .entries(&Filter {
             since,
@@ -322,7 +278,7 @@ fn show(path: PathBuf, since: Option<&str>, finding: Option<String>, format: For
     Ok(exit::OK)
 }
 
-fn prune(path: PathBuf, before: &str, by: &str) -> CmdResult {
+pub(super) fn prune(path: PathBuf, before: &str, by: &str) -> CmdResult {
     let date: Date = before.parse().map_err(|_| {
         CliError::new(format!("--before: `{before}` is not a date (YYYY-MM-DD)"))
             .with_hint("write e.g. 2023-01-01")
@@ -341,7 +297,7 @@ fn prune(path: PathBuf, before: &str, by: &str) -> CmdResult {
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .map_err(|e| CliError::new(format!("--before: {e}")))?
         .timestamp();
-    let mut journal = open(&path)?;
+    let mut journal = open_journal(&path)?;
     let outcome = journal
         .prune(before_ts, by, &engine_context(), now)
         .map_err(cli_error)?;

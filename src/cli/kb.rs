@@ -18,7 +18,7 @@ use sphere::kb::testing::{self, Outcome, TestFile};
 use sphere::render;
 use sphere::{Date, KnowledgeBase};
 
-use super::check::{load_kb, load_model};
+use super::load::{load_kb, load_model};
 use super::{exit, leave_to_exit, progress, report, today, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]

@@ -20,6 +20,7 @@ pub mod gen;
 pub mod graph;
 pub mod journal;
 pub mod kb;
+pub mod load;
 mod progress;
 pub mod remedies;
 pub mod repl;
@@ -339,6 +340,32 @@ pub fn main() -> ExitCode {
     ExitCode::from(run(std::env::args_os()))
 }
 
+/// `sphere journal`: `replay` re-runs a receipt (`replay.rs`); the other subcommands read or
+/// prune the journal (`journal.rs`).
+fn journal_command(args: journal::Args) -> CmdResult {
+    use journal::Sub;
+    let path = load::journal_path(args.journal);
+    match args.command {
+        Sub::Verify {
+            expect_head,
+            format,
+        } => journal::verify(path, expect_head.as_deref(), format),
+        Sub::Head { format } => journal::head(path, format),
+        Sub::Show {
+            since,
+            finding,
+            format,
+        } => journal::show(path, since.as_deref(), finding, format),
+        Sub::Prune { before, by } => journal::prune(path, &before, &by),
+        Sub::Replay {
+            entry,
+            models,
+            kb,
+            format,
+        } => replay::run(&path, &entry, &models, kb.as_deref(), format),
+    }
+}
+
 /// Runs the command line `args` (the program's name first) and returns its exit code: the
 /// whole command line but the process's setup (environment, signals). The fuzz target of the
 /// argument path calls it in-process.
@@ -390,7 +417,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
-        Command::Journal(args) => journal::run(args),
+        Command::Journal(args) => journal_command(args),
         Command::Repl(args) => repl::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Gate(args) => {

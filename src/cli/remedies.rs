@@ -7,7 +7,8 @@ use std::sync::Arc;
 use sphere::render;
 use sphere::{Date, EvalOptions, Model};
 
-use super::check::{load_kb, Lang};
+use super::check::Lang;
+use super::load::load_kb;
 use super::{exit, parse_date, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]

@@ -19,7 +19,8 @@ use rustyline::{Context, Editor, Helper};
 use sphere::repl::{is_complete, Repl};
 use sphere::{Date, EvalOptions};
 
-use super::check::{load_kb, Lang};
+use super::check::Lang;
+use super::load::load_kb;
 use super::{exit, parse_date, report, today, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]

@@ -10,8 +10,8 @@ use serde_json::json;
 use sphere::journal::{self, Action, Entry, Payload, Receipt};
 use sphere::{gate, EvalOptions};
 
-use super::check::{load_kb, read_model, result_lines};
-use super::journal::{cli_error, open, write_out, Format};
+use super::journal::{write_out, Format};
+use super::load::{cli_error, load_kb, open_journal, read_model, result_lines};
 use super::{exit, leave_to_exit, progress, CliError, CmdResult};
 
 /// What a replay found.
@@ -53,7 +53,7 @@ pub fn run(
         CliError::new(format!("`{entry}` is not an entry number"))
             .with_hint("give the receipt's sequence number, as `sphere journal show` lists it")
     })?;
-    let journal = open(path)?;
+    let journal = open_journal(path)?;
     let Some(e) = journal.entry(seq).map_err(cli_error)? else {
         let head = journal.head().map_err(cli_error)?;
         return Err(

@@ -9,7 +9,7 @@ use sphere::{Date, EvalOptions, KnowledgeBase};
 
 use super::check::Lang;
 use super::graph::load_models;
-use super::journal::cli_error;
+use super::load::cli_error;
 use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]

@@ -9,8 +9,7 @@ use jiff::Timestamp;
 use sphere::server::{self, App, Auth, Limits, Settings};
 use sphere::Date;
 
-use super::check::{load_kb, read_model};
-use super::journal::journal_path;
+use super::load::{journal_path, load_kb, read_model};
 use super::{exit, parse_date, progress, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]

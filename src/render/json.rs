@@ -120,26 +120,40 @@ pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
         "kb_digest": outcome.kb_digest(),
         "model_digest": outcome.model_digest(),
         "summary": summary(outcome),
-        "findings": findings,
     });
+    // Moved in, not through `json!`: it serialises a value into a new one, recursing once
+    // per level of a tree.
+    let map = doc.as_object_mut().expect("an object");
+    map.insert("findings".into(), Value::Array(findings));
     if opts.suppressed {
         let list: Vec<Value> = (0..outcome.suppressed().len())
             .map(|i| suppressed(outcome, opts, i))
             .collect();
-        doc["suppressed"] = Value::Array(list);
+        map.insert("suppressed".into(), Value::Array(list));
     }
     doc
 }
 
 /// [`document`] pretty-printed to `out`, with a final line break: the same bytes as
 /// `pretty(&document(..))` (the engine named `engine`), written finding by finding instead
-/// of holding the whole document and its text (at a million activities they were 700 MB).
+/// of holding the whole document and its text (at a million activities they were 700 MB);
+/// with trees, made whole and written by [`pretty`].
 pub fn write_document(
     outcome: &Outcome<'_>,
     opts: &Options,
     engine: &str,
     mut out: impl std::io::Write,
 ) -> std::io::Result<()> {
+    if opts.tree {
+        // With trees, built whole and written by the writer without recursion: serde's
+        // serialiser recurses once per level of a tree.
+        let mut doc = document(outcome, opts);
+        doc["engine"] = engine.into();
+        let text = pretty(&doc);
+        dispose(doc);
+        out.write_all(text.as_bytes())?;
+        return out.flush();
+    }
     /// The findings (or the suppressed ones), each made when it is written.
     struct List<'a, 'o> {
         outcome: &'a Outcome<'o>,
@@ -347,17 +361,35 @@ pub fn explanation(e: &Explanation, lang: Lang) -> Value {
             })
         })
         .collect();
-    json!({
-        "finding": finding(&e.finding, lang, e.derivation.as_ref()),
-        "norms": norms,
-        "authorities": authorities,
-        "suppressed": e.suppressed,
-        "why_not": e.why_not.iter().map(|w| why_not(w, lang)).collect::<Vec<_>>(),
-        "exceptions": e.exceptions.iter().map(|x| json!({
-            "rule": x.rule,
-            "tree": x.derivation.as_ref().map(derivation),
-        })).collect::<Vec<_>>(),
-    })
+    // Values moved into maps, not through `json!`: it serialises a value into a new one,
+    // recursing once per level of a tree.
+    let exceptions: Vec<Value> = e
+        .exceptions
+        .iter()
+        .map(|x| {
+            let mut m = serde_json::Map::new();
+            m.insert("rule".into(), json!(x.rule));
+            m.insert(
+                "tree".into(),
+                x.derivation.as_ref().map_or(Value::Null, derivation),
+            );
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "finding".into(),
+        finding(&e.finding, lang, e.derivation.as_ref()),
+    );
+    m.insert("norms".into(), Value::Array(norms));
+    m.insert("authorities".into(), Value::Array(authorities));
+    m.insert("suppressed".into(), json!(e.suppressed));
+    m.insert(
+        "why_not".into(),
+        Value::Array(e.why_not.iter().map(|w| why_not(w, lang)).collect()),
+    );
+    m.insert("exceptions".into(), Value::Array(exceptions));
+    Value::Object(m)
 }
 
 /// A why-not in words: the fact, what its absence means (in `lang`), and each rule that could
@@ -471,6 +503,20 @@ pub const PRETTY_DEPTH: usize = 64;
 /// compact below [`PRETTY_DEPTH`] levels of nesting, so that the text stays linear in the
 /// size of the value (indenting a chain of a hundred thousand steps would take gigabytes).
 pub fn pretty(v: &Value) -> String {
+    let mut out = write(v, PRETTY_DEPTH);
+    out.push('\n');
+    out
+}
+
+/// Compact, as an HTTP answer carries JSON: byte for byte what `serde_json::to_string`
+/// writes, but without recursion (see [`pretty`]).
+pub fn compact(v: &Value) -> String {
+    write(v, 0)
+}
+
+/// `v` as JSON, indented for `levels` levels of nesting and compact below them (`0`: compact
+/// throughout), without recursion.
+fn write(v: &Value, levels: usize) -> String {
     enum Frame<'v> {
         Array(std::slice::Iter<'v, Value>),
         Object(serde_json::map::Iter<'v>),
@@ -482,7 +528,7 @@ pub fn pretty(v: &Value) -> String {
         }
     }
     // Items of a container at `depth` are written compact past the indented levels.
-    let compact = |depth: usize| depth > PRETTY_DEPTH;
+    let compact = |depth: usize| depth > levels;
     let mut out = String::new();
     let mut stack: Vec<(Frame<'_>, bool)> = Vec::new();
     let mut next = Some(v);
@@ -538,7 +584,6 @@ pub fn pretty(v: &Value) -> String {
             }
         }
     }
-    out.push('\n');
     out
 }
 

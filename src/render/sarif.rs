@@ -103,13 +103,69 @@ fn place(f: &Finding, tree: &Derivation) -> Option<(String, String)> {
     best
 }
 
+/// Every node of the tree in tree order (pre-order), without recursion: a derivation is as
+/// deep as the evaluation had rounds.
 fn walk(t: &Derivation, f: &mut dyn FnMut(&Derivation)) {
-    f(t);
-    if let Step::Rule(r) = &t.step {
-        for p in &r.premises {
-            if let Premise::Holds(s) = p {
-                walk(s, f);
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        f(t);
+        if let Step::Rule(r) = &t.step {
+            for p in r.premises.iter().rev() {
+                if let Premise::Holds(s) = p {
+                    stack.push(s);
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every node once, in tree order, on a chain a hundred thousand steps deep and a 256 KiB
+    /// stack (the walk recursed once per level before).
+    #[test]
+    fn the_walk_visits_a_deep_tree_in_order_without_recursion() {
+        let visited = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(|| {
+                let node = |i: usize, step: Step| Derivation {
+                    relation: "p".into(),
+                    fact: format!("p({i})"),
+                    args: vec![i.to_string()],
+                    step,
+                };
+                let mut d = node(100_000, Step::Input { origin: None });
+                for i in (0..100_000).rev() {
+                    d = node(
+                        i,
+                        Step::Rule(crate::explain::RuleStep {
+                            rule: "p#1".into(),
+                            norms: Vec::new(),
+                            authorities: Vec::new(),
+                            citations: Vec::new(),
+                            authority_citations: Vec::new(),
+                            bindings: Vec::new(),
+                            premises: vec![
+                                Premise::Holds(Box::new(node(
+                                    i + 1_000_000,
+                                    Step::Input { origin: None },
+                                ))),
+                                Premise::Holds(Box::new(d)),
+                            ],
+                        }),
+                    );
+                }
+                let mut seen = Vec::new();
+                walk(&d, &mut |t| seen.push(t.fact.clone()));
+                seen
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(visited.len(), 200_001);
+        assert_eq!(&visited[..4], ["p(0)", "p(1000000)", "p(1)", "p(1000001)"]);
+        assert_eq!(visited[200_000], "p(100000)");
     }
 }

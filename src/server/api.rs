@@ -253,8 +253,21 @@ pub(crate) fn check_role(
     Ok(())
 }
 
-fn json_response(v: &Value) -> Response {
-    axum::Json(v).into_response()
+/// `v` as a JSON answer, written and dropped without recursion: an explanation holds a
+/// derivation tree as deep as the evaluation had rounds, and serde's serialiser and the
+/// value's drop recurse once per level (a chain of ten thousand steps overflowed the stack
+/// of a blocking thread and aborted the server).
+fn json_response(v: Value) -> Response {
+    let text = render::json::compact(&v);
+    render::json::dispose(v);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 pub(crate) fn lang_of(q: &BTreeMap<String, String>) -> Result<Lang, ApiError> {
@@ -408,7 +421,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn openapi() -> Response {
-    json_response(&super::openapi::document())
+    json_response(super::openapi::document())
 }
 
 async fn gate_route(
@@ -442,7 +455,7 @@ async fn gate_route(
         };
         let gated =
             run_gate(app, &activity, &p.staff, lang).map_err(|e| ApiError::from(e).in_lang(lang))?;
-        Ok(json_response(&gated))
+        Ok(json_response(gated))
     })
     .await
 }
@@ -547,7 +560,7 @@ async fn findings(
 ) -> Response {
     blocking(app, move |app| {
         authorize(app, &headers, "GET /v1/findings", None)?;
-        Ok(json_response(&findings_doc(app, &q)?))
+        Ok(json_response(findings_doc(app, &q)?))
     })
     .await
 }
@@ -560,7 +573,9 @@ pub(crate) fn finding_doc(app: &App, id: &str, lang: Lang) -> Result<Value, ApiE
     let explanation = outcome
         .explain(id)
         .map_err(|e| ApiError::of(StatusCode::NOT_FOUND, e))?;
-    let mut doc = render::json::explanation(&explanation, lang);
+    // Where the finding stands with the DPO, before the document is made: an error must not
+    // drop a deep document on the way out (its drop recurses; `dispose` does not).
+    let mut approval = None;
     if let Some(i) = outcome.findings().iter().position(|f| f.id == id) {
         if outcome.findings()[i].needs_action() {
             if let Some(d) = gate::facts_digest(outcome, i) {
@@ -570,12 +585,14 @@ pub(crate) fn finding_doc(app: &App, id: &str, lang: Lang) -> Result<Value, ApiE
                     facts_digest: d.clone(),
                 };
                 let status = gate::status(&core.journal, &r, today)?;
-                if let Some(o) = doc.as_object_mut() {
-                    o.insert("facts_digest".into(), json!(d));
-                    o.insert("approval".into(), render::gate::status(&status));
-                }
+                approval = Some((d, render::gate::status(&status)));
             }
         }
+    }
+    let mut doc = render::json::explanation(&explanation, lang);
+    if let (Some((d, status)), Some(o)) = (approval, doc.as_object_mut()) {
+        o.insert("facts_digest".into(), json!(d));
+        o.insert("approval".into(), status);
     }
     Ok(doc)
 }
@@ -590,7 +607,7 @@ async fn finding(
         authorize(app, &headers, "GET /v1/findings/{id}", None)?;
         let lang = lang_of(&q)?;
         Ok(json_response(
-            &finding_doc(app, &id, lang).map_err(|e| e.in_lang(lang))?,
+            finding_doc(app, &id, lang).map_err(|e| e.in_lang(lang))?,
         ))
     })
     .await
@@ -654,7 +671,7 @@ async fn decide_route(
                 ))
             }
         };
-        decide(app, &p, verb, &id, &reason, until).map(|v| json_response(&v))
+        decide(app, &p, verb, &id, &reason, until).map(json_response)
     })
     .await
 }
@@ -779,7 +796,7 @@ async fn pending(
     blocking(app, move |app| {
         authorize(app, &headers, "GET /v1/pending", None)?;
         let lang = lang_of(&q)?;
-        Ok(json_response(&Value::Array(pending_list(app, lang)?)))
+        Ok(json_response(Value::Array(pending_list(app, lang)?)))
     })
     .await
 }
@@ -803,7 +820,7 @@ async fn verify(
             .journal
             .verify(expect.as_ref())
             .map_err(gate::journal_error)?;
-        Ok(json_response(&json!({
+        Ok(json_response(json!({
             "intact": v.is_intact(),
             "entries": v.entries,
             "first_seq": v.first_seq,
@@ -828,7 +845,7 @@ async fn post_changes(
         let bytes = body_bytes(body)?;
         let text = String::from_utf8_lossy(&bytes);
         let batch = changes::parse("request", &text)?;
-        Ok(json_response(&app.apply(&batch, &p.staff)?))
+        Ok(json_response(app.apply(&batch, &p.staff)?))
     })
     .await
 }

@@ -663,6 +663,61 @@ fn explain_of_a_ten_thousand_step_chain_is_built_rendered_and_dropped_without_ov
     assert!(widest < 400, "lines of bounded width, widest {widest}");
 }
 
+/// `check --tree` and `explain` as JSON on a finding ten thousand derivations deep, on a
+/// main thread of 2 MiB (`ulimit -s`): the document is built, written and dropped without
+/// recursion (`json!` serialised the trees into the document, once per level, before).
+#[test]
+fn json_of_a_ten_thousand_step_finding_is_written_on_a_small_stack() {
+    let dir = scratch("deep-json");
+    let rules = dir.join("deep.dl");
+    fs::write(&rules, crate::deep_rules()).expect("writable");
+    let model = "facts/s12_what_if_consent.json";
+    let small_stack = |args: &[&str]| {
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -s 2048 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_sphere"))
+            .args(args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("sh runs sphere")
+    };
+    let shallow = sphere(&["check", model, "--rules", arg(&rules), "--format", "json"]);
+    assert_eq!(shallow.status.code(), Some(1), "{}", stderr(&shallow));
+    let doc: serde_json::Value = serde_json::from_slice(&shallow.stdout).expect("JSON");
+    let id = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "deep_chain")
+        .expect("the chain's finding")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    for args in [
+        vec!["check", model, "--tree"],
+        vec!["explain", model, id.as_str()],
+    ] {
+        let mut args = args;
+        args.extend(["--rules", arg(&rules), "--format", "json"]);
+        let out = small_stack(&args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {}",
+            out.status,
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        for fact in ["step(10000)", "step(5000)", "step(0)"] {
+            assert!(text.contains(&format!("\"{fact}\"")), "{args:?}: {fact}");
+        }
+        assert_eq!(text.matches('{').count(), text.matches('}').count());
+        assert!(text.ends_with("}\n"), "{args:?}: complete");
+    }
+}
+
 /// The derivation of the end of a chain of `n` steps, from an evaluation, as the application
 /// library builds it: compiled, evaluated and built on a thread with a 256 KiB stack
 /// (building recursed once per level before).
@@ -783,6 +838,11 @@ fn the_json_writer_without_recursion_writes_what_serde_writes() {
         sphere::render::json::pretty(&v),
         serde_json::to_string_pretty(&v).expect("serialises") + "\n"
     );
+    // Compact, as the server answers: serde's compact text.
+    assert_eq!(
+        sphere::render::json::compact(&v),
+        serde_json::to_string(&v).expect("serialises")
+    );
     // Deeper than the indented levels: the same JSON, compact below them.
     let mut deep = serde_json::json!({"leaf": [1, {"a": "b"}]});
     for i in 0..40 {
@@ -791,6 +851,10 @@ fn the_json_writer_without_recursion_writes_what_serde_writes() {
     let text = sphere::render::json::pretty(&deep);
     let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(back, deep);
+    assert_eq!(
+        sphere::render::json::compact(&deep),
+        serde_json::to_string(&deep).expect("serialises")
+    );
     assert!(
         text.contains("{\"level\":3,\"below\":[{\"level\":2,"),
         "compact deep down"

@@ -1505,3 +1505,78 @@ fn the_web_view_in_german_has_no_english() {
     problems.dedup();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+// --- a deep derivation -----------------------------------------------------------------------
+
+/// The explanation of a finding whose derivation is ten thousand steps deep, over loopback as
+/// JSON and as the web page: both answer (the JSON written and dropped without recursion; on
+/// the blocking threads' 2 MiB stacks serde's serialiser overflowed and aborted the server).
+#[test]
+fn the_explanation_of_a_ten_thousand_step_derivation_is_served_without_overflow() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let kb = KnowledgeBase::builder()
+        .rules_text("deep.dl", crate::deep_rules())
+        .build()
+        .expect("the rules compile");
+    let app = App::start(Arc::new(kb), model(), settings(&dir.path().join("j.db")))
+        .expect("starts")
+        .0;
+    let server = Loopback::start(Arc::clone(&app));
+    let (status, list) = server.json("GET", "/v1/findings", Some(DPO_TOKEN), "");
+    assert_eq!(status, 200);
+    let id = list["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "deep_chain")
+        .expect("the chain's finding")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let (status, head, body) =
+        server.request("GET", &format!("/v1/findings/{id}"), Some(DPO_TOKEN), "");
+    assert_eq!(status, 200, "{}", &body[..body.len().min(500)]);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    assert!(
+        body.starts_with("{\"finding\":{\"id\":"),
+        "{}",
+        &body[..200]
+    );
+    // Every step of the chain is in the tree, down to its first fact.
+    for n in [10_000, 5_000, 1, 0] {
+        assert!(
+            body.contains(&format!("\"fact\":\"step({n})\"")),
+            "step({n}) in the tree"
+        );
+    }
+    assert!(body.contains("\"approval\":"), "the DPO's part is there");
+    // Balanced and complete: as many closing brackets as opening ones (no string in the
+    // explanation holds a bracket).
+    assert_eq!(body.matches('{').count(), body.matches('}').count());
+    assert_eq!(body.matches('[').count(), body.matches(']').count());
+    assert!(body.matches("\"premises\":").count() > 10_000);
+    // The server still answers.
+    let (status, _, _) = server.request("GET", "/healthz", None, "");
+    assert_eq!(status, 200);
+    let (cookie, _) = web_login(&app, DPO_TOKEN);
+    let (status, _, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{id}"),
+        &[("cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<code>step(10000)</code>"),
+        "the tree on the page"
+    );
+    assert!(
+        page.contains("<code>step(0)</code>"),
+        "down to its first fact"
+    );
+}

@@ -1,0 +1,102 @@
+//! What several commands share: loading the knowledge base and the model they evaluate,
+//! opening the journal they record in, and the result lines an execution receipt keeps.
+//! Commands take these from here, not from one another's modules.
+
+use std::path::{Path, PathBuf};
+
+use sphere::journal::{Config, Journal, JournalError};
+use sphere::{Assumption, Date, KnowledgeBase, Model};
+
+use super::{progress, today, CliError};
+
+/// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
+/// facts: what `check`, `explain` and `kb export` read.
+pub fn load_model(
+    models: &[PathBuf],
+    facts: Option<&Path>,
+    as_of: Option<Date>,
+    line: &progress::Line,
+) -> Result<Model, sphere::Error> {
+    // One evaluation needs the facts only: the company model goes before the rules run.
+    let model = read_model(models, facts, as_of, line)?;
+    line.start("extracting facts");
+    let model = model.into_facts_only();
+    line.finish();
+    Ok(model)
+}
+
+/// The model files, or the facts export, evaluated at `as_of` when given, with the company
+/// model kept (the gate and the DPO's decisions read its organization).
+pub fn read_model(
+    models: &[PathBuf],
+    facts: Option<&Path>,
+    as_of: Option<Date>,
+    line: &progress::Line,
+) -> Result<Model, sphere::Error> {
+    line.start("reading the model");
+    let model = match facts {
+        Some(dir) => Model::from_facts_dir(dir, today()),
+        None => Model::from_files(models, today()),
+    };
+    line.finish();
+    let model = model?;
+    Ok(match as_of {
+        Some(d) => model.with_as_of(d),
+        None => model,
+    })
+}
+
+/// The shipped knowledge base or the one in `dir`, with extra rule files.
+pub fn load_kb(dir: Option<&Path>, rules: &[PathBuf]) -> Result<KnowledgeBase, sphere::Error> {
+    let mut b = KnowledgeBase::builder();
+    if let Some(d) = dir {
+        b = b.dir(d);
+    }
+    for r in rules {
+        b = b.rules_file(r);
+    }
+    b.build()
+}
+
+/// The `--assume` facts, checked against the knowledge base.
+pub fn assumptions(kb: &KnowledgeBase, texts: &[String]) -> Result<Vec<Assumption>, sphere::Error> {
+    texts.iter().map(|t| Assumption::parse(kb, t)).collect()
+}
+
+/// The result lines of a check, which its receipt keeps: each finding's id and decision, in
+/// the findings' order.
+pub fn result_lines(outcome: &sphere::Outcome<'_>) -> Vec<String> {
+    outcome
+        .findings()
+        .iter()
+        .map(|f| format!("{} {}", f.id, f.decision.as_str()))
+        .collect()
+}
+
+/// The journal used when neither `--journal` nor `SPHERE_JOURNAL` names one.
+pub const DEFAULT_PATH: &str = "sphere-journal.db";
+
+/// The journal's path: `--journal`, else `SPHERE_JOURNAL`, else `./sphere-journal.db`.
+pub fn journal_path(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| {
+        std::env::var_os("SPHERE_JOURNAL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
+}
+
+/// A journal error as the CLI reports it (exit 2).
+pub fn cli_error(e: JournalError) -> CliError {
+    let hint = e.hint();
+    let err = CliError::new(e.to_string());
+    match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+/// The journal at `path`, which must exist.
+pub fn open_journal(path: &Path) -> Result<Journal, CliError> {
+    Journal::open(path, &Config::default()).map_err(cli_error)
+}
