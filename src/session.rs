@@ -318,6 +318,26 @@ pub struct Session {
     valid: bool,
     /// Changes applied in parts, and by a whole evaluation (for benchmarks and tests).
     stats: Stats,
+    /// The parts gated since the last change, by activity: a CRM asks about the same planned
+    /// activity again and again, and its part is evaluated once per state of the model.
+    gates: std::sync::Mutex<Gates>,
+}
+
+/// The evaluated parts of gated activities, the oldest let go past [`MAX_GATES`].
+#[derive(Default)]
+struct Gates {
+    order: std::collections::VecDeque<String>,
+    parts: std::collections::HashMap<String, Evaluated>,
+}
+
+/// The gated parts a session keeps between changes.
+const MAX_GATES: usize = 256;
+
+impl Gates {
+    fn clear(&mut self) {
+        self.order.clear();
+        self.parts.clear();
+    }
 }
 
 /// How a session applied its changes.
@@ -502,6 +522,7 @@ impl Session {
             batches: 0,
             valid,
             stats: Stats::default(),
+            gates: std::sync::Mutex::default(),
         };
         session.parts = session.fresh_parts()?;
         Ok(session)
@@ -738,13 +759,28 @@ impl Session {
                 company.activities.iter().map(|a| a.id.as_str()),
             ));
         }
-        let ids = parts.components.members([&activity.to_string()]);
-        let part = self.evaluate_slice(
-            parts.records.slice(company, &ids),
-            self.model.digest(),
-            &self.options,
-        )?;
+        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        if !gates.parts.contains_key(activity) {
+            let ids = parts.components.members([&activity.to_string()]);
+            let part = self.evaluate_slice(
+                parts.records.slice(company, &ids),
+                self.model.digest(),
+                &self.options,
+            )?;
+            if gates.order.len() >= MAX_GATES {
+                if let Some(old) = gates.order.pop_front() {
+                    gates.parts.remove(&old);
+                }
+            }
+            gates.order.push_back(activity.to_string());
+            gates.parts.insert(activity.to_string(), part);
+        }
+        let part = &gates.parts[activity];
         crate::gate::gate(journal, part.borrow_dependent(), activity, request)
+    }
+
+    fn gates_mut(&mut self) -> &mut Gates {
+        self.gates.get_mut().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The part of the model that records with these ids reach: their components (as the
@@ -831,6 +867,7 @@ impl Session {
                 let delta = self.commit_parts(prepared, &job);
                 self.options = options;
                 self.full = OnceLock::new();
+                self.gates_mut().clear();
                 self.batches += 1;
                 self.stats.partial += 1;
                 return Ok(delta);
@@ -886,6 +923,7 @@ impl Session {
             self.valid = true;
         }
         self.full = OnceLock::new();
+        self.gates_mut().clear();
         self.batches += 1;
         self.stats.whole += 1;
         Ok(delta)
