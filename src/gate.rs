@@ -443,9 +443,30 @@ pub fn outcome_for<'k>(
             company.activities.iter().map(|a| a.id.as_str()),
         ));
     }
-    let ids = crate::locality::Components::of(company).members([&activity.to_string()]);
-    let part = model.part(crate::locality::slice(company, &ids));
-    kb.evaluate(&part, options)
+    // Activities with several subjects are split where the rules allow it (see
+    // `locality::persons`); one that a rule turns out to read all the subjects of, in the
+    // part's evaluation, is made whole and the part evaluated again.
+    let locality = kb.locality();
+    let persons = locality.persons();
+    let none = std::collections::BTreeSet::new();
+    let split = persons.is_split();
+    let mut components = crate::locality::Components::split_of(company, split.then_some(&none));
+    loop {
+        let ids = components.members([&activity.to_string()]);
+        let part = model.part(crate::locality::slice(company, &ids));
+        let outcome = kb.evaluate(&part, options)?;
+        if !split {
+            return Ok(outcome);
+        }
+        let tied = crate::locality::entangled(persons, outcome.evaluation());
+        let whole: Vec<&String> = tied.iter().filter(|a| components.is_split(a)).collect();
+        if whole.is_empty() {
+            return Ok(outcome);
+        }
+        for a in whole {
+            components.unsplit(a);
+        }
+    }
 }
 
 /// Gates one activity of `model` (see [`gate`]) without evaluating the whole model: when the

@@ -555,3 +555,61 @@ fn a_mailing_to_several_subjects_does_not_join_them_into_one_part() {
     );
     check_against_fresh(&session, &[], 7);
 }
+
+/// A gate on a part of the model (the CLI's `gate::gate_model`, and `Session::gate` as the
+/// server calls it) answers as the gate on a whole evaluation: the same decision, findings,
+/// facts digests and receipt, for activities with one subject and mailings to several, on the
+/// demo models and a generated one.
+#[test]
+fn a_gate_on_a_part_answers_as_the_gate_on_the_whole_model() {
+    use sphere::gate::{self, Request};
+    use sphere::journal::{Config, Journal};
+    let time = jiff::Timestamp::from_second(1_750_000_000).expect("a time");
+    let request = || Request {
+        actor: "crm".into(),
+        time,
+        engine_version: "sphere test".into(),
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut n = 0;
+    let mut mailings = 0;
+    for (name, text) in models() {
+        let model = Model::from_text(name, text, today()).expect("valid");
+        let company = model.company().expect("a model").clone();
+        let base = kb();
+        let whole = base
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        let session = Session::new(kb(), model.clone(), EvalOptions::default()).expect("evaluates");
+        for (k, a) in company.activities.iter().enumerate().step_by(7).take(12) {
+            n += 1;
+            if a.subjects.len() > 1 {
+                mailings += 1;
+            }
+            let mut answers = Vec::new();
+            for way in 0..3 {
+                let path = dir.path().join(format!("{n}-{k}-{way}.db"));
+                let mut j = Journal::open(&path, &Config::create()).expect("a journal");
+                let g = match way {
+                    0 => gate::gate(&mut j, &whole, &a.id, &request()),
+                    1 => gate::gate_model(
+                        &mut j,
+                        &base,
+                        &model,
+                        &EvalOptions::default(),
+                        &a.id,
+                        &request(),
+                    ),
+                    _ => session.gate(&mut j, &a.id, &request()),
+                }
+                .expect("gated");
+                let mut v = sphere::render::gate::gated(&g, sphere::Lang::En);
+                v.as_object_mut().expect("an object").remove("journal_head");
+                answers.push(v);
+            }
+            assert_eq!(answers[0], answers[1], "{name}: {} (gate_model)", a.id);
+            assert_eq!(answers[0], answers[2], "{name}: {} (Session::gate)", a.id);
+        }
+    }
+    assert!(mailings > 0, "no activity with several subjects gated");
+}
