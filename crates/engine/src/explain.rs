@@ -292,6 +292,47 @@ impl Evaluation<'_> {
         Ok(self.tree(rel, row))
     }
 
+    /// The bindings of the first node of the derivation of a tuple that holds whose rule is
+    /// `wanted` and binds a named variable, the nodes taken in the order of
+    /// [`Evaluation::explain`]'s tree (depth first, premises in order) without going below a
+    /// node of a wanted rule; empty when there is none. The same as searching the tree, but
+    /// only the nodes on the way are built (collecting findings needs the bindings of the
+    /// annotated rule, not the whole derivation).
+    pub fn first_bindings(
+        &self,
+        rel: RelId,
+        values: &[Value],
+        wanted: impl Fn(RuleIdx) -> bool,
+    ) -> Result<Vec<(String, Value)>, ExplainError> {
+        if !self.has_provenance() {
+            return Err(ExplainError::NoProvenance);
+        }
+        let row = self.row_of(rel, values).ok_or(ExplainError::NotDerived)?;
+        let mut next = Some((rel, row));
+        let mut stack: Vec<std::vec::IntoIter<Spec>> = Vec::new();
+        loop {
+            if let Some((rel, row)) = next.take() {
+                if let (_, Some((rule, bindings)), specs) = self.node_parts(rel, row) {
+                    if !wanted(rule) {
+                        stack.push(specs.into_iter());
+                    } else if !bindings.is_empty() {
+                        return Ok(bindings);
+                    }
+                }
+            }
+            let Some(top) = stack.last_mut() else {
+                return Ok(Vec::new());
+            };
+            match top.next() {
+                Some(Spec::Holds(rel, row)) => next = Some((rel, row)),
+                Some(Spec::Other(_)) => {}
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+    }
+
     /// The tree of `row` of `rel`, built with a stack of frames instead of recursion (a chain
     /// of derivations can be as long as the evaluation had rounds).
     fn tree(&self, rel: RelId, row: usize) -> Tree {

@@ -337,7 +337,21 @@ impl Packed {
         }
     }
 
-    /// Places every key again in a table of `cap` slots (a power of two, larger).
+    /// Places the keys again in the smallest table that holds them at most three quarters
+    /// full, when that is smaller than this one: for a table that takes no more keys (its
+    /// relation complete), which then costs 16 to 32 bytes a key instead of 24 to 48.
+    fn compact(&mut self) {
+        let cap = (self.len * 4)
+            .div_ceil(3)
+            .next_power_of_two()
+            .max(PACKED_MIN);
+        if cap < self.keys.len() {
+            self.grow_to(cap);
+        }
+    }
+
+    /// Places every key again in a table of `cap` slots (a power of two, larger, or smaller
+    /// when it still holds the keys at most three quarters full).
     fn grow_to(&mut self, cap: usize) {
         let old = std::mem::take(&mut self.keys);
         self.rebuild(&old, cap);
@@ -511,7 +525,22 @@ impl Wide {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, data: &[u64], arity: usize, rows: usize) {
-        let cap = (self.slots.len() * 2).max(16);
+        self.rebuild((self.slots.len() * 2).max(16), data, arity, rows);
+    }
+
+    /// [`Packed::compact`] for this table: rows `0..rows` of `data` placed again in the
+    /// smallest table that holds them at most three quarters full, when that is smaller.
+    fn compact(&mut self, data: &[u64], arity: usize, rows: usize) {
+        let cap = (self.len * 4).div_ceil(3).next_power_of_two().max(16);
+        if self.len > 0 && cap < self.slots.len() {
+            self.rebuild(cap, data, arity, rows);
+        }
+    }
+
+    /// Places the tuples of rows `0..rows` of `data` that do not pack in a fresh table of
+    /// `cap` slots.
+    fn rebuild(&mut self, cap: usize, data: &[u64], arity: usize, rows: usize) {
+        self.slots = Vec::new();
         self.slots = vec![Slot { a: 0, b: 0, tag: 0 }; cap];
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
@@ -880,6 +909,20 @@ impl Store {
         self.stable != self.recent
     }
 
+    /// Shrinks the deduplication tables of a relation that takes no more rows, and its
+    /// `indexes`' tables, to at most three quarters full (see [`Packed::compact`]); lookups
+    /// find the same rows. For a relation that does take more, the tables grow again.
+    pub fn compact(&mut self, indexes: &mut [Index]) {
+        self.packed.compact();
+        self.wide.compact(&self.data, self.arity, self.len);
+        if let Some(p) = &mut self.prov {
+            p.shrink_to_fit();
+        }
+        for ix in indexes {
+            ix.packed.compact();
+        }
+    }
+
     /// Makes every row visible (outside semi-naive rounds, e.g. after loading facts).
     pub fn publish_all(&mut self, indexes: &mut [Index]) {
         self.stable = 0;
@@ -887,6 +930,18 @@ impl Store {
         for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
+    }
+
+    /// Bytes of the rows written (of [`Store::memory_bytes`]' capacity, the part in use), of
+    /// the deduplication tables, and of the provenance segments.
+    pub fn memory_parts(&self) -> (usize, usize, usize) {
+        (
+            self.data.len() * 8,
+            self.packed.memory_bytes() + self.wide.memory_bytes(),
+            self.prov
+                .as_ref()
+                .map_or(0, |p| p.capacity() * std::mem::size_of::<Segment>()),
+        )
     }
 
     pub fn memory_bytes(&self) -> usize {
