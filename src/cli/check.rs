@@ -182,11 +182,16 @@ pub fn run(args: Args) -> CmdResult {
         .into());
     }
     let line = progress::Line::new();
+    let started = args.stats.then(std::time::Instant::now);
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
     super::release_freed_memory();
     let mut memory = Vec::new();
-    if args.stats {
+    if let Some(started) = started {
         memory.push(("model and facts", memory_now()));
+        eprintln!(
+            "model read, validated and its facts extracted in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         eprintln!(
             "facts: {} rows, {:.0} MB",
             model.facts().len(),
