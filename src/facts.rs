@@ -271,11 +271,14 @@ pub(crate) fn feed(
     Ok(map.syms)
 }
 
-/// Fills a database with facts, and keeps what finds their origins again.
+/// Fills a database with facts, and keeps what finds their origins again: with `keep`, the
+/// facts themselves (then an explanation names the file and JSON path of each input fact);
+/// without, only the assumptions' origins, and the facts go once they are in the database.
 pub(crate) fn insert(
     program: &Program,
     db: &mut Database,
     facts: Arc<Facts>,
+    keep: bool,
     assumed: &[Assumption],
     retracted: &[Assumption],
 ) -> Result<Origins> {
@@ -306,7 +309,7 @@ pub(crate) fn insert(
         index: (0..program.relations.len())
             .map(|_| std::sync::OnceLock::new())
             .collect(),
-        facts,
+        facts: keep.then_some(facts),
         syms,
         retracted: retracted_values,
         assumed: assumed_values,
@@ -323,7 +326,8 @@ pub(crate) struct Origins {
     /// Per relation, built on first use: hash of a row's values (as the program's words) ->
     /// its rows in the facts, in order.
     index: Vec<std::sync::OnceLock<rustc_hash::FxHashMap<u64, Vec<u32>>>>,
-    facts: Arc<Facts>,
+    /// `None` when the evaluation dropped them ([`crate::KnowledgeBase::evaluate_once`]).
+    facts: Option<Arc<Facts>>,
     /// The program's symbol of each of the facts' symbols (`u32::MAX`: not in the program).
     syms: Vec<u32>,
     /// Facts left out: a model row equal to one is not where a fact came from.
@@ -366,7 +370,7 @@ impl Origins {
         let from_facts = self
             .names
             .get(r)
-            .and_then(|name| self.facts.relation(name))
+            .and_then(|name| self.facts.as_ref()?.relation(name))
             .filter(|rows| rows.types().len() == values.len() && !rows.is_empty())
             .and_then(|rows| {
                 let index = self.index.get(r)?.get_or_init(|| {

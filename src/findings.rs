@@ -10,13 +10,11 @@
 //! Invariant: findings are sorted by (activity or object, rule, id); the JSON renderer writes
 //! them in this order.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sphere_engine::eval::Evaluation;
-use sphere_engine::explain::{Node, Premise, Tree};
 use sphere_engine::ir::legal::{self, RuleKind};
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::{Date, Interner, Value};
@@ -390,15 +388,10 @@ fn exceptions(ev: &Evaluation<'_>, t: &[Value]) -> Vec<String> {
     out
 }
 
-fn build(
-    ev: &Evaluation<'_>,
-    status: &BTreeMap<String, String>,
-    rel: RelId,
-    t: &[Value],
-) -> Option<Finding> {
+fn build(ev: &Evaluation<'_>, status: &Status, rel: RelId, t: &[Value]) -> Option<Finding> {
     let program = ev.program();
     let interner = ev.interner();
-    let (Value::Sym(rule), Value::Sym(about), Value::Sym(subject), Value::Date(date)) =
+    let (Value::Sym(rule), Value::Sym(about_sym), Value::Sym(subject), Value::Date(date)) =
         (t[0], t[1], t[2], t[3])
     else {
         return None;
@@ -413,7 +406,7 @@ fn build(
     else {
         return None;
     };
-    let about = interner.resolve(about).to_string();
+    let about = interner.resolve(about_sym).to_string();
     let subject = interner.resolve(subject).to_string();
     let subjects: Vec<String> = if subject.is_empty() {
         Vec::new()
@@ -424,9 +417,7 @@ fn build(
     // The bindings of the annotated rule fill the messages. They come from the derivation
     // (the same instance an explanation shows), which is not kept.
     let bindings = ev
-        .explain(rel, t)
-        .ok()
-        .map(|d| rule_bindings(&d, program))
+        .first_bindings(rel, t, |r| is_finding_rule(program, r))
         .unwrap_or_default();
 
     let mut norms: Vec<NormCite> = meta
@@ -465,8 +456,9 @@ fn build(
         .map(authority_cite)
         .collect();
 
-    let is_activity = *about_kind == legal::About::Activity && status.contains_key(&about);
-    let done = status.get(&about).is_some_and(|s| s == "done");
+    let status = status.get(&about_sym).map(|&(s, _)| interner.resolve(s));
+    let is_activity = *about_kind == legal::About::Activity && status.is_some();
+    let done = status == Some("done");
     let decision = match decision {
         legal::Decision::Block if is_activity && done => Decision::Breach,
         legal::Decision::Block => Decision::Block,
@@ -527,9 +519,12 @@ pub(crate) fn authority_cite(a: &legal::Authority) -> AuthorityCite {
 }
 
 /// Status of each activity (`done` / `planned`), from the input relation `activity`.
-fn activity_status(ev: &Evaluation<'_>) -> BTreeMap<String, String> {
+///
+/// By symbol, with the tuple it comes from (its id, then its status): of two tuples with one
+/// id, the later in [`Evaluation::tuples`]' order (as when they were read in that order).
+fn activity_status(ev: &Evaluation<'_>) -> Status {
     let program = ev.program();
-    let mut out = BTreeMap::new();
+    let mut out = Status::default();
     let Some(rel) = program.relation_by_name("activity") else {
         return out;
     };
@@ -538,44 +533,35 @@ fn activity_status(ev: &Evaluation<'_>) -> BTreeMap<String, String> {
     let Some(status_col) = cols.iter().position(|c| c.name == "status") else {
         return out;
     };
-    for t in ev.tuples(rel) {
+    for (row, t) in ev.tuples_unsorted(rel) {
         if let (Value::Sym(id), Value::Sym(st)) = (t[id_col], t[status_col]) {
-            out.insert(
-                ev.interner().resolve(id).to_string(),
-                ev.interner().resolve(st).to_string(),
-            );
+            match out.entry(id) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((st, row));
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let before = ev.tuple_at(rel, e.get().1);
+                    if ev.cmp_tuples(&t, &before) == std::cmp::Ordering::Greater {
+                        e.insert((st, row));
+                    }
+                }
+            }
         }
     }
     out
 }
 
-/// The bindings of the annotated finding rule: the first node of the derivation (below the
-/// generated `finding` layer) whose rule carries a finding annotation.
-fn rule_bindings(tree: &Tree, program: &Program) -> Vec<(String, Value)> {
-    let Node::Rule {
-        rule,
-        bindings,
-        premises,
-    } = &tree.node
-    else {
-        return Vec::new();
-    };
-    let r = program.rule(*rule);
-    if let Some(m) = r.meta {
-        if matches!(
+/// An activity's symbol -> its status and the row of the tuple that says so.
+type Status = rustc_hash::FxHashMap<sphere_engine::Sym, (sphere_engine::Sym, usize)>;
+
+/// Whether `rule` carries a finding annotation.
+fn is_finding_rule(program: &Program, rule: sphere_engine::ir::RuleIdx) -> bool {
+    program.rule(rule).meta.is_some_and(|m| {
+        matches!(
             program.legal.rule_meta[m.0 as usize].kind,
             RuleKind::Finding { .. }
-        ) {
-            return bindings.clone();
-        }
-    }
-    premises
-        .iter()
-        .find_map(|p| match p {
-            Premise::Holds(sub) => Some(rule_bindings(sub, program)).filter(|b| !b.is_empty()),
-            _ => None,
-        })
-        .unwrap_or_default()
+        )
+    })
 }
 
 /// The citation of one of the model's own rules: a company guideline or a platform's terms of

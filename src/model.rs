@@ -252,6 +252,11 @@ impl Model {
         Arc::clone(self.facts_arc())
     }
 
+    /// The facts, the model gone: they are freed with the last holder.
+    pub(crate) fn into_shared_facts(self) -> Arc<Facts> {
+        self.shared_facts()
+    }
+
     /// The model as one JSON document (in the newest format version of the files it was read
     /// from, `sphere-model/2` or `sphere-model/1`), for writing a changed model back.
     pub fn to_json(&self) -> Result<String> {

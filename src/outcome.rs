@@ -14,6 +14,7 @@ use sphere_engine::eval::{
 };
 use sphere_engine::ir::RelId;
 use sphere_engine::Date;
+use sphere_model::extract::Facts;
 use sphere_model::Origin;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -170,6 +171,39 @@ impl KnowledgeBase {
             }
             _ => model,
         };
+        self.evaluate_facts(
+            model.shared_facts(),
+            true,
+            model.as_of(),
+            model.digest().to_string(),
+            opts,
+        )
+    }
+
+    /// [`KnowledgeBase::evaluate`] of a model evaluated once, for a large model whose findings
+    /// are listed without derivations: its facts are dropped as soon as they are in the
+    /// database (unless a clone of the model still holds them), so that they do not sit
+    /// beside it while the rules run. The findings are the same; a derivation of this outcome
+    /// names no file or JSON path for a fact of the model (only for an assumption).
+    pub fn evaluate_once(&self, model: Model, opts: &EvalOptions) -> Result<Outcome<'_>> {
+        let model = match opts.as_of {
+            Some(d) => model.with_as_of(d),
+            None => model,
+        };
+        let (as_of, digest) = (model.as_of(), model.digest().to_string());
+        self.evaluate_facts(model.into_shared_facts(), false, as_of, digest, opts)
+    }
+
+    /// Evaluates on `facts`; `keep` them for the origins of explanations.
+    fn evaluate_facts(
+        &self,
+        facts: Arc<Facts>,
+        keep: bool,
+        as_of: Date,
+        model_digest: String,
+        opts: &EvalOptions,
+    ) -> Result<Outcome<'_>> {
+        let mut facts = Some(facts);
         let progress = |p: Progress| {
             if let Some(f) = &opts.progress {
                 f(p);
@@ -197,13 +231,15 @@ impl KnowledgeBase {
             progress(Progress::Started(Phase::Facts));
             let started = clock(opts.timing);
             let mut db = Database::new(program);
-            let origins = insert(
-                program,
-                &mut db,
-                model.shared_facts(),
-                &opts.assume,
-                &opts.retract,
-            )?;
+            let Some(f) = (if keep { facts.clone() } else { facts.take() }) else {
+                // Only after the compiled evaluator failed, which it cannot (see below).
+                return Err(Error::new(
+                    ErrorKind::Evaluation,
+                    "the compiled evaluator failed, and the facts to run the interpreter on were already dropped",
+                )
+                .with_hint(crate::datalog::EVAL_BUG_HINT));
+            };
+            let origins = insert(program, &mut db, f, keep, &opts.assume, &opts.retract)?;
             timings.facts += since(started);
             progress(Progress::Finished(Phase::Facts));
             progress(Progress::Started(Phase::Rules));
@@ -257,8 +293,8 @@ impl KnowledgeBase {
             kb: self,
             evaluation,
             origins,
-            as_of: model.as_of(),
-            model_digest: model.digest().to_string(),
+            as_of,
+            model_digest,
             engine,
             notes,
             findings,

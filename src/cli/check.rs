@@ -129,10 +129,21 @@ pub fn run(args: Args) -> CmdResult {
         .into());
     }
     let line = progress::Line::new();
+    let started = args.stats.then(std::time::Instant::now);
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
+    super::release_freed_memory();
     let mut memory = Vec::new();
-    if args.stats {
+    if let Some(started) = started {
         memory.push(("model and facts", memory_now()));
+        eprintln!(
+            "model read, validated and its facts extracted in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+        eprintln!(
+            "facts: {} rows, {:.0} MB",
+            model.facts().len(),
+            model.facts().memory_bytes() as f64 / 1e6
+        );
     }
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under bounds: they may never reach a fixpoint.
@@ -149,7 +160,21 @@ pub fn run(args: Args) -> CmdResult {
         progress: line.callback(),
         ..EvalOptions::default()
     };
-    let outcome = kb.evaluate(&model, &options)?;
+    // Without derivations to show (SARIF shows where each finding's facts are), nothing
+    // names where an input fact came from: the model's facts go once they are in the
+    // database, instead of sitting beside it while the rules run.
+    let origins = match args.format {
+        Format::Json => args.tree,
+        Format::Text | Format::Md => false,
+        Format::Sarif => true,
+    };
+    #[cfg(feature = "crepe")]
+    let origins = origins || args.engine == Engine::Crepe;
+    let (outcome, model) = if origins {
+        (kb.evaluate(&model, &options)?, Some(model))
+    } else {
+        (kb.evaluate_once(model, &options)?, None)
+    };
     for note in outcome.notes() {
         match note {
             // Said before loading: it follows from the arguments alone.
@@ -165,7 +190,10 @@ pub fn run(args: Args) -> CmdResult {
     }
     #[cfg(feature = "crepe")]
     if args.engine == Engine::Crepe {
-        sphere::crepe_engine::cross_check(&model, &outcome)?;
+        sphere::crepe_engine::cross_check(
+            model.as_ref().expect("kept for the crepe engine"),
+            &outcome,
+        )?;
     }
     if let Some(t) = outcome.timings() {
         eprint!("{}", render::text::timings(&outcome, t));

@@ -652,6 +652,18 @@ pub fn stats(ev: &Evaluation<'_>) -> String {
     for (n, name) in rows.iter().filter(|r| r.0 > 0) {
         let _ = writeln!(out, "{n:>10}  {name}");
     }
+    let m = ev.memory_use();
+    let mb = |b: usize| b as f64 / 1e6;
+    let _ = writeln!(
+        out,
+        "database: {:.0} MB rows, {:.0} MB deduplication, {:.0} MB indexes, {:.0} MB indexes for explanations, {:.0} MB provenance, {:.0} MB symbols",
+        mb(m.rows),
+        mb(m.dedup),
+        mb(m.indexes),
+        mb(m.explain_indexes),
+        mb(m.provenance),
+        mb(m.symbols)
+    );
     let ph = ev.phases();
     let _ = writeln!(
         out,

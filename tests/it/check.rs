@@ -270,6 +270,22 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         assert!(err.contains("input facts loaded in"), "{err}");
         assert!(err.contains("evaluated in"), "{err}");
         assert!(err.contains("s rules, "), "evaluation phases: {err}");
+        assert!(
+            err.contains("model read, validated and its facts extracted in "),
+            "load time: {err}"
+        );
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("facts: ") && l.ends_with(" MB") && l.contains(" rows, ")),
+            "the facts' size: {err}"
+        );
+        assert!(
+            err.lines().any(|l| l.starts_with("database: ")
+                && l.contains(" MB rows, ")
+                && l.contains(" MB deduplication, ")
+                && l.contains(" MB indexes, ")),
+            "the database's memory by part: {err}"
+        );
         if cfg!(target_os = "linux") {
             // Memory after loading and after evaluating, resident and peak, in kB.
             for phase in ["model and facts", "evaluation"] {

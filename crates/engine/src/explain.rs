@@ -279,6 +279,10 @@ pub const MAX_WHY_NOT_DEPTH: usize = 64;
 /// How many places where a candidate stopped [`Evaluation::closest`] keeps per rule.
 const MAX_ENDS: usize = 4096;
 
+/// The most rows a lookup in an index on some of the bound columns may give for an
+/// explanation to filter them rather than make an index on all of them.
+const SUBSET_ROWS: usize = 32;
+
 /// How many candidate bindings a search may try before settling for the best so far.
 const BUDGET: usize = 200_000;
 
@@ -290,6 +294,47 @@ impl Evaluation<'_> {
         }
         let row = self.row_of(rel, values).ok_or(ExplainError::NotDerived)?;
         Ok(self.tree(rel, row))
+    }
+
+    /// The bindings of the first node of the derivation of a tuple that holds whose rule is
+    /// `wanted` and binds a named variable, the nodes taken in the order of
+    /// [`Evaluation::explain`]'s tree (depth first, premises in order) without going below a
+    /// node of a wanted rule; empty when there is none. The same as searching the tree, but
+    /// only the nodes on the way are built (collecting findings needs the bindings of the
+    /// annotated rule, not the whole derivation).
+    pub fn first_bindings(
+        &self,
+        rel: RelId,
+        values: &[Value],
+        wanted: impl Fn(RuleIdx) -> bool,
+    ) -> Result<Vec<(String, Value)>, ExplainError> {
+        if !self.has_provenance() {
+            return Err(ExplainError::NoProvenance);
+        }
+        let row = self.row_of(rel, values).ok_or(ExplainError::NotDerived)?;
+        let mut next = Some((rel, row));
+        let mut stack: Vec<std::vec::IntoIter<Spec>> = Vec::new();
+        loop {
+            if let Some((rel, row)) = next.take() {
+                if let (_, Some((rule, bindings)), specs) = self.node_parts(rel, row) {
+                    if !wanted(rule) {
+                        stack.push(specs.into_iter());
+                    } else if !bindings.is_empty() {
+                        return Ok(bindings);
+                    }
+                }
+            }
+            let Some(top) = stack.last_mut() else {
+                return Ok(Vec::new());
+            };
+            match top.next() {
+                Some(Spec::Holds(rel, row)) => next = Some((rel, row)),
+                Some(Spec::Other(_)) => {}
+                None => {
+                    stack.pop();
+                }
+            }
+        }
     }
 
     /// The tree of `row` of `rel`, built with a stack of frames instead of recursion (a chain
@@ -796,6 +841,30 @@ impl<'e, 'p> Matcher<'e, 'p> {
                 .map(|&r| r as usize)
                 .filter(|&r| matches(r))
                 .collect();
+        }
+        // An index of the evaluation on some of the bound columns (the most), when the key's
+        // rows are few: the same rows, filtered, without an index made for the purpose (at a
+        // million activities those took a tenth of the memory).
+        if let Some(ix) = self
+            .ev
+            .indexes(rel)
+            .iter()
+            .filter(|ix| !ix.cols.is_empty() && ix.cols.iter().all(|c| bound.contains(c)))
+            .max_by_key(|ix| ix.cols.len())
+        {
+            let sub: Vec<u64> = ix
+                .cols
+                .iter()
+                .map(|&c| pat[c].expect("bound column"))
+                .collect();
+            let rows = ix.lookup(store, &sub);
+            if rows.len() <= SUBSET_ROWS {
+                return rows
+                    .iter()
+                    .map(|&r| r as usize)
+                    .filter(|&r| matches(r))
+                    .collect();
+            }
         }
         let mut extra = self.ev.explain_indexes.borrow_mut();
         let list = &mut extra[rel.0 as usize];

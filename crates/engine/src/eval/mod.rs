@@ -156,6 +156,23 @@ impl Database {
     }
 }
 
+/// Bytes an [`Evaluation`] holds, by part ([`Evaluation::memory_use`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// The relations' rows (the words written).
+    pub rows: usize,
+    /// The relations' deduplication tables.
+    pub dedup: usize,
+    /// The indexes the evaluation built, with their lists of rows.
+    pub indexes: usize,
+    /// The indexes built for explanations.
+    pub explain_indexes: usize,
+    /// The provenance segments.
+    pub provenance: usize,
+    /// The text of the interned symbols.
+    pub symbols: usize,
+}
+
 /// The result of evaluating a program: every relation, input and derived.
 pub struct Evaluation<'p> {
     pub(crate) program: &'p Program,
@@ -312,6 +329,8 @@ impl<'p> Evaluation<'p> {
         let explain_indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
         for s in &mut stores {
             s.publish_all(&mut []);
+            // Input facts are all in: their tables take no more rows (or grow again).
+            s.compact(&mut []);
         }
         let profile: Vec<RuleProfile> = if opts.profile {
             (0..program.rules.len())
@@ -435,6 +454,12 @@ impl<'p> Evaluation<'p> {
             let r = rel.0 as usize;
             self.stores[r].publish_all(&mut self.indexes[r]);
         }
+        // No later stratum adds rows to a relation of this one or of an earlier one: their
+        // tables, and the indexes this stratum built on earlier relations, shrink to at most
+        // three quarters full (the memory of a large model's evaluation is mostly tables).
+        for (store, indexes) in self.stores.iter_mut().zip(&mut self.indexes) {
+            store.compact(indexes);
+        }
         self.phases.rounds += ending.elapsed();
         Ok(())
     }
@@ -477,6 +502,17 @@ impl<'p> Evaluation<'p> {
             .zip(types)
             .map(|(&w, &t)| Value::from_word(t, w))
             .collect()
+    }
+
+    /// Every tuple of `rel` in the order the evaluation added them (cheaper than
+    /// [`Evaluation::tuples`] when the order does not matter): its row number and values.
+    pub fn tuples_unsorted(&self, rel: RelId) -> impl Iterator<Item = (usize, Vec<Value>)> + '_ {
+        (0..self.stores[rel.0 as usize].len()).map(move |r| (r, self.values(rel, r)))
+    }
+
+    /// The tuple in row `row` of `rel` (a number from [`Evaluation::tuples_unsorted`]).
+    pub fn tuple_at(&self, rel: RelId, row: usize) -> Vec<Value> {
+        self.values(rel, row)
     }
 
     /// Every tuple of `rel`, sorted (symbols by their text).
@@ -561,6 +597,29 @@ impl<'p> Evaluation<'p> {
     /// The indexes evaluation built on `rel`.
     pub(crate) fn indexes(&self, rel: RelId) -> &[Index] {
         &self.indexes[rel.0 as usize]
+    }
+
+    /// Bytes held by the evaluation, by part (for `--stats`).
+    pub fn memory_use(&self) -> MemoryUse {
+        let mut m = MemoryUse {
+            symbols: self.interner.memory_bytes(),
+            ..MemoryUse::default()
+        };
+        for s in &self.stores {
+            let (rows, dedup, prov) = s.memory_parts();
+            m.rows += rows;
+            m.dedup += dedup;
+            m.provenance += prov;
+        }
+        m.indexes = self.indexes.iter().flatten().map(Index::memory_bytes).sum();
+        m.explain_indexes = self
+            .explain_indexes
+            .borrow()
+            .iter()
+            .flatten()
+            .map(Index::memory_bytes)
+            .sum();
+        m
     }
 
     /// Approximate bytes held by all relations and indexes.

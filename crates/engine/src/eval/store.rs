@@ -337,7 +337,21 @@ impl Packed {
         }
     }
 
-    /// Places every key again in a table of `cap` slots (a power of two, larger).
+    /// Places the keys again in the smallest table that holds them at most three quarters
+    /// full, when that is smaller than this one: for a table that takes no more keys (its
+    /// relation complete), which then costs 16 to 32 bytes a key instead of 24 to 48.
+    fn compact(&mut self) {
+        let cap = (self.len * 4)
+            .div_ceil(3)
+            .next_power_of_two()
+            .max(PACKED_MIN);
+        if cap < self.keys.len() {
+            self.grow_to(cap);
+        }
+    }
+
+    /// Places every key again in a table of `cap` slots (a power of two, larger, or smaller
+    /// when it still holds the keys at most three quarters full).
     fn grow_to(&mut self, cap: usize) {
         let old = std::mem::take(&mut self.keys);
         self.rebuild(&old, cap);
@@ -511,7 +525,22 @@ impl Wide {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, data: &[u64], arity: usize, rows: usize) {
-        let cap = (self.slots.len() * 2).max(16);
+        self.rebuild((self.slots.len() * 2).max(16), data, arity, rows);
+    }
+
+    /// [`Packed::compact`] for this table: rows `0..rows` of `data` placed again in the
+    /// smallest table that holds them at most three quarters full, when that is smaller.
+    fn compact(&mut self, data: &[u64], arity: usize, rows: usize) {
+        let cap = (self.len * 4).div_ceil(3).next_power_of_two().max(16);
+        if self.len > 0 && cap < self.slots.len() {
+            self.rebuild(cap, data, arity, rows);
+        }
+    }
+
+    /// Places the tuples of rows `0..rows` of `data` that do not pack in a fresh table of
+    /// `cap` slots.
+    fn rebuild(&mut self, cap: usize, data: &[u64], arity: usize, rows: usize) {
+        self.slots = Vec::new();
         self.slots = vec![Slot { a: 0, b: 0, tag: 0 }; cap];
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
@@ -606,8 +635,13 @@ pub(crate) struct Index {
     /// consent), so that a lookup reads one slot; or [`LIST`] and the position of their rows
     /// in `lists`.
     packed: Packed,
-    /// The rows of each key in `packed` that has more than one.
+    /// The rows of each key in `packed` that has more than one (empty once flattened).
     lists: Vec<Rows>,
+    /// The lists of a complete relation's index flattened ([`Index::flatten`]): list `i` is
+    /// `flat[starts[i]..starts[i + 1]]`, 4 bytes a row instead of 32 bytes a list and more.
+    /// Empty before.
+    flat: Vec<Row>,
+    starts: Vec<u32>,
     /// The other keys.
     table: HashTable<Entry>,
     /// Rows `[0, upto)` are indexed.
@@ -861,6 +895,8 @@ impl Store {
             cols: cols.to_vec(),
             packed: Packed::new(cols.len() == 1),
             lists: Vec::new(),
+            flat: Vec::new(),
+            starts: Vec::new(),
             table: HashTable::new(),
             upto: 0,
         };
@@ -880,6 +916,21 @@ impl Store {
         self.stable != self.recent
     }
 
+    /// Shrinks the deduplication tables of a relation that takes no more rows, and its
+    /// `indexes`' tables, to at most three quarters full (see [`Packed::compact`]); lookups
+    /// find the same rows. For a relation that does take more, the tables grow again.
+    pub fn compact(&mut self, indexes: &mut [Index]) {
+        self.packed.compact();
+        self.wide.compact(&self.data, self.arity, self.len);
+        if let Some(p) = &mut self.prov {
+            p.shrink_to_fit();
+        }
+        for ix in indexes {
+            ix.packed.compact();
+            ix.flatten();
+        }
+    }
+
     /// Makes every row visible (outside semi-naive rounds, e.g. after loading facts).
     pub fn publish_all(&mut self, indexes: &mut [Index]) {
         self.stable = 0;
@@ -887,6 +938,18 @@ impl Store {
         for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
+    }
+
+    /// Bytes of the rows written (of [`Store::memory_bytes`]' capacity, the part in use), of
+    /// the deduplication tables, and of the provenance segments.
+    pub fn memory_parts(&self) -> (usize, usize, usize) {
+        (
+            self.data.len() * 8,
+            self.packed.memory_bytes() + self.wide.memory_bytes(),
+            self.prov
+                .as_ref()
+                .map_or(0, |p| p.capacity() * std::mem::size_of::<Segment>()),
+        )
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -906,6 +969,7 @@ impl Index {
     pub fn approx_memory_bytes(&self) -> usize {
         self.packed.memory_bytes()
             + self.lists.capacity() * std::mem::size_of::<Rows>()
+            + (self.flat.capacity() + self.starts.capacity()) * 4
             + self.table.capacity() * std::mem::size_of::<Entry>()
     }
 
@@ -913,6 +977,7 @@ impl Index {
         self.packed.memory_bytes()
             + self.lists.capacity() * std::mem::size_of::<Rows>()
             + self.lists.iter().map(Rows::heap_bytes).sum::<usize>()
+            + (self.flat.capacity() + self.starts.capacity()) * 4
             + self.table.capacity() * std::mem::size_of::<Entry>()
             + self
                 .table
@@ -937,6 +1002,9 @@ impl Index {
     }
 
     fn extend_rows(&mut self, data: &[u64], arity: usize, upto: usize) {
+        if upto > self.upto && !self.starts.is_empty() {
+            self.unflatten();
+        }
         let mut key = vec![0; self.cols.len()];
         let cols = &self.cols;
         // The packed key of row `r`, if it packs.
@@ -1027,7 +1095,7 @@ impl Index {
                     if *v & LIST == 0 {
                         std::slice::from_ref(v)
                     } else {
-                        self.lists[(*v & !LIST) as usize].as_slice()
+                        self.list((*v & !LIST) as usize)
                     }
                 }
                 None => &[],
@@ -1050,7 +1118,7 @@ impl Index {
     /// rows to prefetch.
     #[inline]
     pub fn has_lists(&self) -> bool {
-        !self.lists.is_empty() || !self.table.is_empty()
+        !self.lists.is_empty() || !self.starts.is_empty() || !self.table.is_empty()
     }
 
     /// Whether lookups in this index are worth prefetching: its table of keys that pack is
@@ -1072,7 +1140,7 @@ impl Index {
                 if v & LIST == 0 {
                     store.prefetch_row(v as usize, cols);
                 } else {
-                    prefetch_span(self.lists.as_ptr().wrapping_add((v & !LIST) as usize), 1);
+                    self.prefetch_list_at((v & !LIST) as usize);
                 }
             }
         }
@@ -1086,10 +1154,67 @@ impl Index {
             if let Some(slot) = self.packed.find_slot(k) {
                 let v = self.packed.keys[slot][2];
                 if v & LIST != 0 {
-                    prefetch_span(self.lists.as_ptr().wrapping_add((v & !LIST) as usize), 1);
+                    self.prefetch_list_at((v & !LIST) as usize);
                 }
             }
         }
+    }
+
+    /// The rows of list `i`.
+    #[inline(always)]
+    fn list(&self, i: usize) -> &[Row] {
+        if self.starts.is_empty() {
+            self.lists[i].as_slice()
+        } else {
+            &self.flat[self.starts[i] as usize..self.starts[i + 1] as usize]
+        }
+    }
+
+    /// [`prefetch`] of what list `i` is read from.
+    #[inline(always)]
+    fn prefetch_list_at(&self, i: usize) {
+        if self.starts.is_empty() {
+            prefetch_span(self.lists.as_ptr().wrapping_add(i), 1);
+        } else {
+            prefetch_span(self.starts.as_ptr().wrapping_add(i), 2);
+        }
+    }
+
+    /// Puts the lists of rows one after the other in one vector (for the index of a relation
+    /// that takes no more rows; the same rows in the same order are looked up).
+    fn flatten(&mut self) {
+        if self.lists.is_empty() {
+            return;
+        }
+        let total: usize = self.lists.iter().map(|l| l.as_slice().len()).sum();
+        let mut flat = Vec::with_capacity(total);
+        let mut starts = Vec::with_capacity(self.lists.len() + 1);
+        for l in &self.lists {
+            starts.push(flat.len() as u32);
+            flat.extend_from_slice(l.as_slice());
+        }
+        starts.push(flat.len() as u32);
+        self.lists = Vec::new();
+        self.flat = flat;
+        self.starts = starts;
+    }
+
+    /// Undoes [`Index::flatten`], for rows added after all.
+    #[cold]
+    #[inline(never)]
+    fn unflatten(&mut self) {
+        let mut lists = Vec::with_capacity(self.starts.len() - 1);
+        for w in self.starts.windows(2) {
+            let rows = &self.flat[w[0] as usize..w[1] as usize];
+            let mut l = Rows::one(rows[0]);
+            for &r in &rows[1..] {
+                l.push(r);
+            }
+            lists.push(l);
+        }
+        self.lists = lists;
+        self.flat = Vec::new();
+        self.starts = Vec::new();
     }
 
     /// [`Index::lookup`] of a key that does not pack.
@@ -1363,6 +1488,70 @@ mod tests {
                     assert_eq!(s.find_with(|i| t[i]), None);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_compacted_relation_finds_the_same_rows_and_takes_more() {
+        // Packed and wide tuples, keys with one row and with many: after `compact` (smaller
+        // tables, flattened lists) every tuple and every key finds the same rows as before,
+        // and rows added afterwards are found too.
+        let t = |n: u64| [n % 50, if n % 3 == 0 { n << 33 } else { n }];
+        let mut s = Store::new(2, false);
+        for n in 0..3000 {
+            s.insert(&t(n));
+        }
+        let mut ixs = Vec::new();
+        s.publish_all(&mut ixs);
+        let (a, b) = (
+            s.ensure_index(&mut ixs, &[0]),
+            s.ensure_index(&mut ixs, &[1]),
+        );
+        let lookups = |s: &Store, ixs: &[Index]| {
+            (0..3100)
+                .map(|n| {
+                    let w = t(n);
+                    (
+                        s.find_with(|i| w[i]),
+                        ixs[a].lookup(s, &w[..1]).to_vec(),
+                        ixs[b].lookup(s, &w[1..]).to_vec(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let before = lookups(&s, &ixs);
+        let bytes: usize = s.memory_bytes() + ixs.iter().map(Index::memory_bytes).sum::<usize>();
+        s.compact(&mut ixs);
+        assert!(!ixs[a].starts.is_empty(), "the lists are flattened");
+        assert!(
+            s.memory_bytes() + ixs.iter().map(Index::memory_bytes).sum::<usize>() < bytes,
+            "compacting saves memory"
+        );
+        assert_eq!(lookups(&s, &ixs), before);
+        for n in 3000..3100 {
+            assert_eq!(s.insert(&t(n)), Some(n as Row));
+        }
+        assert_eq!(s.insert(&t(7)), None);
+        s.publish_all(&mut ixs);
+        let after = lookups(&s, &ixs);
+        for (n, (row, on_a, on_b)) in after.iter().enumerate() {
+            assert_eq!(*row, Some(n as Row));
+            assert!(on_a.contains(&(n as Row)) && on_b.contains(&(n as Row)));
+            assert!(on_a.windows(2).all(|w| w[0] < w[1]), "rows in order");
+        }
+        // The rows of the first 3000 keys: as before, then the new rows with the same key.
+        let grown = |l: &[Row], col: usize| {
+            let key = t(u64::from(l[0]))[col];
+            let mut l = l.to_vec();
+            l.extend(
+                (3000..3100u64)
+                    .filter(|&m| t(m)[col] == key)
+                    .map(|m| m as Row),
+            );
+            l
+        };
+        for (n, (row, on_a, on_b)) in before.iter().enumerate().take(3000) {
+            assert_eq!(after[n], (*row, grown(on_a, 0), grown(on_b, 1)));
         }
     }
 
