@@ -47,7 +47,15 @@ pub fn read_files(
             Ok(text) => texts.push((name, text)),
             Err(crate::input::InputError::Io(e)) => errors.push(
                 ValidationError::new(ErrorKind::Io, &name, Place::File, format!("cannot read the file: {e}"))
-                    .with_hint("check the path; model files are JSON documents with \"format\": \"sphere-model/1\""),
+                    .de(match e.kind() {
+                        std::io::ErrorKind::NotFound => "die Datei gibt es nicht".to_string(),
+                        std::io::ErrorKind::PermissionDenied => "die Datei darf nicht gelesen werden".to_string(),
+                        _ => "die Datei lässt sich nicht lesen".to_string(),
+                    })
+                    .with_hints(
+                        "check the path; model files are JSON documents with \"format\": \"sphere-model/1\"",
+                        "den Pfad prüfen; Modelldateien sind JSON-Dokumente mit \"format\": \"sphere-model/1\"",
+                    ),
             ),
             Err(e) => {
                 let (message, hint) = e.describe();
@@ -111,24 +119,28 @@ fn parse_file_inner(
     let top: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(e) => {
-            let (kind, msg) = if e.is_data() {
+            let (kind, msg, de) = if e.is_data() {
                 (
                     ErrorKind::WrongType,
                     "the document is not a JSON object".to_string(),
+                    "das Dokument ist kein JSON-Objekt".to_string(),
                 )
             } else {
-                (
-                    ErrorKind::Syntax,
-                    format!("not valid JSON: {}", strip_position(&e.to_string())),
-                )
+                let detail = strip_position(&e.to_string());
+                let de = match syntax_de(&detail) {
+                    Some(d) => format!("kein gültiges JSON: {d}"),
+                    None => "kein gültiges JSON".to_string(),
+                };
+                (ErrorKind::Syntax, format!("not valid JSON: {detail}"), de)
             };
             let place = if e.line() == 0 {
                 Place::Path("$".into())
             } else {
                 Place::Line(e.line(), e.column())
             };
-            errors.push(ValidationError::new(kind, name, place, msg).with_hint(
+            errors.push(ValidationError::new(kind, name, place, msg).de(de).with_hints(
                 "a model file is one JSON object: {\"format\": \"sphere-model/1\", ...}; JSON allows no trailing commas and no comments",
+                "eine Modelldatei ist ein JSON-Objekt: {\"format\": \"sphere-model/1\", ...}; JSON erlaubt weder Kommas am Ende noch Kommentare",
             ));
             return None;
         }
@@ -218,9 +230,11 @@ fn parse_file_inner(
                 "$",
                 "the key `format` is missing",
             )
-            .with_hint(format!(
-                "every model file starts with \"format\": \"{FORMAT}\""
-            )),
+            .de("der Schlüssel `format` fehlt")
+            .with_hints(
+                format!("every model file starts with \"format\": \"{FORMAT}\""),
+                format!("jede Modelldatei beginnt mit \"format\": \"{FORMAT}\""),
+            ),
         );
     }
     if file.format == Format::V1 {
@@ -574,6 +588,60 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// [`describe`] in German.
+fn describe_de(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "ein Wahrheitswert",
+        Value::Number(_) => "eine Zahl",
+        Value::String(_) => "eine Zeichenkette",
+        Value::Array(_) => "eine Liste",
+        Value::Object(_) => "ein Objekt",
+    }
+}
+
+/// What [`Reader::wrong_type`] expected, in German.
+fn expected_de(expected: &str) -> String {
+    if expected.starts_with("a list") {
+        "eine Liste".into()
+    } else if expected.starts_with("a whole number") {
+        "eine ganze Zahl".into()
+    } else if expected.starts_with("true or false") {
+        "true oder false".into()
+    } else if expected.ends_with("(a JSON object)") {
+        "ein JSON-Objekt".into()
+    } else if expected.starts_with("a date") {
+        "ein Datum \"YYYY-MM-DD\"".into()
+    } else {
+        "eine Zeichenkette".into()
+    }
+}
+
+/// serde_json's words for a syntax error, in German (`None` for one not listed here).
+fn syntax_de(msg: &str) -> Option<&'static str> {
+    Some(match msg {
+        "expected value" => "Wert erwartet",
+        "expected ident" => "Wert erwartet",
+        "trailing comma" => "Komma am Ende",
+        "expected `:`" => "`:` erwartet",
+        "expected `,` or `}`" => "`,` oder `}` erwartet",
+        "expected `,` or `]`" => "`,` oder `]` erwartet",
+        "key must be a string" => "Schlüssel muss eine Zeichenkette sein",
+        "EOF while parsing a value" => "Textende in einem Wert",
+        "EOF while parsing an object" => "Textende in einem Objekt",
+        "EOF while parsing a list" => "Textende in einer Liste",
+        "EOF while parsing a string" => "Textende in einer Zeichenkette",
+        "trailing characters" => "weitere Zeichen nach dem Ende",
+        "invalid number" => "ungültige Zahl",
+        "number out of range" => "Zahl außerhalb des Bereichs",
+        "invalid escape" => "ungültige Escape-Sequenz",
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            "Steuerzeichen in einer Zeichenkette"
+        }
+        _ => return None,
+    })
+}
+
 fn first<V: Vocab>() -> V {
     V::parse(V::ALL[0]).expect("every spelling in ALL parses")
 }
@@ -601,6 +669,21 @@ impl Reader<'_> {
         self.errors.push(e);
     }
 
+    /// [`Reader::err`] with the message and hint in English and German: `(en, de)`.
+    fn err2(
+        &mut self,
+        kind: ErrorKind,
+        path: String,
+        message: (String, String),
+        hint: (String, String),
+    ) {
+        self.errors.push(
+            ValidationError::at_path(kind, self.file, path, message.0)
+                .de(message.1)
+                .with_hints(hint.0, hint.1),
+        );
+    }
+
     fn value(&mut self, raw: &RawValue) -> Value {
         // The whole document parsed already, so each part parses again.
         serde_json::from_str(raw.get()).unwrap_or(Value::Null)
@@ -608,39 +691,79 @@ impl Reader<'_> {
 
     fn unknown_key(&mut self, path: &str, key: &str, known: &[&str]) {
         let hint = match did_you_mean(key, known.iter().copied()) {
-            Some(k) => format!(
-                "did you mean `{k}`? (keys starting with `x-` are ignored, for your own notes)"
+            Some(k) => (
+                format!(
+                    "did you mean `{k}`? (keys starting with `x-` are ignored, for your own notes)"
+                ),
+                format!(
+                    "meinten Sie `{k}`? (Schlüssel, die mit `x-` beginnen, werden übergangen: für eigene Notizen)"
+                ),
             ),
-            None => format!(
-                "allowed keys here: {}; keys starting with `x-` are ignored",
-                known.join(", ")
+            None => (
+                format!(
+                    "allowed keys here: {}; keys starting with `x-` are ignored",
+                    known.join(", ")
+                ),
+                format!(
+                    "hier zulässige Schlüssel: {}; Schlüssel, die mit `x-` beginnen, werden übergangen",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         };
-        self.err(
+        self.err2(
             ErrorKind::UnknownKey,
             key_path(path, key),
-            format!("unknown key `{key}`"),
-            Some(hint),
+            (
+                format!("unknown key `{key}`"),
+                format!("unbekannter Schlüssel `{key}`"),
+            ),
+            hint,
         );
     }
 
     fn wrong_type(&mut self, path: String, expected: &str, v: &Value) {
         let hint = if expected.starts_with("a list") {
-            "write a list in square brackets, e.g. [\"karl\"], or [] for none"
+            (
+                "write a list in square brackets, e.g. [\"karl\"], or [] for none",
+                "eine Liste steht in eckigen Klammern, z. B. [\"karl\"], oder [] für keine",
+            )
         } else if expected.starts_with("a whole number") {
-            "write the number without quotes, e.g. 40"
+            (
+                "write the number without quotes, e.g. 40",
+                "die Zahl ohne Anführungszeichen schreiben, z. B. 40",
+            )
         } else if expected.starts_with("true or false") {
-            "write true or false without quotes"
+            (
+                "write true or false without quotes",
+                "true oder false ohne Anführungszeichen schreiben",
+            )
         } else if expected.ends_with("(a JSON object)") {
-            "write an object in braces: {\"key\": value, ...}"
+            (
+                "write an object in braces: {\"key\": value, ...}",
+                "ein Objekt steht in geschweiften Klammern: {\"key\": value, ...}",
+            )
         } else {
-            "write the value in double quotes"
+            (
+                "write the value in double quotes",
+                "den Wert in doppelte Anführungszeichen setzen",
+            )
         };
-        self.err(
+        self.err2(
             ErrorKind::WrongType,
             path,
-            format!("expected {expected}, found {}", describe(v)),
-            Some(hint.to_string()),
+            (
+                format!("expected {expected}, found {}", describe(v)),
+                format!(
+                    "erwartet: {}, gefunden: {}",
+                    expected_de(expected),
+                    describe_de(v)
+                ),
+            ),
+            (hint.0.to_string(), hint.1.to_string()),
         );
     }
 
@@ -683,13 +806,21 @@ impl Reader<'_> {
             None => {
                 if required {
                     o.clean = false;
-                    self.err(
+                    self.err2(
                         ErrorKind::MissingKey,
                         o.path.clone(),
-                        format!("the required key `{key}` is missing"),
-                        Some(format!(
-                            "`{key}` has no default in the model contract (docs/model.md): add it"
-                        )),
+                        (
+                            format!("the required key `{key}` is missing"),
+                            format!("der Pflichtschlüssel `{key}` fehlt"),
+                        ),
+                        (
+                            format!(
+                                "`{key}` has no default in the model contract (docs/model.md): add it"
+                            ),
+                            format!(
+                                "`{key}` hat im Modellvertrag (docs/model.md) keinen Standardwert: ergänzen"
+                            ),
+                        ),
                     );
                 }
                 None
@@ -767,11 +898,17 @@ impl Reader<'_> {
         match self.get(o, key, false, true) {
             None => {
                 o.clean = false;
-                self.err(
+                self.err2(
                     ErrorKind::MissingKey,
                     o.path.clone(),
-                    format!("the required key `{key}` is missing"),
-                    Some(format!("write \"{key}\": null when there is no {what}")),
+                    (
+                        format!("the required key `{key}` is missing"),
+                        format!("der Pflichtschlüssel `{key}` fehlt"),
+                    ),
+                    (
+                        format!("write \"{key}\": null when there is no {what}"),
+                        format!("\"{key}\": null schreiben, wenn es keinen Wert gibt"),
+                    ),
                 );
                 None
             }
@@ -849,11 +986,17 @@ impl Reader<'_> {
         };
         let d = Date::parse(s);
         if d.is_none() {
-            self.err(
+            self.err2(
                 ErrorKind::BadDate,
                 path.to_string(),
-                format!("`{s}` is not a calendar day"),
-                Some("write dates as YYYY-MM-DD (four-digit year, two-digit month and day), e.g. \"2024-05-14\"".into()),
+                (
+                    format!("`{s}` is not a calendar day"),
+                    format!("`{s}` ist kein Kalendertag"),
+                ),
+                (
+                    "write dates as YYYY-MM-DD (four-digit year, two-digit month and day), e.g. \"2024-05-14\"".into(),
+                    "Daten als YYYY-MM-DD schreiben (vierstelliges Jahr, zweistelliger Monat und Tag), z. B. \"2024-05-14\"".into(),
+                ),
             );
         }
         d
@@ -900,14 +1043,23 @@ impl Reader<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             let hint = match did_you_mean(s, V::ALL.iter().copied()) {
-                Some(m) => format!("did you mean \"{m}\"? allowed: {allowed}"),
-                None => format!("allowed: {allowed}"),
+                Some(m) => (
+                    format!("did you mean \"{m}\"? allowed: {allowed}"),
+                    format!("meinten Sie \"{m}\"? zulässig: {allowed}"),
+                ),
+                None => (
+                    format!("allowed: {allowed}"),
+                    format!("zulässig: {allowed}"),
+                ),
             };
-            self.err(
+            self.err2(
                 ErrorKind::UnknownValue,
                 path(),
-                format!("\"{s}\" is not a {}", V::WHAT),
-                Some(hint),
+                (
+                    format!("\"{s}\" is not a {}", V::WHAT),
+                    format!("\"{s}\" ist hier kein zulässiger Wert"),
+                ),
+                hint,
             );
         }
         parsed
@@ -931,15 +1083,24 @@ impl Reader<'_> {
             o.clean = false;
             let upper = s.to_ascii_uppercase();
             let hint = if country_name(&upper).is_some() {
-                format!("country codes are upper case: \"{upper}\"")
+                (
+                    format!("country codes are upper case: \"{upper}\""),
+                    format!("Ländercodes werden großgeschrieben: \"{upper}\""),
+                )
             } else {
-                "use an ISO 3166 alpha-2 code such as \"DE\", \"IE\" or \"US\" (\"EU\" is not a country)".to_string()
+                (
+                    "use an ISO 3166 alpha-2 code such as \"DE\", \"IE\" or \"US\" (\"EU\" is not a country)".to_string(),
+                    "einen Code nach ISO 3166 alpha-2 verwenden, etwa \"DE\", \"IE\" oder \"US\" (\"EU\" ist kein Land)".to_string(),
+                )
             };
-            self.err(
+            self.err2(
                 ErrorKind::UnknownCountry,
                 key_path(&o.path, key),
-                format!("\"{s}\" is not an ISO 3166 alpha-2 country code"),
-                Some(hint),
+                (
+                    format!("\"{s}\" is not an ISO 3166 alpha-2 country code"),
+                    format!("\"{s}\" ist kein Ländercode nach ISO 3166 alpha-2"),
+                ),
+                hint,
             );
         }
         Some(s)

@@ -51,6 +51,26 @@ impl IdKind {
         }
     }
 
+    /// [`IdKind::noun`] in German.
+    pub fn noun_de(self) -> &'static str {
+        match self {
+            IdKind::Organization => "die Organisation",
+            IdKind::Staff => "ein Mitarbeiter",
+            IdKind::Party => "eine Partei",
+            IdKind::System => "ein System",
+            IdKind::Agreement => "eine Vereinbarung",
+            IdKind::Assessment => "eine Bewertung",
+            IdKind::Source => "eine Quelle",
+            IdKind::Subject => "eine betroffene Person",
+            IdKind::Consent => "eine Einwilligung",
+            IdKind::Notice => "ein Datenschutzhinweis",
+            IdKind::Flow => "ein Datenfluss",
+            IdKind::Activity => "eine Verarbeitungstätigkeit",
+            IdKind::Campaign => "eine Kampagne",
+            IdKind::Guideline => "eine Leitlinie",
+        }
+    }
+
     /// The kind of the objects of a section (`None` for objections, which have no id).
     fn of(s: Section) -> Option<IdKind> {
         Some(match s {
@@ -165,13 +185,21 @@ struct Validator<'m, 'e> {
 }
 
 fn join_kinds(kinds: &[IdKind]) -> String {
+    join_nouns(kinds, IdKind::noun, "or")
+}
+
+fn join_kinds_de(kinds: &[IdKind]) -> String {
+    join_nouns(kinds, IdKind::noun_de, "oder")
+}
+
+fn join_nouns(kinds: &[IdKind], noun: fn(IdKind) -> &'static str, or: &str) -> String {
     match kinds {
         [] => String::new(),
-        [one] => one.noun().to_string(),
+        [one] => noun(*one).to_string(),
         [init @ .., last] => format!(
-            "{} or {}",
-            init.iter().map(|k| k.noun()).collect::<Vec<_>>().join(", "),
-            last.noun()
+            "{} {or} {}",
+            init.iter().map(|k| noun(*k)).collect::<Vec<_>>().join(", "),
+            noun(*last)
         ),
     }
 }
@@ -197,10 +225,13 @@ impl<'m> Validator<'m, '_> {
                 self.duplicated.insert(id);
                 let here = self.origin(at);
                 let there = self.origin(first.at);
-                let same = if first.kind == kind {
-                    String::new()
+                let (same, same_de) = if first.kind == kind {
+                    (String::new(), String::new())
                 } else {
-                    format!(" ({})", first.kind.noun())
+                    (
+                        format!(" ({})", first.kind.noun()),
+                        format!(" ({})", first.kind.noun_de()),
+                    )
                 };
                 self.errors.push(
                     ValidationError::at_path(
@@ -209,7 +240,11 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.id", here.path),
                         format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
                     )
-                    .with_hint("ids are one name space across all objects and all merged files: rename one of them"),
+                    .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
+                    .with_hints(
+                        "ids are one name space across all objects and all merged files: rename one of them",
+                        "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
+                    ),
                 );
             }
         }
@@ -269,6 +304,7 @@ impl<'m> Validator<'m, '_> {
                 let here = self.origin(at);
                 let path = format!("{}{suffix}", here.path);
                 let wanted = join_kinds(expected);
+                let wanted_de = join_kinds_de(expected);
                 let e = match found {
                     Some(d) => {
                         let there = self.origin(d.at);
@@ -278,10 +314,20 @@ impl<'m> Validator<'m, '_> {
                             path,
                             format!("`{id}` is {}, but {wanted} is expected here", d.kind.noun()),
                         )
-                        .with_hint(format!(
-                            "`{id}` is defined at {}: {}; name {wanted} instead",
-                            there.file, there.path
+                        .de(format!(
+                            "`{id}` ist {}, erwartet wird hier {wanted_de}",
+                            d.kind.noun_de()
                         ))
+                        .with_hints(
+                            format!(
+                                "`{id}` is defined at {}: {}; name {wanted} instead",
+                                there.file, there.path
+                            ),
+                            format!(
+                                "`{id}` ist definiert bei {}: {}; stattdessen {wanted_de} nennen",
+                                there.file, there.path
+                            ),
+                        )
                     }
                     None => {
                         let e = ValidationError::at_path(
@@ -289,15 +335,22 @@ impl<'m> Validator<'m, '_> {
                             &here.file,
                             path,
                             format!("`{id}` is not the id of any object; expected {wanted}"),
-                        );
-                        let keys = expected
-                            .iter()
-                            .map(|k| format!("`{}`", k.key()))
-                            .collect::<Vec<_>>()
-                            .join(" or ");
+                        )
+                        .de(format!(
+                            "`{id}` ist die ID keines Objekts; erwartet: {wanted_de}"
+                        ));
+                        let keys: Vec<String> =
+                            expected.iter().map(|k| format!("`{}`", k.key())).collect();
+                        let (keys, keys_de) = (keys.join(" or "), keys.join(" oder "));
                         match self.suggest(id, expected) {
-                            Some(s) => e.with_hint(format!("did you mean `{s}`? or define it under {keys}")),
-                            None => e.with_hint(format!("define it under {keys} (in any of the merged files), or correct the reference")),
+                            Some(s) => e.with_hints(
+                                format!("did you mean `{s}`? or define it under {keys}"),
+                                format!("meinten Sie `{s}`? oder unter {keys_de} definieren"),
+                            ),
+                            None => e.with_hints(
+                                format!("define it under {keys} (in any of the merged files), or correct the reference"),
+                                format!("unter {keys_de} definieren (in einer der zusammengeführten Dateien) oder den Verweis berichtigen"),
+                            ),
                         }
                     }
                 };
