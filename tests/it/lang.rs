@@ -967,8 +967,8 @@ fn a_german_repl_script_has_no_english() {
 
 /// A broken model is reported in German under `--lang de`: a missing file, JSON that does not
 /// parse (with line and column), an unknown key, a value of the wrong type, a missing key, an
-/// unknown word (with its did-you-mean), a dangling reference, a duplicate id and a date that
-/// is no date; each at its place, with exit code 2 and without English. Without `--lang de`
+/// unknown word (with its did-you-mean), a dangling reference, a duplicate id, a date that is
+/// no date, dates that contradict each other, an unknown format and a key given twice; each at its place, with exit code 2 and without English. Without `--lang de`
 /// the same files are reported in English.
 #[test]
 fn a_broken_model_is_reported_in_german() {
@@ -987,6 +987,12 @@ fn a_broken_model_is_reported_in_german() {
     std::fs::write(
         &syntax,
         "{\"format\": \"sphere-model/2\",\n  \"as_of\": }\n",
+    )
+    .expect("write");
+    let twice = dir.path().join("twice.json");
+    std::fs::write(
+        &twice,
+        "{\"format\": \"sphere-model/2\", \"as_of\": \"2025-01-01\", \"as_of\": \"2025-01-02\"}",
     )
     .expect("write");
     let cases: Vec<(String, Vec<&str>)> = vec![
@@ -1060,6 +1066,24 @@ fn a_broken_model_is_reported_in_german() {
                 "Fehler[bad_date]: `2025-02-30` ist kein Kalendertag",
                 "date.json: $.as_of",
                 "Hinweis: Daten als YYYY-MM-DD schreiben",
+            ],
+        ),
+        (
+            broken("withdrawn.json", &|v| v["consents"][0]["withdrawn"] = "2024-01-01".into()),
+            vec![
+                "Fehler[contradiction]: die Einwilligung ist widerrufen (2024-01-01), bevor sie erteilt wurde (2024-02-19)",
+                "withdrawn.json: $.consents[0].withdrawn",
+            ],
+        ),
+        (
+            broken("format.json", &|v| v["format"] = "sphere-model/9".into()),
+            vec!["Fehler[unsupported_format]: format ist \"sphere-model/9\""],
+        ),
+        (
+            twice.display().to_string(),
+            vec![
+                "Fehler[duplicate_key]: der Schlüssel \"as_of\" steht zweimal in einem Objekt",
+                "Hinweis: JSON-Leser behalten nur einen der beiden Werte",
             ],
         ),
     ];

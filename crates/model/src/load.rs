@@ -148,20 +148,42 @@ fn parse_file_inner(
     // The reader above skips what it does not read yet (raw sections, `x-` keys) and keeps
     // the last of two equal keys: one strict pass finds what that hides, where it is.
     if let Err(p) = crate::json_check::check(text) {
-        let (kind, message, hint) = if p.duplicate {
+        let (kind, message, de, hint) = if p.duplicate {
+            // The message names the key in double quotes: `the key "c" is given twice ...`.
+            let key = p.message.split('"').nth(1).unwrap_or_default();
+            let de = format!("der Schlüssel \"{key}\" steht zweimal in einem Objekt");
             (
                 ErrorKind::DuplicateKey,
                 p.message,
-                "JSON readers keep only one of the two values: remove or merge one of them",
+                de,
+                (
+                    "JSON readers keep only one of the two values: remove or merge one of them",
+                    "JSON-Leser behalten nur einen der beiden Werte: einen entfernen oder beide zusammenführen",
+                ),
             )
         } else {
+            let de = match syntax_de(&p.message) {
+                Some(d) => format!(
+                    "kein gültiges JSON: {d} (Zeile {}, Spalte {})",
+                    p.line, p.column
+                ),
+                None => format!("kein gültiges JSON (Zeile {}, Spalte {})", p.line, p.column),
+            };
             (
                 ErrorKind::Syntax,
                 format!("not valid JSON: {} (line {}, column {})", p.message, p.line, p.column),
-                "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+                de,
+                (
+                    "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+                    "Zahlen innerhalb von ±1.8e308, Zeichenketten ohne einzelne Surrogate (\\ud800 allein) und höchstens 127 verschachtelte Listen und Objekte",
+                ),
             )
         };
-        errors.push(ValidationError::at_path(kind, name, p.path, message).with_hint(hint));
+        errors.push(
+            ValidationError::at_path(kind, name, p.path, message)
+                .de(de)
+                .with_hints(hint.0, hint.1),
+        );
         return None;
     }
     let mut r = Reader {
@@ -196,9 +218,11 @@ fn parse_file_inner(
                             path,
                             format!("format is {v}, not \"{FORMAT}\" or \"{FORMAT_V1}\""),
                         )
-                        .with_hint(format!(
-                            "write \"format\": \"{FORMAT}\"; this sphere reads no other version than these two"
-                        )),
+                        .de(format!("format ist {v}, nicht \"{FORMAT}\" oder \"{FORMAT_V1}\""))
+                        .with_hints(
+                            format!("write \"format\": \"{FORMAT}\"; this sphere reads no other version than these two"),
+                            format!("\"format\": \"{FORMAT}\" schreiben; dieses sphere liest keine anderen Versionen als diese beiden"),
+                        ),
                     ),
                 }
             }
@@ -356,7 +380,11 @@ pub fn merge(
                         "$.as_of",
                         format!("as_of is {d} here but {first} in {}", names[j]),
                     )
-                    .with_hint("merged files describe one moment: give them the same as_of, or leave it out of fragments"),
+                    .de(format!("as_of ist hier {d}, aber {first} in {}", names[j]))
+                    .with_hints(
+                        "merged files describe one moment: give them the same as_of, or leave it out of fragments",
+                        "zusammengeführte Dateien beschreiben einen Zeitpunkt: ihnen dasselbe as_of geben oder es in Fragmenten weglassen",
+                    ),
                 ),
                 Some(_) => {}
                 None => as_of = Some((d, i)),
@@ -371,7 +399,11 @@ pub fn merge(
                         "$.organization",
                         format!("a second organization; {} already has one", names[*j]),
                     )
-                    .with_hint("exactly one of the merged files describes the organization; the others are fragments without it"),
+                    .de(format!("eine zweite Organisation; {} hat schon eine", names[*j]))
+                    .with_hints(
+                        "exactly one of the merged files describes the organization; the others are fragments without it",
+                        "genau eine der zusammengeführten Dateien beschreibt die Organisation; die anderen sind Fragmente ohne sie",
+                    ),
                 ),
                 None => org = Some((o, i)),
             }
@@ -394,17 +426,30 @@ pub fn merge(
     }
     let Some((organization, org_file)) = org else {
         let file = names.first().map_or("<no file>", String::as_str);
-        let message = if names.len() == 1 {
-            "the model has no organization (this file is a fragment)".to_string()
+        let (message, de) = if names.len() == 1 {
+            (
+                "the model has no organization (this file is a fragment)".to_string(),
+                "das Modell hat keine Organisation (diese Datei ist ein Fragment)".to_string(),
+            )
         } else {
-            format!(
-                "none of the {} merged files has an organization",
-                names.len()
+            (
+                format!(
+                    "none of the {} merged files has an organization",
+                    names.len()
+                ),
+                format!(
+                    "keine der {} zusammengeführten Dateien hat eine Organisation",
+                    names.len()
+                ),
             )
         };
         errors.push(
             ValidationError::at_path(ErrorKind::MissingOrganization, file, "$", message)
-                .with_hint("add \"organization\" to the model, or give the file that has it together with this fragment"),
+                .de(de)
+                .with_hints(
+                    "add \"organization\" to the model, or give the file that has it together with this fragment",
+                    "dem Modell \"organization\" hinzufügen oder die Datei, die sie enthält, zusammen mit diesem Fragment angeben",
+                ),
         );
         return None;
     };
@@ -635,6 +680,9 @@ fn syntax_de(msg: &str) -> Option<&'static str> {
         "invalid number" => "ungültige Zahl",
         "number out of range" => "Zahl außerhalb des Bereichs",
         "invalid escape" => "ungültige Escape-Sequenz",
+        "recursion limit exceeded" => "zu tief verschachtelt",
+        "lone leading surrogate in hex escape" => "einzelnes Surrogat in einer Escape-Sequenz",
+        "invalid unicode code point" => "ungültiger Unicode-Codepunkt",
         "control character (\\u0000-\\u001F) found while parsing a string" => {
             "Steuerzeichen in einer Zeichenkette"
         }
@@ -1152,13 +1200,20 @@ impl Reader<'_> {
         out
     }
 
-    fn contradiction(&mut self, o: &mut Obj, key: &str, message: String, hint: &str) {
+    /// Values of `o` that cannot all be true: message and hint in English and German.
+    fn contradiction(
+        &mut self,
+        o: &mut Obj,
+        key: &str,
+        message: (String, String),
+        hint: (&str, &str),
+    ) {
         o.clean = false;
-        self.err(
+        self.err2(
             ErrorKind::Contradiction,
             key_path(&o.path, key),
             message,
-            Some(hint.to_string()),
+            (hint.0.to_string(), hint.1.to_string()),
         );
     }
 
@@ -1169,8 +1224,14 @@ impl Reader<'_> {
                 self.contradiction(
                     o,
                     to.0,
-                    format!("`{}` ({t}) is before `{}` ({f})", to.0, from.0),
-                    "the period ends before it starts: check both dates",
+                    (
+                        format!("`{}` ({t}) is before `{}` ({f})", to.0, from.0),
+                        format!("`{}` ({t}) liegt vor `{}` ({f})", to.0, from.0),
+                    ),
+                    (
+                        "the period ends before it starts: check both dates",
+                        "der Zeitraum endet vor seinem Beginn: beide Daten prüfen",
+                    ),
                 );
             }
         }
@@ -1342,8 +1403,14 @@ impl Reader<'_> {
                         self.contradiction(
                             &mut x,
                             key,
-                            format!("`{key}` ({d}) is before the organisation became aware of the breach ({a})"),
-                            "`aware` is the day the organisation learnt of the breach: check both dates",
+                            (
+                                format!("`{key}` ({d}) is before the organisation became aware of the breach ({a})"),
+                                format!("`{key}` ({d}) liegt vor dem Tag, an dem die Organisation von der Verletzung erfuhr ({a})"),
+                            ),
+                            (
+                                "`aware` is the day the organisation learnt of the breach: check both dates",
+                                "`aware` ist der Tag, an dem die Organisation von der Verletzung erfuhr: beide Daten prüfen",
+                            ),
                         );
                     }
                 }
@@ -1516,8 +1583,14 @@ impl Reader<'_> {
                 self.contradiction(
                     &mut o,
                     "age",
-                    format!("a subject of kind \"minor\" aged {a}"),
-                    "minors are under 18: correct the age or the kind",
+                    (
+                        format!("a subject of kind \"minor\" aged {a}"),
+                        format!("eine betroffene Person der Art \"minor\" im Alter von {a} Jahren"),
+                    ),
+                    (
+                        "minors are under 18: correct the age or the kind",
+                        "Minderjährige sind unter 18: Alter oder Art berichtigen",
+                    ),
                 );
             }
         }
@@ -1621,8 +1694,14 @@ impl Reader<'_> {
                 self.contradiction(
                     &mut o,
                     "withdrawn",
-                    format!("the consent is withdrawn ({w}) before it was given ({g})"),
-                    "check both dates; a consent can only be withdrawn after it was given",
+                    (
+                        format!("the consent is withdrawn ({w}) before it was given ({g})"),
+                        format!("die Einwilligung ist widerrufen ({w}), bevor sie erteilt wurde ({g})"),
+                    ),
+                    (
+                        "check both dates; a consent can only be withdrawn after it was given",
+                        "beide Daten prüfen; eine Einwilligung kann erst nach ihrer Erteilung widerrufen werden",
+                    ),
                 );
             }
         }
@@ -1709,8 +1788,14 @@ impl Reader<'_> {
             self.contradiction(
                 &mut o,
                 "to",
-                format!("the flow goes from `{from}` to itself"),
-                "a flow moves data between two different sources, systems or parties",
+                (
+                    format!("the flow goes from `{from}` to itself"),
+                    format!("der Datenfluss führt von `{from}` zu sich selbst"),
+                ),
+                (
+                    "a flow moves data between two different sources, systems or parties",
+                    "ein Datenfluss bewegt Daten zwischen zwei verschiedenen Quellen, Systemen oder Parteien",
+                ),
             );
         }
         let categories = self.vocabs(&mut o, "categories", false);
@@ -1785,8 +1870,14 @@ impl Reader<'_> {
             self.contradiction(
                 &mut o,
                 "triggered_by",
-                format!("activity `{id}` is triggered by itself"),
-                "`triggered_by` names the other activity that caused this one",
+                (
+                    format!("activity `{id}` is triggered by itself"),
+                    format!("die Verarbeitungstätigkeit `{id}` löst sich selbst aus"),
+                ),
+                (
+                    "`triggered_by` names the other activity that caused this one",
+                    "`triggered_by` nennt die andere Verarbeitungstätigkeit, die diese ausgelöst hat",
+                ),
             );
         }
         let content = match self.get(&mut o, "content", false, false) {
