@@ -59,11 +59,16 @@ pub fn read_files(
             ),
             Err(e) => {
                 let (message, hint) = e.describe();
+                let (message_de, hint_de) = e.describe_de();
                 let kind = match e {
                     crate::input::InputError::TooLarge { .. } => ErrorKind::TooLarge,
                     _ => ErrorKind::Syntax,
                 };
-                errors.push(ValidationError::new(kind, &name, Place::File, message).with_hint(hint));
+                errors.push(
+                    ValidationError::new(kind, &name, Place::File, message)
+                        .de(message_de)
+                        .with_hints(hint, hint_de),
+                );
             }
         }
     }
@@ -271,9 +276,11 @@ fn parse_file_inner(
                     path,
                     format!("`{key}` is a key of {FORMAT}, but this file is {FORMAT_V1}"),
                 )
-                .with_hint(format!(
-                    "write \"format\": \"{FORMAT}\" to use it; a {FORMAT_V1} file keeps the meaning it always had"
-                )),
+                .de(format!("`{key}` ist ein Schlüssel von {FORMAT}, diese Datei ist aber {FORMAT_V1}"))
+                .with_hints(
+                    format!("write \"format\": \"{FORMAT}\" to use it; a {FORMAT_V1} file keeps the meaning it always had"),
+                    format!("\"format\": \"{FORMAT}\" schreiben, um ihn zu nutzen; eine Datei in {FORMAT_V1} behält die Bedeutung, die sie immer hatte"),
+                ),
             );
         }
     }
@@ -711,13 +718,7 @@ impl Reader<'_> {
         self.errors.push(e);
     }
 
-    fn err(&mut self, kind: ErrorKind, path: String, message: String, hint: Option<String>) {
-        let mut e = ValidationError::at_path(kind, self.file, path, message);
-        e.hint = hint;
-        self.errors.push(e);
-    }
-
-    /// [`Reader::err`] with the message and hint in English and German: `(en, de)`.
+    /// A problem at `path`, its message and hint in English and German: `(en, de)`.
     fn err2(
         &mut self,
         kind: ErrorKind,
@@ -907,21 +908,30 @@ impl Reader<'_> {
         let s = self.string(o, key)?;
         if s.trim().is_empty() {
             o.clean = false;
-            self.err(
+            self.err2(
                 ErrorKind::InvalidValue,
                 key_path(&o.path, key),
-                format!("`{key}` is empty"),
-                Some("ids are non-empty names such as \"karl_kaufmann\"".into()),
+                (format!("`{key}` is empty"), format!("`{key}` ist leer")),
+                (
+                    "ids are non-empty names such as \"karl_kaufmann\"".into(),
+                    "IDs sind nicht leere Namen wie \"karl_kaufmann\"".into(),
+                ),
             );
             return None;
         }
         if let Some(c) = s.chars().find(|c| c.is_control()) {
             o.clean = false;
-            self.err(
+            self.err2(
                 ErrorKind::InvalidValue,
                 key_path(&o.path, key),
-                format!("`{key}` holds the control character U+{:04X}", c as u32),
-                Some("ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into()),
+                (
+                    format!("`{key}` holds the control character U+{:04X}", c as u32),
+                    format!("`{key}` enthält das Steuerzeichen U+{:04X}", c as u32),
+                ),
+                (
+                    "ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into(),
+                    "IDs sind Namen aus druckbaren Zeichen: ein Steuerzeichen (ein Zeilenumbruch, eine Escape-Sequenz) könnte Zeilen eines Berichts fälschen".into(),
+                ),
             );
             return None;
         }
@@ -1002,11 +1012,17 @@ impl Reader<'_> {
             None => {
                 o.clean = false;
                 if v.is_number() {
-                    self.err(
+                    self.err2(
                         ErrorKind::InvalidValue,
                         key_path(&o.path, key),
-                        format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
-                        Some("counts and ages are whole numbers, zero or more".into()),
+                        (
+                            format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
+                            format!("`{key}` ist {v}, keine ganze Zahl von 0 bis {}", u32::MAX),
+                        ),
+                        (
+                            "counts and ages are whole numbers, zero or more".into(),
+                            "Anzahlen und Alter sind ganze Zahlen, null oder mehr".into(),
+                        ),
                     );
                 } else {
                     self.wrong_type(key_path(&o.path, key), "a whole number", v);
@@ -2040,11 +2056,17 @@ impl Reader<'_> {
                     subject_kind: self.opt_vocab(&mut f, "subject_kind"),
                 };
                 if forbid == Forbid::default() {
-                    self.err(
+                    self.err2(
                         ErrorKind::InvalidValue,
                         p,
-                        "the guideline forbids nothing: `forbid` names no field".into(),
-                        Some(format!("give at least one of {}", FKEYS.join(", "))),
+                        (
+                            "the guideline forbids nothing: `forbid` names no field".into(),
+                            "die Leitlinie verbietet nichts: `forbid` nennt kein Feld".into(),
+                        ),
+                        (
+                            format!("give at least one of {}", FKEYS.join(", ")),
+                            format!("mindestens eines angeben von: {}", FKEYS.join(", ")),
+                        ),
                     );
                 }
             }

@@ -383,8 +383,13 @@ impl<'m> Validator<'m, '_> {
                     join_kinds(expected)
                 ),
             )
-            .with_hint(
+            .de(format!(
+                "ein leerer Verweis, wo {} erwartet wird",
+                join_kinds_de(expected)
+            ))
+            .with_hints(
                 "name the id of the object, or leave the key out (or null) when there is none",
+                "die ID des Objekts nennen oder den Schlüssel weglassen (oder null), wenn es keines gibt",
             ),
         );
     }
@@ -547,7 +552,11 @@ impl<'m> Validator<'m, '_> {
                         here.path,
                         format!("the system is operated by the party `{}` but has no `role`", s.operator),
                     )
-                    .with_hint("say what the operator is to the organisation: \"processor\", \"joint_controller\" or \"independent_controller\""),
+                    .de(format!("das System betreibt die Partei `{}`, es hat aber keine `role`", s.operator))
+                    .with_hints(
+                        "say what the operator is to the organisation: \"processor\", \"joint_controller\" or \"independent_controller\"",
+                        "angeben, was der Betreiber für die Organisation ist: \"processor\", \"joint_controller\" oder \"independent_controller\"",
+                    ),
                 ),
                 (false, Some(SystemRole::Own)) => self.errors.push(
                     ValidationError::at_path(
@@ -556,10 +565,17 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.role", here.path),
                         format!("role \"own\", but the operator is the party `{}`", s.operator),
                     )
-                    .with_hint(format!(
-                        "\"own\" means the organisation `{}` runs the system itself: make it the operator, or choose the party's role",
-                        m.organization.id
-                    )),
+                    .de(format!("role \"own\", aber der Betreiber ist die Partei `{}`", s.operator))
+                    .with_hints(
+                        format!(
+                            "\"own\" means the organisation `{}` runs the system itself: make it the operator, or choose the party's role",
+                            m.organization.id
+                        ),
+                        format!(
+                            "\"own\" heißt, die Organisation `{}` betreibt das System selbst: sie zum Betreiber machen oder die Rolle der Partei wählen",
+                            m.organization.id
+                        ),
+                    ),
                 ),
                 (true, Some(r)) if r != SystemRole::Own => self.errors.push(
                     ValidationError::at_path(
@@ -568,7 +584,11 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.role", here.path),
                         format!("role \"{r}\", but the operator is the organisation itself"),
                     )
-                    .with_hint("a system the organisation operates has the role \"own\"; if a vendor runs it, make the vendor (a party) the operator"),
+                    .de(format!("role \"{r}\", aber der Betreiber ist die Organisation selbst"))
+                    .with_hints(
+                        "a system the organisation operates has the role \"own\"; if a vendor runs it, make the vendor (a party) the operator",
+                        "ein System, das die Organisation betreibt, hat die Rolle \"own\"; betreibt es ein Anbieter, diesen (eine Partei) zum Betreiber machen",
+                    ),
                 ),
                 _ => {}
             }
@@ -599,7 +619,14 @@ impl<'m> Validator<'m, '_> {
                                     c.id, there.file, there.path
                                 ),
                             )
-                            .with_hint("an activity belongs to one campaign: correct the list or the activity's `campaign`"),
+                            .de(format!(
+                                "die Kampagne `{}` führt die Verarbeitungstätigkeit `{a}`, die aber die Kampagne `{other}` nennt ({}: {}.campaign)",
+                                c.id, there.file, there.path
+                            ))
+                            .with_hints(
+                                "an activity belongs to one campaign: correct the list or the activity's `campaign`",
+                                "eine Verarbeitungstätigkeit gehört zu einer Kampagne: die Liste oder `campaign` der Tätigkeit berichtigen",
+                            ),
                         );
                     }
                 }
