@@ -420,4 +420,36 @@ mod tests {
         let e = Error::new(ErrorKind::Io, "x").or_hint("second");
         assert_eq!(e.hint(), Some("second"));
     }
+
+    #[test]
+    fn a_model_problem_with_german_words_renders_in_german_when_asked() {
+        let problem = ValidationError::at_path(
+            sphere_model::ErrorKind::BadDate,
+            "m.json",
+            "$.as_of",
+            "`x` is not a calendar day",
+        )
+        .de("`x` ist kein Kalendertag")
+        .with_hints("write YYYY-MM-DD", "YYYY-MM-DD schreiben");
+        let english_only = ValidationError::at_path(
+            sphere_model::ErrorKind::BadFacts,
+            "f.json",
+            "$[0]",
+            "a bad row",
+        );
+        let e = Error::validation(ErrorKind::Model, vec![problem, english_only]);
+        let en = "error[bad_date]: `x` is not a calendar day\n  --> m.json: $.as_of\n  hint: write YYYY-MM-DD\n\nerror[bad_facts]: a bad row\n  --> f.json: $[0]\n\n";
+        assert_eq!(e.render(false), en);
+        assert_eq!(e.clone().in_lang(Lang::En).render(false), en);
+        let de = e.in_lang(Lang::De);
+        assert_eq!(
+            de.render(false),
+            "Fehler[bad_date]: `x` ist kein Kalendertag\n  --> m.json: $.as_of\n  Hinweis: YYYY-MM-DD schreiben\n\nFehler[bad_facts]: a bad row\n  --> f.json: $[0]\n\n"
+        );
+        let p = &de.problems()[0];
+        assert_eq!(p.message, "`x` ist kein Kalendertag");
+        assert_eq!(p.hint.as_deref(), Some("YYYY-MM-DD schreiben"));
+        assert_eq!(p.place, Place::Path("$.as_of".into()));
+        assert_eq!(de.to_string(), "m.json: `x` ist kein Kalendertag");
+    }
 }
