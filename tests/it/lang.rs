@@ -1114,3 +1114,20 @@ fn a_broken_model_is_reported_in_german() {
         assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
     }
 }
+
+/// The operator's note that `--rules` runs the interpreter is said in German under
+/// `--lang de`, and in English without it.
+#[test]
+fn the_note_on_extra_rules_is_german_under_lang_de() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rules = dir.path().join("none.dl");
+    std::fs::write(&rules, "").expect("write");
+    let rules = rules.display().to_string();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.display().to_string();
+    let (code, _, err) = sphere(&["check", &model, "--rules", &rules, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err, "Anmerkung: mit --rules läuft der Interpreter\n");
+    let (_, _, err) = sphere(&["check", &model, "--rules", &rules]);
+    assert_eq!(err, "note: --rules runs the interpreter\n");
+}
