@@ -101,8 +101,9 @@ enum Detail {
         /// The language `message` and `hint` are in (the words `error:` and `hint:` follow it).
         lang: Lang,
     },
-    /// Problems of a model or a facts export, every one of them.
-    Validation(Vec<ValidationError>),
+    /// Problems of a model or a facts export, every one of them, and the language to say
+    /// them in (German where a problem has German words, see [`Error::in_lang`]).
+    Validation(Vec<ValidationError>, Lang),
     /// The rule compiler's diagnostics, with the sources they point into.
     Diagnostics(Box<(Vec<Diagnostic>, SourceMap)>),
 }
@@ -148,8 +149,12 @@ impl Error {
 
     /// The error in `lang`: an error of one message made with German words ([`Error::texts`])
     /// becomes its German message and hint for [`Lang::De`] (a hint given only in English
-    /// stays); every other error is returned as it is.
+    /// stays), and a model's problems are said with their German words; every other error
+    /// is returned as it is.
     pub fn in_lang(mut self, lang: Lang) -> Error {
+        if let Detail::Validation(_, l) = &mut self.detail {
+            *l = lang;
+        }
         if lang == Lang::De {
             if let Detail::Message {
                 message,
@@ -191,7 +196,7 @@ impl Error {
     pub fn validation(kind: ErrorKind, errors: Vec<ValidationError>) -> Error {
         Error {
             kind,
-            detail: Detail::Validation(errors),
+            detail: Detail::Validation(errors, Lang::En),
         }
     }
 
@@ -231,7 +236,7 @@ impl Error {
     /// The model's validation errors, when this is an error of a model or facts export.
     pub fn validation_errors(&self) -> &[ValidationError] {
         match &self.detail {
-            Detail::Validation(e) => e,
+            Detail::Validation(e, _) => e,
             _ => &[],
         }
     }
@@ -255,7 +260,7 @@ impl Error {
                 hint: hint.clone(),
                 warning: false,
             }],
-            Detail::Validation(errors) => errors
+            Detail::Validation(errors, lang) => errors
                 .iter()
                 .map(|e| Problem {
                     code: Some(e.kind.code().to_string()),
@@ -268,8 +273,14 @@ impl Error {
                         },
                         sphere_model::Place::File => Place::Whole,
                     },
-                    message: e.message.clone(),
-                    hint: e.hint.clone(),
+                    message: match lang {
+                        Lang::En => e.message.clone(),
+                        Lang::De => e.german_message().to_string(),
+                    },
+                    hint: match lang {
+                        Lang::En => e.hint.clone(),
+                        Lang::De => e.german_hint().map(str::to_string),
+                    },
                     warning: false,
                 })
                 .collect(),
@@ -323,7 +334,7 @@ impl Error {
                 }
                 out
             }
-            Detail::Validation(errors) => sphere_model::render(errors),
+            Detail::Validation(errors, lang) => sphere_model::render_in(errors, *lang == Lang::De),
             Detail::Diagnostics(d) => render(&d.0, &d.1, RenderOptions { color }),
         }
     }
@@ -332,7 +343,7 @@ impl Error {
     pub fn len(&self) -> usize {
         match &self.detail {
             Detail::Message { .. } => 1,
-            Detail::Validation(e) => e.len(),
+            Detail::Validation(e, _) => e.len(),
             Detail::Diagnostics(d) => d.0.iter().filter(|d| d.is_error()).count(),
         }
     }
@@ -347,7 +358,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.detail {
             Detail::Message { message, .. } => f.write_str(message),
-            Detail::Validation(errors) => match errors.first() {
+            Detail::Validation(errors, lang) => match errors.first() {
+                Some(e) if *lang == Lang::De => write!(f, "{}: {}", e.file, e.german_message()),
                 Some(e) => write!(f, "{}: {}", e.file, e.message),
                 None => f.write_str("invalid input"),
             },
@@ -407,5 +419,37 @@ mod tests {
         assert_eq!(e.hint(), Some("first"));
         let e = Error::new(ErrorKind::Io, "x").or_hint("second");
         assert_eq!(e.hint(), Some("second"));
+    }
+
+    #[test]
+    fn a_model_problem_with_german_words_renders_in_german_when_asked() {
+        let problem = ValidationError::at_path(
+            sphere_model::ErrorKind::BadDate,
+            "m.json",
+            "$.as_of",
+            "`x` is not a calendar day",
+        )
+        .de("`x` ist kein Kalendertag")
+        .with_hints("write YYYY-MM-DD", "YYYY-MM-DD schreiben");
+        let english_only = ValidationError::at_path(
+            sphere_model::ErrorKind::BadFacts,
+            "f.json",
+            "$[0]",
+            "a bad row",
+        );
+        let e = Error::validation(ErrorKind::Model, vec![problem, english_only]);
+        let en = "error[bad_date]: `x` is not a calendar day\n  --> m.json: $.as_of\n  hint: write YYYY-MM-DD\n\nerror[bad_facts]: a bad row\n  --> f.json: $[0]\n\n";
+        assert_eq!(e.render(false), en);
+        assert_eq!(e.clone().in_lang(Lang::En).render(false), en);
+        let de = e.in_lang(Lang::De);
+        assert_eq!(
+            de.render(false),
+            "Fehler[bad_date]: `x` ist kein Kalendertag\n  --> m.json: $.as_of\n  Hinweis: YYYY-MM-DD schreiben\n\nFehler[bad_facts]: a bad row\n  --> f.json: $[0]\n\n"
+        );
+        let p = &de.problems()[0];
+        assert_eq!(p.message, "`x` ist kein Kalendertag");
+        assert_eq!(p.hint.as_deref(), Some("YYYY-MM-DD schreiben"));
+        assert_eq!(p.place, Place::Path("$.as_of".into()));
+        assert_eq!(de.to_string(), "m.json: `x` ist kein Kalendertag");
     }
 }

@@ -113,9 +113,21 @@ impl From<Lang> for sphere::Lang {
     }
 }
 
+/// An operator's note on stderr, in the language of the output (`note:` / `Anmerkung:`).
+fn say_note(lang: Lang, en: &str, de: &str) {
+    match lang {
+        Lang::En => eprintln!("note: {en}"),
+        Lang::De => eprintln!("Anmerkung: {de}"),
+    }
+}
+
 pub fn run(args: Args) -> CmdResult {
     if !args.rules.is_empty() && args.engine != Engine::Interpreted {
-        eprintln!("note: --rules runs the interpreter");
+        say_note(
+            args.lang,
+            "--rules runs the interpreter",
+            "mit --rules läuft der Interpreter",
+        );
     }
     #[cfg(feature = "crepe")]
     if args.engine == Engine::Crepe
@@ -179,8 +191,10 @@ pub fn run(args: Args) -> CmdResult {
         match note {
             // Said before loading: it follows from the arguments alone.
             Note::ExtraRules => {}
-            Note::OtherKnowledgeBase => eprintln!(
-                "note: the knowledge base given with --kb is not the compiled one; running the interpreter"
+            Note::OtherKnowledgeBase => say_note(
+                args.lang,
+                "the knowledge base given with --kb is not the compiled one; running the interpreter",
+                "die mit --kb angegebene Wissensbasis ist nicht die kompilierte; es läuft der Interpreter",
             ),
             Note::Stale(e) => eprintln!(
                 "note: {e}; running the interpreter\n  hint: regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`"
@@ -295,8 +309,10 @@ fn record_receipt(
         return Ok(None);
     };
     if !args.assume.is_empty() || !args.rules.is_empty() || args.facts.is_some() {
-        eprintln!(
-            "note: no receipt recorded: a check with --assume, --rules or --facts cannot be replayed from the model files"
+        say_note(
+            args.lang,
+            "no receipt recorded: a check with --assume, --rules or --facts cannot be replayed from the model files",
+            "kein Beleg aufgezeichnet: eine Prüfung mit --assume, --rules oder --facts lässt sich aus den Modelldateien nicht wiederholen",
         );
         return Ok(None);
     }

@@ -73,8 +73,16 @@ impl ApiError {
     /// A library error answered with `status`.
     pub fn of(status: StatusCode, e: Error) -> ApiError {
         let de = e.clone().in_lang(Lang::De);
-        let de = (de.message() != e.message())
-            .then(|| Box::new((de.message(), de.hint().map(str::to_string))));
+        // A model's problems have no hint of the error's own: the first problem's is the one.
+        let de = (de.message() != e.message()).then(|| {
+            let hint = de.hint().map(str::to_string).or_else(|| {
+                de.problems()
+                    .into_iter()
+                    .find(|p| !p.warning)
+                    .and_then(|p| p.hint)
+            });
+            Box::new((de.message(), hint))
+        });
         ApiError {
             status,
             body: error_json(&e),

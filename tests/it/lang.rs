@@ -964,3 +964,170 @@ fn a_german_repl_script_has_no_english() {
     let problems = english_words(&text);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A broken model is reported in German under `--lang de`: a missing file, JSON that does not
+/// parse (with line and column), an unknown key, a value of the wrong type, a missing key, an
+/// unknown word (with its did-you-mean), a dangling reference, a duplicate id, a date that is
+/// no date, dates that contradict each other, an unknown format and a key given twice; each at its place, with exit code 2 and without English. Without `--lang de`
+/// the same files are reported in English.
+#[test]
+fn a_broken_model_is_reported_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo).expect("demo model")).expect("JSON");
+    let broken = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| -> String {
+        let mut v = base.clone();
+        edit(&mut v);
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(&v).expect("JSON")).expect("write");
+        path.display().to_string()
+    };
+    let syntax = dir.path().join("syntax.json");
+    std::fs::write(
+        &syntax,
+        "{\"format\": \"sphere-model/2\",\n  \"as_of\": }\n",
+    )
+    .expect("write");
+    let twice = dir.path().join("twice.json");
+    std::fs::write(
+        &twice,
+        "{\"format\": \"sphere-model/2\", \"as_of\": \"2025-01-01\", \"as_of\": \"2025-01-02\"}",
+    )
+    .expect("write");
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            dir.path().join("missing.json").display().to_string(),
+            vec!["Fehler[io]: die Datei gibt es nicht", "Hinweis: den Pfad prüfen"],
+        ),
+        (
+            syntax.display().to_string(),
+            vec![
+                "Fehler[syntax]: kein gültiges JSON: Wert erwartet",
+                "syntax.json:2:12",
+                "Hinweis: eine Modelldatei ist ein JSON-Objekt",
+            ],
+        ),
+        (
+            broken("key.json", &|v| v["subjects"][0]["colour"] = "red".into()),
+            vec![
+                "Fehler[unknown_key]: unbekannter Schlüssel `colour`",
+                "key.json: $.subjects[0].colour",
+                "Hinweis: hier zulässige Schlüssel: `id`",
+            ],
+        ),
+        (
+            broken("type.json", &|v| v["subjects"][0]["name"] = 5.into()),
+            vec![
+                "Fehler[wrong_type]: erwartet: eine Zeichenkette, gefunden: eine Zahl",
+                "type.json: $.subjects[0].name",
+            ],
+        ),
+        (
+            broken("missing_key.json", &|v| {
+                v["subjects"][0]
+                    .as_object_mut()
+                    .expect("an object")
+                    .remove("kind");
+            }),
+            vec![
+                "Fehler[missing_key]: der Pflichtschlüssel `kind` fehlt",
+                "missing_key.json: $.subjects[0]",
+            ],
+        ),
+        (
+            broken("word.json", &|v| v["subjects"][0]["kind"] = "consumr".into()),
+            vec![
+                "Fehler[unknown_value]: \"consumr\" ist hier kein zulässiger Wert",
+                "Hinweis: meinten Sie \"consumer\"?",
+            ],
+        ),
+        (
+            broken("dangling.json", &|v| {
+                v["activities"][0]["subjects"] = serde_json::json!(["subj-nobody"])
+            }),
+            vec![
+                "Fehler[dangling_reference]: `subj-nobody` ist die ID keines Objekts; erwartet: eine betroffene Person",
+                "dangling.json: $.activities[0].subjects[0]",
+            ],
+        ),
+        (
+            broken("duplicate.json", &|v| {
+                v["subjects"][1]["id"] = v["subjects"][0]["id"].clone()
+            }),
+            vec![
+                "Fehler[duplicate_id]: die ID `subj-karl-kaufmann` ist schon vergeben",
+                "duplicate.json: $.subjects[1].id",
+            ],
+        ),
+        (
+            broken("date.json", &|v| v["as_of"] = "2025-02-30".into()),
+            vec![
+                "Fehler[bad_date]: `2025-02-30` ist kein Kalendertag",
+                "date.json: $.as_of",
+                "Hinweis: Daten als YYYY-MM-DD schreiben",
+            ],
+        ),
+        (
+            broken("withdrawn.json", &|v| v["consents"][0]["withdrawn"] = "2024-01-01".into()),
+            vec![
+                "Fehler[contradiction]: die Einwilligung ist widerrufen (2024-01-01), bevor sie erteilt wurde (2024-02-19)",
+                "withdrawn.json: $.consents[0].withdrawn",
+            ],
+        ),
+        (
+            broken("format.json", &|v| v["format"] = "sphere-model/9".into()),
+            vec!["Fehler[unsupported_format]: format ist \"sphere-model/9\""],
+        ),
+        (
+            twice.display().to_string(),
+            vec![
+                "Fehler[duplicate_key]: der Schlüssel \"as_of\" steht zweimal in einem Objekt",
+                "Hinweis: JSON-Leser behalten nur einen der beiden Werte",
+            ],
+        ),
+    ];
+    for (file, expected) in &cases {
+        let (code, out, err) = sphere(&["check", file, "--lang", "de"]);
+        assert_eq!(code, Some(2), "{file}: {err}");
+        assert!(out.is_empty(), "{out}");
+        for e in expected {
+            assert!(err.contains(e), "{file}: no `{e}` in:\n{err}");
+        }
+        let mut problems = english_words(&err);
+        // Words of the English error form that the German one must not have either.
+        for line in err.lines().filter(|l| !l.trim_start().starts_with("-->")) {
+            for word in ["error", "hint", "unknown", "missing", "expected", "allowed"] {
+                if line
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == word)
+                {
+                    problems.push(format!("`{word}` in: {line}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{file}:\n{}", problems.join("\n"));
+        // English, as before, without `--lang de`.
+        let (code, _, err) = sphere(&["check", file]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("error["), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+}
+
+/// The operator's note that `--rules` runs the interpreter is said in German under
+/// `--lang de`, and in English without it.
+#[test]
+fn the_note_on_extra_rules_is_german_under_lang_de() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rules = dir.path().join("none.dl");
+    std::fs::write(&rules, "").expect("write");
+    let rules = rules.display().to_string();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.display().to_string();
+    let (code, _, err) = sphere(&["check", &model, "--rules", &rules, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err, "Anmerkung: mit --rules läuft der Interpreter\n");
+    let (_, _, err) = sphere(&["check", &model, "--rules", &rules]);
+    assert_eq!(err, "note: --rules runs the interpreter\n");
+}

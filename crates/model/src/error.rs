@@ -103,6 +103,16 @@ pub struct ValidationError {
     /// What is wrong, without a trailing period.
     pub message: String,
     pub hint: Option<String>,
+    /// The message and hint in German, where the site that found the problem gave them
+    /// ([`ValidationError::de`], [`ValidationError::with_hints`]); [`render_in`] shows them.
+    pub de: Option<Box<German>>,
+}
+
+/// A problem's message and hint in German.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct German {
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 impl ValidationError {
@@ -113,6 +123,54 @@ impl ValidationError {
             place,
             message: message.into(),
             hint: None,
+            de: None,
+        }
+    }
+
+    /// The message in German (the English one stays the message).
+    pub fn de(mut self, message: impl Into<String>) -> Self {
+        self.de.get_or_insert_with(Default::default).message = message.into();
+        self
+    }
+
+    /// A hint in English and in German.
+    pub fn with_hints(mut self, en: impl Into<String>, de: impl Into<String>) -> Self {
+        self.hint = Some(en.into());
+        self.de.get_or_insert_with(Default::default).hint = Some(de.into());
+        self
+    }
+
+    /// The message in German where there is one, else the English message.
+    pub fn german_message(&self) -> &str {
+        match &self.de {
+            Some(g) if !g.message.is_empty() => &g.message,
+            _ => &self.message,
+        }
+    }
+
+    /// The hint in German where there is one, else the English hint.
+    pub fn german_hint(&self) -> Option<&str> {
+        match &self.de {
+            Some(g) if g.hint.is_some() => g.hint.as_deref(),
+            _ => self.hint.as_deref(),
+        }
+    }
+
+    /// Renders like [`fmt::Display`], in German: `Fehler[code]: ...` and `Hinweis: ...`.
+    pub fn render_de(&self) -> String {
+        let mut out = format!("Fehler[{}]: {}\n", self.kind, self.german_message());
+        out.push_str(&self.place_line());
+        if let Some(h) = self.german_hint() {
+            out.push_str(&format!("\n  Hinweis: {h}"));
+        }
+        out
+    }
+
+    fn place_line(&self) -> String {
+        match &self.place {
+            Place::Path(p) => format!("  --> {}: {p}", self.file),
+            Place::Line(l, c) => format!("  --> {}:{l}:{c}", self.file),
+            Place::File => format!("  --> {}", self.file),
         }
     }
 
@@ -148,11 +206,7 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error[{}]: {}", self.kind, self.message)?;
-        match &self.place {
-            Place::Path(p) => write!(f, "  --> {}: {p}", self.file)?,
-            Place::Line(l, c) => write!(f, "  --> {}:{l}:{c}", self.file)?,
-            Place::File => write!(f, "  --> {}", self.file)?,
-        }
+        f.write_str(&self.place_line())?;
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }
@@ -167,6 +221,19 @@ pub fn render(errors: &[ValidationError]) -> String {
     let mut out = String::new();
     for e in errors {
         out.push_str(&e.to_string());
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// [`render`] in German ([`ValidationError::render_de`]) when `de`.
+pub fn render_in(errors: &[ValidationError], de: bool) -> String {
+    if !de {
+        return render(errors);
+    }
+    let mut out = String::new();
+    for e in errors {
+        out.push_str(&e.render_de());
         out.push_str("\n\n");
     }
     out

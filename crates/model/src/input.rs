@@ -58,6 +58,26 @@ impl InputError {
     }
 }
 
+impl InputError {
+    /// [`InputError::describe`] in German.
+    pub fn describe_de(&self) -> (String, String) {
+        match self {
+            InputError::Io(_) => (
+                "die Datei lässt sich nicht lesen".into(),
+                "den Pfad prüfen und ob die Datei lesbar ist".into(),
+            ),
+            InputError::TooLarge { limit } => (
+                format!("die Eingabe ist größer als die Grenze von {limit} Bytes (oder endlos)"),
+                "eine gewöhnliche Datei angeben; die Grenze hebt die Umgebungsvariable SPHERE_MAX_INPUT_BYTES".into(),
+            ),
+            InputError::NotUtf8 { offset } => (
+                format!("der Text ist kein UTF-8: ungültiges Byte an Position {offset}"),
+                "die Datei als UTF-8-Text speichern".into(),
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.describe().0)

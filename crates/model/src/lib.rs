@@ -21,7 +21,7 @@ pub mod output;
 pub mod types;
 pub mod validate;
 
-pub use error::{render, ErrorKind, Place, ValidationError};
+pub use error::{render, render_in, ErrorKind, German, Place, ValidationError};
 pub use extract::{extract, input_relations, At, FactValue, Facts, InputRelation, Rows};
 pub use facts_io::{read_facts_dir, write_facts_dir};
 pub use load::{load_paths, load_texts, merge, parse_file};

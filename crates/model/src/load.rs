@@ -47,15 +47,28 @@ pub fn read_files(
             Ok(text) => texts.push((name, text)),
             Err(crate::input::InputError::Io(e)) => errors.push(
                 ValidationError::new(ErrorKind::Io, &name, Place::File, format!("cannot read the file: {e}"))
-                    .with_hint("check the path; model files are JSON documents with \"format\": \"sphere-model/1\""),
+                    .de(match e.kind() {
+                        std::io::ErrorKind::NotFound => "die Datei gibt es nicht".to_string(),
+                        std::io::ErrorKind::PermissionDenied => "die Datei darf nicht gelesen werden".to_string(),
+                        _ => "die Datei lässt sich nicht lesen".to_string(),
+                    })
+                    .with_hints(
+                        "check the path; model files are JSON documents with \"format\": \"sphere-model/1\"",
+                        "den Pfad prüfen; Modelldateien sind JSON-Dokumente mit \"format\": \"sphere-model/1\"",
+                    ),
             ),
             Err(e) => {
                 let (message, hint) = e.describe();
+                let (message_de, hint_de) = e.describe_de();
                 let kind = match e {
                     crate::input::InputError::TooLarge { .. } => ErrorKind::TooLarge,
                     _ => ErrorKind::Syntax,
                 };
-                errors.push(ValidationError::new(kind, &name, Place::File, message).with_hint(hint));
+                errors.push(
+                    ValidationError::new(kind, &name, Place::File, message)
+                        .de(message_de)
+                        .with_hints(hint, hint_de),
+                );
             }
         }
     }
@@ -111,24 +124,28 @@ fn parse_file_inner(
     let top: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(e) => {
-            let (kind, msg) = if e.is_data() {
+            let (kind, msg, de) = if e.is_data() {
                 (
                     ErrorKind::WrongType,
                     "the document is not a JSON object".to_string(),
+                    "das Dokument ist kein JSON-Objekt".to_string(),
                 )
             } else {
-                (
-                    ErrorKind::Syntax,
-                    format!("not valid JSON: {}", strip_position(&e.to_string())),
-                )
+                let detail = strip_position(&e.to_string());
+                let de = match syntax_de(&detail) {
+                    Some(d) => format!("kein gültiges JSON: {d}"),
+                    None => "kein gültiges JSON".to_string(),
+                };
+                (ErrorKind::Syntax, format!("not valid JSON: {detail}"), de)
             };
             let place = if e.line() == 0 {
                 Place::Path("$".into())
             } else {
                 Place::Line(e.line(), e.column())
             };
-            errors.push(ValidationError::new(kind, name, place, msg).with_hint(
+            errors.push(ValidationError::new(kind, name, place, msg).de(de).with_hints(
                 "a model file is one JSON object: {\"format\": \"sphere-model/1\", ...}; JSON allows no trailing commas and no comments",
+                "eine Modelldatei ist ein JSON-Objekt: {\"format\": \"sphere-model/1\", ...}; JSON erlaubt weder Kommas am Ende noch Kommentare",
             ));
             return None;
         }
@@ -136,20 +153,42 @@ fn parse_file_inner(
     // The reader above skips what it does not read yet (raw sections, `x-` keys) and keeps
     // the last of two equal keys: one strict pass finds what that hides, where it is.
     if let Err(p) = crate::json_check::check(text) {
-        let (kind, message, hint) = if p.duplicate {
+        let (kind, message, de, hint) = if p.duplicate {
+            // The message names the key in double quotes: `the key "c" is given twice ...`.
+            let key = p.message.split('"').nth(1).unwrap_or_default();
+            let de = format!("der Schlüssel \"{key}\" steht zweimal in einem Objekt");
             (
                 ErrorKind::DuplicateKey,
                 p.message,
-                "JSON readers keep only one of the two values: remove or merge one of them",
+                de,
+                (
+                    "JSON readers keep only one of the two values: remove or merge one of them",
+                    "JSON-Leser behalten nur einen der beiden Werte: einen entfernen oder beide zusammenführen",
+                ),
             )
         } else {
+            let de = match syntax_de(&p.message) {
+                Some(d) => format!(
+                    "kein gültiges JSON: {d} (Zeile {}, Spalte {})",
+                    p.line, p.column
+                ),
+                None => format!("kein gültiges JSON (Zeile {}, Spalte {})", p.line, p.column),
+            };
             (
                 ErrorKind::Syntax,
                 format!("not valid JSON: {} (line {}, column {})", p.message, p.line, p.column),
-                "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+                de,
+                (
+                    "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+                    "Zahlen innerhalb von ±1.8e308, Zeichenketten ohne einzelne Surrogate (\\ud800 allein) und höchstens 127 verschachtelte Listen und Objekte",
+                ),
             )
         };
-        errors.push(ValidationError::at_path(kind, name, p.path, message).with_hint(hint));
+        errors.push(
+            ValidationError::at_path(kind, name, p.path, message)
+                .de(de)
+                .with_hints(hint.0, hint.1),
+        );
         return None;
     }
     let mut r = Reader {
@@ -184,9 +223,11 @@ fn parse_file_inner(
                             path,
                             format!("format is {v}, not \"{FORMAT}\" or \"{FORMAT_V1}\""),
                         )
-                        .with_hint(format!(
-                            "write \"format\": \"{FORMAT}\"; this sphere reads no other version than these two"
-                        )),
+                        .de(format!("format ist {v}, nicht \"{FORMAT}\" oder \"{FORMAT_V1}\""))
+                        .with_hints(
+                            format!("write \"format\": \"{FORMAT}\"; this sphere reads no other version than these two"),
+                            format!("\"format\": \"{FORMAT}\" schreiben; dieses sphere liest keine anderen Versionen als diese beiden"),
+                        ),
                     ),
                 }
             }
@@ -218,9 +259,11 @@ fn parse_file_inner(
                 "$",
                 "the key `format` is missing",
             )
-            .with_hint(format!(
-                "every model file starts with \"format\": \"{FORMAT}\""
-            )),
+            .de("der Schlüssel `format` fehlt")
+            .with_hints(
+                format!("every model file starts with \"format\": \"{FORMAT}\""),
+                format!("jede Modelldatei beginnt mit \"format\": \"{FORMAT}\""),
+            ),
         );
     }
     if file.format == Format::V1 {
@@ -233,9 +276,11 @@ fn parse_file_inner(
                     path,
                     format!("`{key}` is a key of {FORMAT}, but this file is {FORMAT_V1}"),
                 )
-                .with_hint(format!(
-                    "write \"format\": \"{FORMAT}\" to use it; a {FORMAT_V1} file keeps the meaning it always had"
-                )),
+                .de(format!("`{key}` ist ein Schlüssel von {FORMAT}, diese Datei ist aber {FORMAT_V1}"))
+                .with_hints(
+                    format!("write \"format\": \"{FORMAT}\" to use it; a {FORMAT_V1} file keeps the meaning it always had"),
+                    format!("\"format\": \"{FORMAT}\" schreiben, um ihn zu nutzen; eine Datei in {FORMAT_V1} behält die Bedeutung, die sie immer hatte"),
+                ),
             );
         }
     }
@@ -342,7 +387,11 @@ pub fn merge(
                         "$.as_of",
                         format!("as_of is {d} here but {first} in {}", names[j]),
                     )
-                    .with_hint("merged files describe one moment: give them the same as_of, or leave it out of fragments"),
+                    .de(format!("as_of ist hier {d}, aber {first} in {}", names[j]))
+                    .with_hints(
+                        "merged files describe one moment: give them the same as_of, or leave it out of fragments",
+                        "zusammengeführte Dateien beschreiben einen Zeitpunkt: ihnen dasselbe as_of geben oder es in Fragmenten weglassen",
+                    ),
                 ),
                 Some(_) => {}
                 None => as_of = Some((d, i)),
@@ -357,7 +406,11 @@ pub fn merge(
                         "$.organization",
                         format!("a second organization; {} already has one", names[*j]),
                     )
-                    .with_hint("exactly one of the merged files describes the organization; the others are fragments without it"),
+                    .de(format!("eine zweite Organisation; {} hat schon eine", names[*j]))
+                    .with_hints(
+                        "exactly one of the merged files describes the organization; the others are fragments without it",
+                        "genau eine der zusammengeführten Dateien beschreibt die Organisation; die anderen sind Fragmente ohne sie",
+                    ),
                 ),
                 None => org = Some((o, i)),
             }
@@ -380,17 +433,30 @@ pub fn merge(
     }
     let Some((organization, org_file)) = org else {
         let file = names.first().map_or("<no file>", String::as_str);
-        let message = if names.len() == 1 {
-            "the model has no organization (this file is a fragment)".to_string()
+        let (message, de) = if names.len() == 1 {
+            (
+                "the model has no organization (this file is a fragment)".to_string(),
+                "das Modell hat keine Organisation (diese Datei ist ein Fragment)".to_string(),
+            )
         } else {
-            format!(
-                "none of the {} merged files has an organization",
-                names.len()
+            (
+                format!(
+                    "none of the {} merged files has an organization",
+                    names.len()
+                ),
+                format!(
+                    "keine der {} zusammengeführten Dateien hat eine Organisation",
+                    names.len()
+                ),
             )
         };
         errors.push(
             ValidationError::at_path(ErrorKind::MissingOrganization, file, "$", message)
-                .with_hint("add \"organization\" to the model, or give the file that has it together with this fragment"),
+                .de(de)
+                .with_hints(
+                    "add \"organization\" to the model, or give the file that has it together with this fragment",
+                    "dem Modell \"organization\" hinzufügen oder die Datei, die sie enthält, zusammen mit diesem Fragment angeben",
+                ),
         );
         return None;
     };
@@ -574,6 +640,63 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// [`describe`] in German.
+fn describe_de(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "ein Wahrheitswert",
+        Value::Number(_) => "eine Zahl",
+        Value::String(_) => "eine Zeichenkette",
+        Value::Array(_) => "eine Liste",
+        Value::Object(_) => "ein Objekt",
+    }
+}
+
+/// What [`Reader::wrong_type`] expected, in German.
+fn expected_de(expected: &str) -> String {
+    if expected.starts_with("a list") {
+        "eine Liste".into()
+    } else if expected.starts_with("a whole number") {
+        "eine ganze Zahl".into()
+    } else if expected.starts_with("true or false") {
+        "true oder false".into()
+    } else if expected.ends_with("(a JSON object)") {
+        "ein JSON-Objekt".into()
+    } else if expected.starts_with("a date") {
+        "ein Datum \"YYYY-MM-DD\"".into()
+    } else {
+        "eine Zeichenkette".into()
+    }
+}
+
+/// serde_json's words for a syntax error, in German (`None` for one not listed here).
+fn syntax_de(msg: &str) -> Option<&'static str> {
+    Some(match msg {
+        "expected value" => "Wert erwartet",
+        "expected ident" => "Wert erwartet",
+        "trailing comma" => "Komma am Ende",
+        "expected `:`" => "`:` erwartet",
+        "expected `,` or `}`" => "`,` oder `}` erwartet",
+        "expected `,` or `]`" => "`,` oder `]` erwartet",
+        "key must be a string" => "Schlüssel muss eine Zeichenkette sein",
+        "EOF while parsing a value" => "Textende in einem Wert",
+        "EOF while parsing an object" => "Textende in einem Objekt",
+        "EOF while parsing a list" => "Textende in einer Liste",
+        "EOF while parsing a string" => "Textende in einer Zeichenkette",
+        "trailing characters" => "weitere Zeichen nach dem Ende",
+        "invalid number" => "ungültige Zahl",
+        "number out of range" => "Zahl außerhalb des Bereichs",
+        "invalid escape" => "ungültige Escape-Sequenz",
+        "recursion limit exceeded" => "zu tief verschachtelt",
+        "lone leading surrogate in hex escape" => "einzelnes Surrogat in einer Escape-Sequenz",
+        "invalid unicode code point" => "ungültiger Unicode-Codepunkt",
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            "Steuerzeichen in einer Zeichenkette"
+        }
+        _ => return None,
+    })
+}
+
 fn first<V: Vocab>() -> V {
     V::parse(V::ALL[0]).expect("every spelling in ALL parses")
 }
@@ -595,10 +718,19 @@ impl Reader<'_> {
         self.errors.push(e);
     }
 
-    fn err(&mut self, kind: ErrorKind, path: String, message: String, hint: Option<String>) {
-        let mut e = ValidationError::at_path(kind, self.file, path, message);
-        e.hint = hint;
-        self.errors.push(e);
+    /// A problem at `path`, its message and hint in English and German: `(en, de)`.
+    fn err2(
+        &mut self,
+        kind: ErrorKind,
+        path: String,
+        message: (String, String),
+        hint: (String, String),
+    ) {
+        self.errors.push(
+            ValidationError::at_path(kind, self.file, path, message.0)
+                .de(message.1)
+                .with_hints(hint.0, hint.1),
+        );
     }
 
     fn value(&mut self, raw: &RawValue) -> Value {
@@ -608,39 +740,79 @@ impl Reader<'_> {
 
     fn unknown_key(&mut self, path: &str, key: &str, known: &[&str]) {
         let hint = match did_you_mean(key, known.iter().copied()) {
-            Some(k) => format!(
-                "did you mean `{k}`? (keys starting with `x-` are ignored, for your own notes)"
+            Some(k) => (
+                format!(
+                    "did you mean `{k}`? (keys starting with `x-` are ignored, for your own notes)"
+                ),
+                format!(
+                    "meinten Sie `{k}`? (Schlüssel, die mit `x-` beginnen, werden übergangen: für eigene Notizen)"
+                ),
             ),
-            None => format!(
-                "allowed keys here: {}; keys starting with `x-` are ignored",
-                known.join(", ")
+            None => (
+                format!(
+                    "allowed keys here: {}; keys starting with `x-` are ignored",
+                    known.join(", ")
+                ),
+                format!(
+                    "hier zulässige Schlüssel: {}; Schlüssel, die mit `x-` beginnen, werden übergangen",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         };
-        self.err(
+        self.err2(
             ErrorKind::UnknownKey,
             key_path(path, key),
-            format!("unknown key `{key}`"),
-            Some(hint),
+            (
+                format!("unknown key `{key}`"),
+                format!("unbekannter Schlüssel `{key}`"),
+            ),
+            hint,
         );
     }
 
     fn wrong_type(&mut self, path: String, expected: &str, v: &Value) {
         let hint = if expected.starts_with("a list") {
-            "write a list in square brackets, e.g. [\"karl\"], or [] for none"
+            (
+                "write a list in square brackets, e.g. [\"karl\"], or [] for none",
+                "eine Liste steht in eckigen Klammern, z. B. [\"karl\"], oder [] für keine",
+            )
         } else if expected.starts_with("a whole number") {
-            "write the number without quotes, e.g. 40"
+            (
+                "write the number without quotes, e.g. 40",
+                "die Zahl ohne Anführungszeichen schreiben, z. B. 40",
+            )
         } else if expected.starts_with("true or false") {
-            "write true or false without quotes"
+            (
+                "write true or false without quotes",
+                "true oder false ohne Anführungszeichen schreiben",
+            )
         } else if expected.ends_with("(a JSON object)") {
-            "write an object in braces: {\"key\": value, ...}"
+            (
+                "write an object in braces: {\"key\": value, ...}",
+                "ein Objekt steht in geschweiften Klammern: {\"key\": value, ...}",
+            )
         } else {
-            "write the value in double quotes"
+            (
+                "write the value in double quotes",
+                "den Wert in doppelte Anführungszeichen setzen",
+            )
         };
-        self.err(
+        self.err2(
             ErrorKind::WrongType,
             path,
-            format!("expected {expected}, found {}", describe(v)),
-            Some(hint.to_string()),
+            (
+                format!("expected {expected}, found {}", describe(v)),
+                format!(
+                    "erwartet: {}, gefunden: {}",
+                    expected_de(expected),
+                    describe_de(v)
+                ),
+            ),
+            (hint.0.to_string(), hint.1.to_string()),
         );
     }
 
@@ -683,13 +855,21 @@ impl Reader<'_> {
             None => {
                 if required {
                     o.clean = false;
-                    self.err(
+                    self.err2(
                         ErrorKind::MissingKey,
                         o.path.clone(),
-                        format!("the required key `{key}` is missing"),
-                        Some(format!(
-                            "`{key}` has no default in the model contract (docs/model.md): add it"
-                        )),
+                        (
+                            format!("the required key `{key}` is missing"),
+                            format!("der Pflichtschlüssel `{key}` fehlt"),
+                        ),
+                        (
+                            format!(
+                                "`{key}` has no default in the model contract (docs/model.md): add it"
+                            ),
+                            format!(
+                                "`{key}` hat im Modellvertrag (docs/model.md) keinen Standardwert: ergänzen"
+                            ),
+                        ),
                     );
                 }
                 None
@@ -728,21 +908,30 @@ impl Reader<'_> {
         let s = self.string(o, key)?;
         if s.trim().is_empty() {
             o.clean = false;
-            self.err(
+            self.err2(
                 ErrorKind::InvalidValue,
                 key_path(&o.path, key),
-                format!("`{key}` is empty"),
-                Some("ids are non-empty names such as \"karl_kaufmann\"".into()),
+                (format!("`{key}` is empty"), format!("`{key}` ist leer")),
+                (
+                    "ids are non-empty names such as \"karl_kaufmann\"".into(),
+                    "IDs sind nicht leere Namen wie \"karl_kaufmann\"".into(),
+                ),
             );
             return None;
         }
         if let Some(c) = s.chars().find(|c| c.is_control()) {
             o.clean = false;
-            self.err(
+            self.err2(
                 ErrorKind::InvalidValue,
                 key_path(&o.path, key),
-                format!("`{key}` holds the control character U+{:04X}", c as u32),
-                Some("ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into()),
+                (
+                    format!("`{key}` holds the control character U+{:04X}", c as u32),
+                    format!("`{key}` enthält das Steuerzeichen U+{:04X}", c as u32),
+                ),
+                (
+                    "ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into(),
+                    "IDs sind Namen aus druckbaren Zeichen: ein Steuerzeichen (ein Zeilenumbruch, eine Escape-Sequenz) könnte Zeilen eines Berichts fälschen".into(),
+                ),
             );
             return None;
         }
@@ -767,11 +956,17 @@ impl Reader<'_> {
         match self.get(o, key, false, true) {
             None => {
                 o.clean = false;
-                self.err(
+                self.err2(
                     ErrorKind::MissingKey,
                     o.path.clone(),
-                    format!("the required key `{key}` is missing"),
-                    Some(format!("write \"{key}\": null when there is no {what}")),
+                    (
+                        format!("the required key `{key}` is missing"),
+                        format!("der Pflichtschlüssel `{key}` fehlt"),
+                    ),
+                    (
+                        format!("write \"{key}\": null when there is no {what}"),
+                        format!("\"{key}\": null schreiben, wenn es keinen Wert gibt"),
+                    ),
                 );
                 None
             }
@@ -817,11 +1012,17 @@ impl Reader<'_> {
             None => {
                 o.clean = false;
                 if v.is_number() {
-                    self.err(
+                    self.err2(
                         ErrorKind::InvalidValue,
                         key_path(&o.path, key),
-                        format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
-                        Some("counts and ages are whole numbers, zero or more".into()),
+                        (
+                            format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
+                            format!("`{key}` ist {v}, keine ganze Zahl von 0 bis {}", u32::MAX),
+                        ),
+                        (
+                            "counts and ages are whole numbers, zero or more".into(),
+                            "Anzahlen und Alter sind ganze Zahlen, null oder mehr".into(),
+                        ),
                     );
                 } else {
                     self.wrong_type(key_path(&o.path, key), "a whole number", v);
@@ -849,11 +1050,17 @@ impl Reader<'_> {
         };
         let d = Date::parse(s);
         if d.is_none() {
-            self.err(
+            self.err2(
                 ErrorKind::BadDate,
                 path.to_string(),
-                format!("`{s}` is not a calendar day"),
-                Some("write dates as YYYY-MM-DD (four-digit year, two-digit month and day), e.g. \"2024-05-14\"".into()),
+                (
+                    format!("`{s}` is not a calendar day"),
+                    format!("`{s}` ist kein Kalendertag"),
+                ),
+                (
+                    "write dates as YYYY-MM-DD (four-digit year, two-digit month and day), e.g. \"2024-05-14\"".into(),
+                    "Daten als YYYY-MM-DD schreiben (vierstelliges Jahr, zweistelliger Monat und Tag), z. B. \"2024-05-14\"".into(),
+                ),
             );
         }
         d
@@ -900,14 +1107,23 @@ impl Reader<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             let hint = match did_you_mean(s, V::ALL.iter().copied()) {
-                Some(m) => format!("did you mean \"{m}\"? allowed: {allowed}"),
-                None => format!("allowed: {allowed}"),
+                Some(m) => (
+                    format!("did you mean \"{m}\"? allowed: {allowed}"),
+                    format!("meinten Sie \"{m}\"? zulässig: {allowed}"),
+                ),
+                None => (
+                    format!("allowed: {allowed}"),
+                    format!("zulässig: {allowed}"),
+                ),
             };
-            self.err(
+            self.err2(
                 ErrorKind::UnknownValue,
                 path(),
-                format!("\"{s}\" is not a {}", V::WHAT),
-                Some(hint),
+                (
+                    format!("\"{s}\" is not a {}", V::WHAT),
+                    format!("\"{s}\" ist hier kein zulässiger Wert"),
+                ),
+                hint,
             );
         }
         parsed
@@ -931,15 +1147,24 @@ impl Reader<'_> {
             o.clean = false;
             let upper = s.to_ascii_uppercase();
             let hint = if country_name(&upper).is_some() {
-                format!("country codes are upper case: \"{upper}\"")
+                (
+                    format!("country codes are upper case: \"{upper}\""),
+                    format!("Ländercodes werden großgeschrieben: \"{upper}\""),
+                )
             } else {
-                "use an ISO 3166 alpha-2 code such as \"DE\", \"IE\" or \"US\" (\"EU\" is not a country)".to_string()
+                (
+                    "use an ISO 3166 alpha-2 code such as \"DE\", \"IE\" or \"US\" (\"EU\" is not a country)".to_string(),
+                    "einen Code nach ISO 3166 alpha-2 verwenden, etwa \"DE\", \"IE\" oder \"US\" (\"EU\" ist kein Land)".to_string(),
+                )
             };
-            self.err(
+            self.err2(
                 ErrorKind::UnknownCountry,
                 key_path(&o.path, key),
-                format!("\"{s}\" is not an ISO 3166 alpha-2 country code"),
-                Some(hint),
+                (
+                    format!("\"{s}\" is not an ISO 3166 alpha-2 country code"),
+                    format!("\"{s}\" ist kein Ländercode nach ISO 3166 alpha-2"),
+                ),
+                hint,
             );
         }
         Some(s)
@@ -991,13 +1216,20 @@ impl Reader<'_> {
         out
     }
 
-    fn contradiction(&mut self, o: &mut Obj, key: &str, message: String, hint: &str) {
+    /// Values of `o` that cannot all be true: message and hint in English and German.
+    fn contradiction(
+        &mut self,
+        o: &mut Obj,
+        key: &str,
+        message: (String, String),
+        hint: (&str, &str),
+    ) {
         o.clean = false;
-        self.err(
+        self.err2(
             ErrorKind::Contradiction,
             key_path(&o.path, key),
             message,
-            Some(hint.to_string()),
+            (hint.0.to_string(), hint.1.to_string()),
         );
     }
 
@@ -1008,8 +1240,14 @@ impl Reader<'_> {
                 self.contradiction(
                     o,
                     to.0,
-                    format!("`{}` ({t}) is before `{}` ({f})", to.0, from.0),
-                    "the period ends before it starts: check both dates",
+                    (
+                        format!("`{}` ({t}) is before `{}` ({f})", to.0, from.0),
+                        format!("`{}` ({t}) liegt vor `{}` ({f})", to.0, from.0),
+                    ),
+                    (
+                        "the period ends before it starts: check both dates",
+                        "der Zeitraum endet vor seinem Beginn: beide Daten prüfen",
+                    ),
                 );
             }
         }
@@ -1181,8 +1419,14 @@ impl Reader<'_> {
                         self.contradiction(
                             &mut x,
                             key,
-                            format!("`{key}` ({d}) is before the organisation became aware of the breach ({a})"),
-                            "`aware` is the day the organisation learnt of the breach: check both dates",
+                            (
+                                format!("`{key}` ({d}) is before the organisation became aware of the breach ({a})"),
+                                format!("`{key}` ({d}) liegt vor dem Tag, an dem die Organisation von der Verletzung erfuhr ({a})"),
+                            ),
+                            (
+                                "`aware` is the day the organisation learnt of the breach: check both dates",
+                                "`aware` ist der Tag, an dem die Organisation von der Verletzung erfuhr: beide Daten prüfen",
+                            ),
                         );
                     }
                 }
@@ -1355,8 +1599,14 @@ impl Reader<'_> {
                 self.contradiction(
                     &mut o,
                     "age",
-                    format!("a subject of kind \"minor\" aged {a}"),
-                    "minors are under 18: correct the age or the kind",
+                    (
+                        format!("a subject of kind \"minor\" aged {a}"),
+                        format!("eine betroffene Person der Art \"minor\" im Alter von {a} Jahren"),
+                    ),
+                    (
+                        "minors are under 18: correct the age or the kind",
+                        "Minderjährige sind unter 18: Alter oder Art berichtigen",
+                    ),
                 );
             }
         }
@@ -1460,8 +1710,14 @@ impl Reader<'_> {
                 self.contradiction(
                     &mut o,
                     "withdrawn",
-                    format!("the consent is withdrawn ({w}) before it was given ({g})"),
-                    "check both dates; a consent can only be withdrawn after it was given",
+                    (
+                        format!("the consent is withdrawn ({w}) before it was given ({g})"),
+                        format!("die Einwilligung ist widerrufen ({w}), bevor sie erteilt wurde ({g})"),
+                    ),
+                    (
+                        "check both dates; a consent can only be withdrawn after it was given",
+                        "beide Daten prüfen; eine Einwilligung kann erst nach ihrer Erteilung widerrufen werden",
+                    ),
                 );
             }
         }
@@ -1548,8 +1804,14 @@ impl Reader<'_> {
             self.contradiction(
                 &mut o,
                 "to",
-                format!("the flow goes from `{from}` to itself"),
-                "a flow moves data between two different sources, systems or parties",
+                (
+                    format!("the flow goes from `{from}` to itself"),
+                    format!("der Datenfluss führt von `{from}` zu sich selbst"),
+                ),
+                (
+                    "a flow moves data between two different sources, systems or parties",
+                    "ein Datenfluss bewegt Daten zwischen zwei verschiedenen Quellen, Systemen oder Parteien",
+                ),
             );
         }
         let categories = self.vocabs(&mut o, "categories", false);
@@ -1624,8 +1886,14 @@ impl Reader<'_> {
             self.contradiction(
                 &mut o,
                 "triggered_by",
-                format!("activity `{id}` is triggered by itself"),
-                "`triggered_by` names the other activity that caused this one",
+                (
+                    format!("activity `{id}` is triggered by itself"),
+                    format!("die Verarbeitungstätigkeit `{id}` löst sich selbst aus"),
+                ),
+                (
+                    "`triggered_by` names the other activity that caused this one",
+                    "`triggered_by` nennt die andere Verarbeitungstätigkeit, die diese ausgelöst hat",
+                ),
             );
         }
         let content = match self.get(&mut o, "content", false, false) {
@@ -1788,11 +2056,17 @@ impl Reader<'_> {
                     subject_kind: self.opt_vocab(&mut f, "subject_kind"),
                 };
                 if forbid == Forbid::default() {
-                    self.err(
+                    self.err2(
                         ErrorKind::InvalidValue,
                         p,
-                        "the guideline forbids nothing: `forbid` names no field".into(),
-                        Some(format!("give at least one of {}", FKEYS.join(", "))),
+                        (
+                            "the guideline forbids nothing: `forbid` names no field".into(),
+                            "die Leitlinie verbietet nichts: `forbid` nennt kein Feld".into(),
+                        ),
+                        (
+                            format!("give at least one of {}", FKEYS.join(", ")),
+                            format!("mindestens eines angeben von: {}", FKEYS.join(", ")),
+                        ),
                     );
                 }
             }

@@ -51,6 +51,26 @@ impl IdKind {
         }
     }
 
+    /// [`IdKind::noun`] in German.
+    pub fn noun_de(self) -> &'static str {
+        match self {
+            IdKind::Organization => "die Organisation",
+            IdKind::Staff => "ein Mitarbeiter",
+            IdKind::Party => "eine Partei",
+            IdKind::System => "ein System",
+            IdKind::Agreement => "eine Vereinbarung",
+            IdKind::Assessment => "eine Bewertung",
+            IdKind::Source => "eine Quelle",
+            IdKind::Subject => "eine betroffene Person",
+            IdKind::Consent => "eine Einwilligung",
+            IdKind::Notice => "ein Datenschutzhinweis",
+            IdKind::Flow => "ein Datenfluss",
+            IdKind::Activity => "eine Verarbeitungstätigkeit",
+            IdKind::Campaign => "eine Kampagne",
+            IdKind::Guideline => "eine Leitlinie",
+        }
+    }
+
     /// The kind of the objects of a section (`None` for objections, which have no id).
     fn of(s: Section) -> Option<IdKind> {
         Some(match s {
@@ -165,13 +185,21 @@ struct Validator<'m, 'e> {
 }
 
 fn join_kinds(kinds: &[IdKind]) -> String {
+    join_nouns(kinds, IdKind::noun, "or")
+}
+
+fn join_kinds_de(kinds: &[IdKind]) -> String {
+    join_nouns(kinds, IdKind::noun_de, "oder")
+}
+
+fn join_nouns(kinds: &[IdKind], noun: fn(IdKind) -> &'static str, or: &str) -> String {
     match kinds {
         [] => String::new(),
-        [one] => one.noun().to_string(),
+        [one] => noun(*one).to_string(),
         [init @ .., last] => format!(
-            "{} or {}",
-            init.iter().map(|k| k.noun()).collect::<Vec<_>>().join(", "),
-            last.noun()
+            "{} {or} {}",
+            init.iter().map(|k| noun(*k)).collect::<Vec<_>>().join(", "),
+            noun(*last)
         ),
     }
 }
@@ -197,10 +225,13 @@ impl<'m> Validator<'m, '_> {
                 self.duplicated.insert(id);
                 let here = self.origin(at);
                 let there = self.origin(first.at);
-                let same = if first.kind == kind {
-                    String::new()
+                let (same, same_de) = if first.kind == kind {
+                    (String::new(), String::new())
                 } else {
-                    format!(" ({})", first.kind.noun())
+                    (
+                        format!(" ({})", first.kind.noun()),
+                        format!(" ({})", first.kind.noun_de()),
+                    )
                 };
                 self.errors.push(
                     ValidationError::at_path(
@@ -209,7 +240,11 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.id", here.path),
                         format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
                     )
-                    .with_hint("ids are one name space across all objects and all merged files: rename one of them"),
+                    .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
+                    .with_hints(
+                        "ids are one name space across all objects and all merged files: rename one of them",
+                        "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
+                    ),
                 );
             }
         }
@@ -269,6 +304,7 @@ impl<'m> Validator<'m, '_> {
                 let here = self.origin(at);
                 let path = format!("{}{suffix}", here.path);
                 let wanted = join_kinds(expected);
+                let wanted_de = join_kinds_de(expected);
                 let e = match found {
                     Some(d) => {
                         let there = self.origin(d.at);
@@ -278,10 +314,20 @@ impl<'m> Validator<'m, '_> {
                             path,
                             format!("`{id}` is {}, but {wanted} is expected here", d.kind.noun()),
                         )
-                        .with_hint(format!(
-                            "`{id}` is defined at {}: {}; name {wanted} instead",
-                            there.file, there.path
+                        .de(format!(
+                            "`{id}` ist {}, erwartet wird hier {wanted_de}",
+                            d.kind.noun_de()
                         ))
+                        .with_hints(
+                            format!(
+                                "`{id}` is defined at {}: {}; name {wanted} instead",
+                                there.file, there.path
+                            ),
+                            format!(
+                                "`{id}` ist definiert bei {}: {}; stattdessen {wanted_de} nennen",
+                                there.file, there.path
+                            ),
+                        )
                     }
                     None => {
                         let e = ValidationError::at_path(
@@ -289,15 +335,22 @@ impl<'m> Validator<'m, '_> {
                             &here.file,
                             path,
                             format!("`{id}` is not the id of any object; expected {wanted}"),
-                        );
-                        let keys = expected
-                            .iter()
-                            .map(|k| format!("`{}`", k.key()))
-                            .collect::<Vec<_>>()
-                            .join(" or ");
+                        )
+                        .de(format!(
+                            "`{id}` ist die ID keines Objekts; erwartet: {wanted_de}"
+                        ));
+                        let keys: Vec<String> =
+                            expected.iter().map(|k| format!("`{}`", k.key())).collect();
+                        let (keys, keys_de) = (keys.join(" or "), keys.join(" oder "));
                         match self.suggest(id, expected) {
-                            Some(s) => e.with_hint(format!("did you mean `{s}`? or define it under {keys}")),
-                            None => e.with_hint(format!("define it under {keys} (in any of the merged files), or correct the reference")),
+                            Some(s) => e.with_hints(
+                                format!("did you mean `{s}`? or define it under {keys}"),
+                                format!("meinten Sie `{s}`? oder unter {keys_de} definieren"),
+                            ),
+                            None => e.with_hints(
+                                format!("define it under {keys} (in any of the merged files), or correct the reference"),
+                                format!("unter {keys_de} definieren (in einer der zusammengeführten Dateien) oder den Verweis berichtigen"),
+                            ),
                         }
                     }
                 };
@@ -330,8 +383,13 @@ impl<'m> Validator<'m, '_> {
                     join_kinds(expected)
                 ),
             )
-            .with_hint(
+            .de(format!(
+                "ein leerer Verweis, wo {} erwartet wird",
+                join_kinds_de(expected)
+            ))
+            .with_hints(
                 "name the id of the object, or leave the key out (or null) when there is none",
+                "die ID des Objekts nennen oder den Schlüssel weglassen (oder null), wenn es keines gibt",
             ),
         );
     }
@@ -494,7 +552,11 @@ impl<'m> Validator<'m, '_> {
                         here.path,
                         format!("the system is operated by the party `{}` but has no `role`", s.operator),
                     )
-                    .with_hint("say what the operator is to the organisation: \"processor\", \"joint_controller\" or \"independent_controller\""),
+                    .de(format!("das System betreibt die Partei `{}`, es hat aber keine `role`", s.operator))
+                    .with_hints(
+                        "say what the operator is to the organisation: \"processor\", \"joint_controller\" or \"independent_controller\"",
+                        "angeben, was der Betreiber für die Organisation ist: \"processor\", \"joint_controller\" oder \"independent_controller\"",
+                    ),
                 ),
                 (false, Some(SystemRole::Own)) => self.errors.push(
                     ValidationError::at_path(
@@ -503,10 +565,17 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.role", here.path),
                         format!("role \"own\", but the operator is the party `{}`", s.operator),
                     )
-                    .with_hint(format!(
-                        "\"own\" means the organisation `{}` runs the system itself: make it the operator, or choose the party's role",
-                        m.organization.id
-                    )),
+                    .de(format!("role \"own\", aber der Betreiber ist die Partei `{}`", s.operator))
+                    .with_hints(
+                        format!(
+                            "\"own\" means the organisation `{}` runs the system itself: make it the operator, or choose the party's role",
+                            m.organization.id
+                        ),
+                        format!(
+                            "\"own\" heißt, die Organisation `{}` betreibt das System selbst: sie zum Betreiber machen oder die Rolle der Partei wählen",
+                            m.organization.id
+                        ),
+                    ),
                 ),
                 (true, Some(r)) if r != SystemRole::Own => self.errors.push(
                     ValidationError::at_path(
@@ -515,7 +584,11 @@ impl<'m> Validator<'m, '_> {
                         format!("{}.role", here.path),
                         format!("role \"{r}\", but the operator is the organisation itself"),
                     )
-                    .with_hint("a system the organisation operates has the role \"own\"; if a vendor runs it, make the vendor (a party) the operator"),
+                    .de(format!("role \"{r}\", aber der Betreiber ist die Organisation selbst"))
+                    .with_hints(
+                        "a system the organisation operates has the role \"own\"; if a vendor runs it, make the vendor (a party) the operator",
+                        "ein System, das die Organisation betreibt, hat die Rolle \"own\"; betreibt es ein Anbieter, diesen (eine Partei) zum Betreiber machen",
+                    ),
                 ),
                 _ => {}
             }
@@ -546,7 +619,14 @@ impl<'m> Validator<'m, '_> {
                                     c.id, there.file, there.path
                                 ),
                             )
-                            .with_hint("an activity belongs to one campaign: correct the list or the activity's `campaign`"),
+                            .de(format!(
+                                "die Kampagne `{}` führt die Verarbeitungstätigkeit `{a}`, die aber die Kampagne `{other}` nennt ({}: {}.campaign)",
+                                c.id, there.file, there.path
+                            ))
+                            .with_hints(
+                                "an activity belongs to one campaign: correct the list or the activity's `campaign`",
+                                "eine Verarbeitungstätigkeit gehört zu einer Kampagne: die Liste oder `campaign` der Tätigkeit berichtigen",
+                            ),
                         );
                     }
                 }
