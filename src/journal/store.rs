@@ -71,6 +71,8 @@ pub struct Filter {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// How long to wait for other writers (and for the switch to WAL mode of a new file).
+    busy_timeout: Duration,
 }
 
 const SCHEMA: &str = "
@@ -142,6 +144,7 @@ impl Journal {
         let mut journal = Journal {
             conn,
             path: path.to_path_buf(),
+            busy_timeout: config.busy_timeout,
         };
         match journal.format()? {
             Some(found) if found == FORMAT => {}
@@ -226,10 +229,20 @@ impl Journal {
         // WAL: readers never block the writer and the writer never blocks readers; each
         // commit is one append to the log. Set outside a transaction, as SQLite requires; the
         // mode is stored in the file, so every later connection uses it.
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(self.err("switch the journal to WAL mode"))?;
+        // While another process reads the new file (several open it at once, each finding it
+        // empty), SQLite cannot change the mode and answers with the old one instead of
+        // waiting: try again, within the busy timeout.
+        let started = std::time::Instant::now();
+        let mode = loop {
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(self.err("switch the journal to WAL mode"))?;
+            if mode.eq_ignore_ascii_case("wal") || started.elapsed() >= self.busy_timeout {
+                break mode;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(JournalError::NotAJournal {
                 path: self.path.clone(),

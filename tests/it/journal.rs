@@ -1005,7 +1005,7 @@ fn child(path: &Path, writer: u64, count: u64) -> std::process::Child {
         .env("SPHERE_TEST_COUNT", count.to_string())
         .env("SPHERE_TEST_WRITER", writer.to_string())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the child writer starts")
 }
@@ -1027,7 +1027,11 @@ fn eight_processes_append_a_thousand_entries_each_without_loss_or_fork() {
     let mut told = Vec::new();
     for c in children {
         let out = c.wait_with_output().expect("the child ends");
-        assert!(out.status.success(), "a child writer failed");
+        assert!(
+            out.status.success(),
+            "a child writer failed: {}",
+            text(&out.stderr)
+        );
         let heads = heads_in(&text(&out.stdout));
         assert_eq!(heads.len() as u64, PER_WRITER);
         told.extend(heads);
