@@ -585,7 +585,20 @@ fn run_soak(seconds: f64) {
         }));
     }
     let t0 = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(seconds / 2.0));
+    // The server's memory every 30 s (seconds since the start, MiB), to see whether it levels
+    // off while the model grows.
+    let mut samples: Vec<(u64, u64)> = Vec::new();
+    let sample_until = |until: Duration, pid: u32, samples: &mut Vec<(u64, u64)>| {
+        while t0.elapsed() < until {
+            samples.push((t0.elapsed().as_secs(), rss_kib(pid) / 1024));
+            std::thread::sleep(Duration::from_secs(30).min(until.saturating_sub(t0.elapsed())));
+        }
+    };
+    sample_until(
+        Duration::from_secs_f64(seconds / 2.0),
+        first_pid,
+        &mut samples,
+    );
     // The kill: the changes paused so the state before is known, gates and approvals going on.
     pause.store(true, Ordering::SeqCst);
     while !paused.load(Ordering::SeqCst) {
@@ -613,12 +626,21 @@ fn run_soak(seconds: f64) {
     std::thread::sleep(Duration::from_secs(1));
     let rss_after_restart = rss_kib(second_pid);
     pause.store(false, Ordering::SeqCst);
-    std::thread::sleep(Duration::from_secs_f64(seconds).saturating_sub(t0.elapsed()));
+    sample_until(Duration::from_secs_f64(seconds), second_pid, &mut samples);
     stop.store(true, Ordering::SeqCst);
     for c in clients {
         c.join().expect("a client");
     }
     let rss_end = rss_kib(second_pid);
+    println!(
+        "soak: server RSS every 30 s (s: MiB; the restart at {:.0} s): {}",
+        seconds / 2.0,
+        samples
+            .iter()
+            .map(|(t, m)| format!("{t}: {m}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     drop(server);
     let j = Journal::open(&journal, &Config::default()).expect("the journal");
     let heads = heads.lock().expect("lock").clone();

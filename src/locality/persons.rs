@@ -147,7 +147,7 @@ impl Persons {
                         }
                         continue;
                     }
-                    let v = classify(program, rule, &class, &findings, public, entity, false);
+                    let v = classify(program, rule, &class, &findings, public, entity);
                     entangling.extend(v.entangling);
                     let h = head.0 as usize;
                     let merged = match (next.remove(&h), v.class) {
@@ -315,7 +315,6 @@ fn classify(
     findings: &BTreeSet<RelId>,
     public: Option<RelId>,
     entity: &dyn Fn(RelId) -> Vec<bool>,
-    layer: bool,
 ) -> Verdict {
     // Variables a public notice binds are shared values, not keys.
     let shared: BTreeSet<u32> = rule
@@ -367,7 +366,7 @@ fn classify(
                 continue;
             }
         };
-        if findings.contains(&a.rel) && !layer {
+        if findings.contains(&a.rel) {
             return Verdict::bad(format!("atom {} reads the findings", i + 1));
         }
         let c = class[a.rel.0 as usize].clone().unwrap_or(Person::Free);
@@ -542,7 +541,6 @@ fn classify(
             binder,
         });
     }
-    let _ = shared;
     if classes.len() > 1 {
         return Verdict::bad("rests on the records of two data subjects");
     }
@@ -599,7 +597,7 @@ fn finding_key(
     public: Option<RelId>,
     entity: &dyn Fn(RelId) -> Vec<bool>,
 ) -> (Result<FindingKey, String>, Vec<Entangling>) {
-    let v = classify(program, rule, class, findings, public, entity, false);
+    let v = classify(program, rule, class, findings, public, entity);
     let var = |k: usize| match rule.head.args.get(k) {
         Some(Expr::Var(v)) => Some(v.0),
         _ => None,
