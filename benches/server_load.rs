@@ -17,9 +17,10 @@
 //! **Soak** (`SPHERE_LOAD_MODE=soak`): `sphere serve` as a child process on the demo model
 //! (`facts/s12_what_if_consent.json`) for `SPHERE_SOAK_SECONDS` (default 600) of mixed gates,
 //! changes and approvals; in the middle the process is killed with SIGKILL and started again
-//! on the same journal. Reports the server's memory (VmRSS) at start and end of each process,
-//! errors, that every answered journal head is in the journal, that the findings after the
-//! restart equal those before the kill, and `sphere journal verify` at the end.
+//! on the same journal. Reports the server's memory (VmRSS) at start and end of each process
+//! and every 30 s, errors, that every answered journal head is in the journal, that the
+//! findings after the restart equal those before the kill, and `sphere journal verify` at the
+//! end.
 //!
 //! `cargo bench --bench server_load`
 
