@@ -184,13 +184,13 @@ fn changes(before: &Finding, after: &Finding) -> Vec<Texts> {
     let decision = |f: &Finding| {
         Texts::new(
             f.decision.as_str(),
-            crate::report::key_word(Lang::De, f.decision.as_str()),
+            crate::findings::decision_noun(f.decision, Lang::De),
         )
     };
     let severity = |f: &Finding| {
         Texts::new(
             f.severity.as_str(),
-            crate::render::text::severity_word(f.severity, Lang::De),
+            crate::findings::severity_word(f.severity, Lang::De),
         )
     };
     field(

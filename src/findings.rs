@@ -613,6 +613,47 @@ pub fn fill(template: &str, bindings: &[(String, Value)], interner: &Interner) -
     out
 }
 
+/// A finding's decision as the header of the text output shows it: `BREACH` / `VERSTOSS`.
+pub fn decision_word(d: Decision, lang: Lang) -> String {
+    match lang {
+        Lang::En => d.as_str().to_uppercase(),
+        Lang::De => match d {
+            Decision::Breach => "VERSTOSS",
+            Decision::Block => "SPERRE",
+            Decision::Warn => "WARNUNG",
+            Decision::Info => "HINWEIS",
+        }
+        .to_string(),
+    }
+}
+
+/// A finding's severity in words: `high` / `hoch`.
+pub fn severity_word(s: Severity, lang: Lang) -> String {
+    match lang {
+        Lang::En => s.to_string(),
+        Lang::De => match s {
+            Severity::High => "hoch",
+            Severity::Medium => "mittel",
+            Severity::Low => "niedrig",
+        }
+        .to_string(),
+    }
+}
+
+/// A decision as a noun in running text and in the report's groups: `breach` / `Verstoß`.
+pub fn decision_noun(d: Decision, lang: Lang) -> String {
+    match lang {
+        Lang::En => d.as_str().to_string(),
+        Lang::De => match d {
+            Decision::Breach => "Verstoß",
+            Decision::Block => "Sperre",
+            Decision::Warn => "Warnung",
+            Decision::Info => "Hinweis",
+        }
+        .to_string(),
+    }
+}
+
 /// Stable id: FNV-1a (64 bit) of rule id, about, sorted subjects and norm versions.
 pub fn finding_id(rule: &str, about: &str, subjects: &[String], norms: &[NormCite]) -> String {
     let mut subjects = subjects.to_vec();

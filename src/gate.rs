@@ -615,7 +615,7 @@ pub fn decide(
                 format!("finding `{finding_id}` is a {d}: only findings that block need a decision"),
                 format!(
                     "Befund `{finding_id}` ist ein(e) {}: nur Befunde, die sperren, brauchen eine Entscheidung",
-                    crate::render::text::decision_word(d, crate::Lang::De)
+                    crate::findings::decision_word(d, crate::Lang::De)
                 ),
             ),
         ));

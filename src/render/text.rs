@@ -107,34 +107,7 @@ fn suppressed_list(suppressed: &[Suppressed], lang: Lang) -> String {
     out
 }
 
-/// A finding's decision as the header of the text output shows it: `BREACH` / `VERSTOSS`.
-pub fn decision_word(d: crate::findings::Decision, lang: Lang) -> String {
-    use crate::findings::Decision;
-    match lang {
-        Lang::En => d.as_str().to_uppercase(),
-        Lang::De => match d {
-            Decision::Breach => "VERSTOSS",
-            Decision::Block => "SPERRE",
-            Decision::Warn => "WARNUNG",
-            Decision::Info => "HINWEIS",
-        }
-        .to_string(),
-    }
-}
-
-/// A finding's severity in words: `high` / `hoch`.
-pub fn severity_word(s: crate::findings::Severity, lang: Lang) -> String {
-    use crate::findings::Severity;
-    match lang {
-        Lang::En => s.to_string(),
-        Lang::De => match s {
-            Severity::High => "hoch",
-            Severity::Medium => "mittel",
-            Severity::Low => "niedrig",
-        }
-        .to_string(),
-    }
-}
+pub use crate::findings::{decision_word, severity_word};
 
 /// The labels of the text output, in each language.
 struct Labels {

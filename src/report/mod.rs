@@ -860,16 +860,10 @@ pub(crate) fn key_word(lang: Lang, key: &str) -> String {
         return key.to_string();
     }
     if let Ok(d) = key.parse::<Decision>() {
-        return match d {
-            Decision::Breach => "Verstoß",
-            Decision::Block => "Sperre",
-            Decision::Warn => "Warnung",
-            Decision::Info => "Hinweis",
-        }
-        .to_string();
+        return crate::findings::decision_noun(d, lang);
     }
     if let Ok(s) = key.parse::<crate::findings::Severity>() {
-        return crate::render::text::severity_word(s, lang);
+        return crate::findings::severity_word(s, lang);
     }
     if let Some(l) = [
         Leak::NoTransferBasis,
