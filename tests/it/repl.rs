@@ -500,6 +500,9 @@ fn on_a_terminal_tab_completes_and_the_history_outlives_the_session() {
     p.send_line("").expect("enter");
     p.exp_string("2 blocking findings about act-s4-call")
         .expect("the history of the last session");
+    // Ctrl-D only ends the session at a prompt: typed while the answer is still being
+    // printed, the terminal (not yet in raw mode) takes it as its own end-of-file mark.
+    p.exp_string("sphere> ").expect("a prompt");
     p.send_control('d').expect("ctrl-d");
     p.exp_eof().expect("Ctrl-D leaves");
 }
