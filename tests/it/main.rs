@@ -20,6 +20,9 @@ mod report;
 mod robust;
 mod scenarios;
 mod server;
+/// The input format and driver of the server's fuzz target, for the replay of its corpus.
+#[path = "../../fuzz/fuzz_targets/server_harness.rs"]
+mod server_harness;
 mod whynot;
 
 /// Runs the built `sphere` in the repository root without colours: exit code, stdout, stderr.
