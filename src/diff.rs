@@ -116,7 +116,7 @@ pub fn diff(old: &Outcome<'_>, new: &Outcome<'_>) -> Vec<Entry> {
 /// candidate (at most three), or that the rule is not in that knowledge base, or that an
 /// exception sets it aside there.
 fn why_not(other: &Outcome<'_>, f: &Finding, lang: Lang) -> Vec<String> {
-    match whynot::rule_about(other, &f.rule, f.about_id()) {
+    match other.why_not_rule(&f.rule, f.about_id()) {
         Err(_) => vec![match lang {
             Lang::En => format!(
                 "rule {} is not in the other knowledge base, or {} not in the other model",

@@ -13,7 +13,7 @@ use sphere_engine::diag::{render, RenderOptions, Severity};
 use sphere_engine::{Diagnostic, SourceMap};
 use sphere_model::ValidationError;
 
-use crate::findings::{Lang, Texts};
+use crate::texts::{Lang, Texts};
 
 /// What kind of input or request failed. Front ends map every kind to the same outcome (exit
 /// code 2 on the command line, HTTP 400 in a server) except [`ErrorKind::Evaluation`], which

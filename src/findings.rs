@@ -20,48 +20,7 @@ use sphere_engine::ir::{Program, RelId};
 use sphere_engine::{Date, Interner, Value};
 
 use crate::kb::version_at;
-
-/// Output language of messages, remedies and citations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    En,
-    De,
-}
-
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::De => "de",
-        }
-    }
-}
-
-/// A text in both output languages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Texts {
-    pub en: String,
-    pub de: String,
-}
-
-impl Texts {
-    /// A text from its English and its German.
-    pub fn new(en: impl Into<String>, de: impl Into<String>) -> Texts {
-        Texts {
-            en: en.into(),
-            de: de.into(),
-        }
-    }
-
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::De => &self.de,
-        }
-    }
-}
+pub use crate::texts::{Lang, Texts};
 
 /// The error for a finding id the model does not have, in both languages.
 pub fn no_finding(id: &str) -> crate::Error {

@@ -55,6 +55,7 @@ pub mod repl;
 pub mod report;
 pub mod server;
 pub mod session;
+pub mod texts;
 pub mod validate;
 pub mod whynot;
 pub mod words;

@@ -13,16 +13,17 @@ use sphere_engine::eval::{
     evaluate_with, Database, EvalErrorKind, EvalOptions as EngineOptions, Evaluation,
 };
 use sphere_engine::ir::RelId;
-use sphere_engine::Date;
+use sphere_engine::{Date, Value};
 use sphere_model::extract::Facts;
 use sphere_model::Origin;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{derivation, Build, Derivation, Exception, Explanation};
 use crate::facts::{insert, Assumption, Origins};
-use crate::findings::{collect, Finding, Handle, Suppressed};
+use crate::findings::{collect, Finding, Handle, Suppressed, Texts};
 use crate::kb::{KnowledgeBase, Origin as KbOrigin};
 use crate::model::Model;
+use crate::whynot::{self, RuleAnswer};
 
 /// Which evaluator runs the rules. Both give the same findings and derivations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -307,6 +308,85 @@ impl KnowledgeBase {
 }
 
 impl<'kb> Outcome<'kb> {
+    /// Why the finding rule `rule` gives no finding about `about` (an activity or object id) in
+    /// this outcome. An unknown rule, or a rule that is not a finding rule, is an error with a
+    /// did-you-mean.
+    pub fn why_not_rule(&self, rule: &str, about: &str) -> Result<RuleAnswer> {
+        use sphere_engine::ir::legal::RuleKind;
+        let outcome = self;
+        let kb = outcome.kb();
+        let finding_rules = || {
+            kb.catalogue()
+                .rule_meta
+                .iter()
+                .filter(|m| matches!(m.kind, RuleKind::Finding { .. }))
+                .map(|m| m.id.as_str())
+        };
+        if !finding_rules().any(|r| r == rule) {
+            let hint = match crate::did_you_mean(rule, finding_rules()) {
+                Some(s) => crate::did_you_mean_texts(&s),
+                None => Texts::new(
+                    "`sphere kb list` lists the rules; a finding rule has a decision",
+                    "`sphere kb list` zeigt die Regeln; eine Befundregel hat eine Entscheidung",
+                ),
+            };
+            return Err(Error::texts(
+                ErrorKind::Usage,
+                Texts::new(
+                    format!("no finding rule `{rule}`"),
+                    format!("keine Befundregel `{rule}`"),
+                ),
+            )
+            .with_hint_texts(hint));
+        }
+        let fired: Vec<String> = outcome
+            .findings()
+            .iter()
+            .filter(|f| f.rule == rule && f.about_id() == about)
+            .map(|f| f.id.clone())
+            .collect();
+        if !fired.is_empty() {
+            return Ok(RuleAnswer::Fires(fired));
+        }
+        let set_aside: Vec<String> = outcome
+            .suppressed()
+            .iter()
+            .filter(|s| s.finding.rule == rule && s.finding.about_id() == about)
+            .map(|s| s.finding.id.clone())
+            .collect();
+        if !set_aside.is_empty() {
+            return Ok(RuleAnswer::Suppressed(set_aside));
+        }
+        let ev = outcome.evaluation();
+        let program = ev.program();
+        let Some(rel) = program.relation_by_name("finding_raw") else {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "the knowledge base has no finding rules",
+            ));
+        };
+        let (Some(r), Some(a)) = (ev.interner().get(rule), ev.interner().get(about)) else {
+            return Err(Error::texts(
+                ErrorKind::Usage,
+                Texts::new(
+                    format!("`{about}` occurs nowhere in the model"),
+                    format!("`{about}` kommt im Modell nicht vor"),
+                ),
+            )
+            .with_hint_texts(Texts::new(
+                "give the id of an activity or object of the model, as `sphere check` prints it",
+                "die Kennung einer Tätigkeit oder eines Objekts des Modells angeben, wie `sphere check` sie zeigt",
+            )));
+        };
+        let pattern = [Some(Value::Sym(r)), Some(Value::Sym(a)), None, None];
+        Ok(RuleAnswer::Not(whynot::analyse(
+            ev,
+            rel,
+            &pattern,
+            whynot::Options::QUESTION,
+        )))
+    }
+
     /// The findings, sorted by (activity or object, rule, id).
     pub fn findings(&self) -> &[Finding] {
         &self.findings

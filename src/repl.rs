@@ -369,7 +369,7 @@ impl Repl {
                 Ok(render::text::remedies(&found, self.lang))
             }
             Command::WhyNotRule(rule, about) => {
-                let answer = crate::whynot::rule_about(self.session.outcome(), &rule, &about)?;
+                let answer = self.session.outcome().why_not_rule(&rule, &about)?;
                 Ok(render::text::rule_answer(&rule, &about, &answer, self.lang))
             }
             Command::Assume(fact) => self.change(Change::Assume(fact)),

@@ -84,7 +84,7 @@ pub fn run(args: Args) -> CmdResult {
     let outcome = kb.evaluate(&model, &options)?;
     let lang = args.lang.into();
     if let Some([rule, about]) = args.why_not.as_deref() {
-        let answer = sphere::whynot::rule_about(&outcome, rule, about)?;
+        let answer = outcome.why_not_rule(rule, about)?;
         let out = match args.format {
             Format::Json => {
                 render::json::pretty(&render::json::rule_answer(rule, about, &answer, lang))

@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let model = super::graph::load_models(&args.models)?;
+    let model = super::load::load_models(&args.models)?;
     let facts = model.facts();
     let files = write_facts_dir(facts, &args.dir).map_err(|e| {
         let c = CliError::new(format!("{}: {}", e.file, e.message));

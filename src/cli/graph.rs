@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use sphere::graph::{picture, render, Format, Options};
-use sphere::{EvalOptions, KnowledgeBase, Model};
+use sphere::{EvalOptions, KnowledgeBase};
 
-use super::{exit, leave_to_exit, parse_date, report, today, write_stdout, CliError, CmdResult};
+use super::load::load_models;
+use super::{exit, leave_to_exit, parse_date, write_stdout, CliError, CmdResult};
 use sphere::Date;
 
 #[derive(clap::Args, Debug)]
@@ -80,14 +81,4 @@ pub fn run(args: Args) -> CmdResult {
     write_stdout(&text)?;
     leave_to_exit(outcome);
     Ok(exit::OK)
-}
-
-/// Loads and validates model files; on problems prints every one on stderr and ends the
-/// command with exit code 2. Models without `as_of` are evaluated at today's date (UTC).
-pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
-    Model::from_files(files, today()).map_err(|e| {
-        report(&e);
-        eprintln!("error: {} problem(s) in the model", e.len());
-        CliError::Reported
-    })
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sphere::journal::{Config, Journal, JournalError};
 use sphere::{Assumption, Date, KnowledgeBase, Model};
 
-use super::{progress, today, CliError};
+use super::{progress, report, today, CliError};
 
 /// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
 /// facts: what `check`, `explain` and `kb export` read.
@@ -43,6 +43,16 @@ pub fn read_model(
     Ok(match as_of {
         Some(d) => model.with_as_of(d),
         None => model,
+    })
+}
+
+/// Loads and validates model files; on problems prints every one on stderr and ends the
+/// command with exit code 2. Models without `as_of` are evaluated at today's date (UTC).
+pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
+    Model::from_files(files, today()).map_err(|e| {
+        report(&e);
+        eprintln!("error: {} problem(s) in the model", e.len());
+        CliError::Reported
     })
 }
 

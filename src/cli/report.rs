@@ -8,8 +8,7 @@ use sphere::report::{html, markdown, Options, Period, Report};
 use sphere::{Date, EvalOptions, KnowledgeBase};
 
 use super::check::Lang;
-use super::graph::load_models;
-use super::load::cli_error;
+use super::load::{cli_error, load_models};
 use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]

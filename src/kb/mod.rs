@@ -20,7 +20,7 @@ use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, Date, SourceMap, Span, Value};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::findings::Texts;
+use crate::texts::Texts;
 
 include!(concat!(env!("OUT_DIR"), "/kb_files.rs"));
 

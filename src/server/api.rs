@@ -150,7 +150,9 @@ where
     }
 }
 
-pub(crate) fn router(app: Arc<App>) -> Router {
+/// The API's routes, with `pages` (the web view's routes, which take their helpers from here)
+/// merged in, the fallback and the request counter around all of them.
+pub(crate) fn router(app: Arc<App>, pages: Router<Arc<App>>) -> Router {
     let changes_limit = app.limits.changes_bytes;
     let body_limit = app.limits.body_bytes;
     let api = Router::new()
@@ -170,7 +172,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 .route("/v1/model/changes", post(post_changes))
                 .layer(DefaultBodyLimit::max(changes_limit)),
         )
-        .merge(super::web::router(body_limit));
+        .merge(pages);
     api.fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&app), track))
         .with_state(app)

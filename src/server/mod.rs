@@ -139,7 +139,8 @@ impl App {
 
     /// The router: the API, the web view, `/healthz` and `/metrics`.
     pub fn router(self: &Arc<App>) -> axum::Router {
-        api::router(Arc::clone(self))
+        let pages = web::router(self.limits.body_bytes);
+        api::router(Arc::clone(self), pages)
     }
 
     /// Locks the state. A request that panicked while holding it (a bug) leaves the session

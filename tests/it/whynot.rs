@@ -174,7 +174,8 @@ fn a_rule_that_does_not_fire_is_explained_and_one_that_does_is_named() {
     let outcome = kb
         .evaluate(&model, &EvalOptions::default())
         .expect("evaluates");
-    let answer = sphere::whynot::rule_about(&outcome, "uwg_phone_without_consent", "act-s4-call")
+    let answer = outcome
+        .why_not_rule("uwg_phone_without_consent", "act-s4-call")
         .expect("answers");
     let RuleAnswer::Not(w) = &answer else {
         panic!("the clean call is not flagged: {answer:?}")
@@ -192,7 +193,8 @@ fn a_rule_that_does_not_fire_is_explained_and_one_that_does_is_named() {
     let outcome = kb
         .evaluate(&model, &EvalOptions::default())
         .expect("evaluates");
-    let answer = sphere::whynot::rule_about(&outcome, "uwg_phone_without_consent", "act-s4-call")
+    let answer = outcome
+        .why_not_rule("uwg_phone_without_consent", "act-s4-call")
         .expect("answers");
     let ids: Vec<String> = outcome
         .findings()
@@ -202,7 +204,8 @@ fn a_rule_that_does_not_fire_is_explained_and_one_that_does_is_named() {
         .collect();
     assert_eq!(answer, RuleAnswer::Fires(ids));
 
-    let e = sphere::whynot::rule_about(&outcome, "uwg_phone_without_consen", "act-s4-call")
+    let e = outcome
+        .why_not_rule("uwg_phone_without_consen", "act-s4-call")
         .expect_err("unknown rule");
     assert_eq!(e.message(), "no finding rule `uwg_phone_without_consen`");
     assert_eq!(e.hint(), Some("did you mean `uwg_phone_without_consent`?"));
