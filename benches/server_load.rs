@@ -484,7 +484,8 @@ fn run_soak(seconds: f64) {
             }
         }));
     }
-    // Changes: a consent given, then withdrawn; a planned call added, then removed.
+    // Changes: a consent given, then withdrawn; a planned call added, then removed; the
+    // consent removed.
     {
         let (addr, heads, stop, down, counts, pause, paused) = (
             addr.clone(),
@@ -505,8 +506,8 @@ fn run_soak(seconds: f64) {
                 }
                 paused.store(false, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(500));
-                let k = i / 4;
-                let body = match i % 4 {
+                let k = i / 5;
+                let body = match i % 5 {
                     0 => json!({"consents": [{"id": format!("cns-soak-{k}"), "subject": "subj-karl-kaufmann",
                         "purposes": ["marketing"], "channels": ["email"], "given": "2025-06-01",
                         "form": "double_opt_in", "documented": true, "obtained_by": "org-optik-ag"}]}),
@@ -516,7 +517,10 @@ fn run_soak(seconds: f64) {
                         "subjects": ["subj-karl-kaufmann"], "categories": ["identity", "contact_phone"],
                         "purpose": "sales", "channel": "phone", "audience": "one_to_one",
                         "identifies_company": true, "promotional": true, "products": ["lenses"]}]}),
-                    _ => json!({"remove": [{"section": "activities", "id": format!("act-soak-{k}")}]}),
+                    3 => json!({"remove": [{"section": "activities", "id": format!("act-soak-{k}")}]}),
+                    // The withdrawn consent goes too: each cycle of five changes leaves the
+                    // model as it found it, so the server's memory should level off.
+                    _ => json!({"remove": [{"section": "consents", "id": format!("cns-soak-{k}")}]}),
                 };
                 let a = *addr.lock().expect("lock");
                 match once(a, "POST", "/v1/model/changes", TOKEN, &body.to_string()) {

@@ -171,11 +171,6 @@ pub enum Command {
     Serve(serve::Args),
 }
 
-/// Leaves `value` to the operating system, which takes a process's memory back at once when it
-/// exits, instead of freeing it allocation by allocation. For the model, facts and evaluation
-/// a command holds until it returns, right before the process ends: at a million activities
-/// they are tens of millions of small allocations, and freeing them took 12 s of a 49 s
-/// `sphere check` (`free` merging the blocks). Commands call it on their way out only.
 /// Gives the memory freed so far back to the system (glibc keeps the pages of small freed
 /// blocks, such as a large company model's strings, in the process): called once the company
 /// model is gone, before the evaluation, so that the peak does not count both.
@@ -193,6 +188,38 @@ pub(crate) fn release_freed_memory() {
     }
 }
 
+/// Caps glibc's malloc arenas for a long-running server. glibc gives each new thread its own
+/// arena (up to eight per core) and keeps the freed pages of each: under tokio, whose worker
+/// and blocking threads take turns with requests, a ten-minute soak grew by about 1 MiB per
+/// 30 s with the default, and levelled off with two arenas (docs/performance.md, "Soak").
+/// `MALLOC_ARENA_MAX` in the environment, when set, is left to win. Called before the
+/// runtime starts its threads.
+pub(crate) fn limit_malloc_arenas(arenas: i32) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+            return;
+        }
+        extern "C" {
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        /// glibc's `M_ARENA_MAX` (malloc.h).
+        const M_ARENA_MAX: std::ffi::c_int = -8;
+        // SAFETY: `mallopt` changes a tuning parameter of the allocator; it takes no pointer
+        // and is called before the server starts its threads.
+        unsafe {
+            mallopt(M_ARENA_MAX, arenas);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = arenas;
+}
+
+/// Leaves `value` to the operating system, which takes a process's memory back at once when it
+/// exits, instead of freeing it allocation by allocation. For the model, facts and evaluation
+/// a command holds until it returns, right before the process ends: at a million activities
+/// they are tens of millions of small allocations, and freeing them took 12 s of a 49 s
+/// `sphere check` (`free` merging the blocks). Commands call it on their way out only.
 pub(crate) fn leave_to_exit<T>(value: T) {
     if DROP_ON_RETURN.load(Ordering::Relaxed) {
         drop(value);

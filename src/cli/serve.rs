@@ -64,6 +64,7 @@ pub fn run(args: Args) -> CmdResult {
             .with_hint("the configuration lists the tokens (as SHA-256) with staff ids and roles")
     })?;
     let auth = Auth::from_text(&config.display().to_string(), &text)?;
+    super::limit_malloc_arenas(2);
     let line = progress::Line::new();
     // The company model stays: changes apply to it, and the DPO is read from it.
     let model = read_model(&args.models, None, args.as_of, &line)?;
