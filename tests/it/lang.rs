@@ -1131,3 +1131,55 @@ fn the_note_on_extra_rules_is_german_under_lang_de() {
     let (_, _, err) = sphere(&["check", &model, "--rules", &rules]);
     assert_eq!(err, "note: --rules runs the interpreter\n");
 }
+
+/// `sphere validate --lang de`: the summary of a valid model, of several complete models, and
+/// every problem of a broken one with their count, in German; English without `--lang de`.
+#[test]
+fn validate_speaks_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = manifest.join("facts/demo_week.json");
+    let s12 = manifest.join("facts/s12_what_if_consent.json");
+    let (demo, s12) = (demo.to_str().expect("utf-8"), s12.to_str().expect("utf-8"));
+    let mut text = String::new();
+    let (code, out, err) = sphere(&["validate", demo, "--lang", "de"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("gültig: 1 Datei, "), "{out}");
+    assert!(out.contains("Verarbeitungstätigkeiten"), "{out}");
+    text.push_str(&out);
+    let (code, out, err) = sphere(&["validate", demo, s12, "--lang", "de"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("gültig: 2 vollständige Modelle, jedes für sich"),
+        "{out}"
+    );
+    text.push_str(&out);
+    // A model with two problems: a word that is none and a dangling reference.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo).expect("demo")).expect("JSON");
+    v["subjects"][0]["kind"] = "consumr".into();
+    v["activities"][0]["subjects"] = serde_json::json!(["subj-nobody"]);
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, v.to_string()).expect("write");
+    let broken = broken.to_str().expect("utf-8");
+    let (code, out, err) = sphere(&["validate", broken, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("Fehler[unknown_value]"), "{err}");
+    assert!(err.contains("Fehler[dangling_reference]"), "{err}");
+    assert!(err.ends_with("Fehler: 2 Probleme im Modell\n"), "{err}");
+    text.push_str(&err);
+    let missing = dir.path().join("missing.json");
+    let (code, _, err) = sphere(&["validate", missing.to_str().expect("utf-8"), "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.ends_with("Fehler: 1 Problem im Modell\n"), "{err}");
+    text.push_str(&err);
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // English, as before, without `--lang de`.
+    let (_, out, _) = sphere(&["validate", demo]);
+    assert!(out.starts_with("ok: 1 file, "), "{out}");
+    let (_, _, err) = sphere(&["validate", broken]);
+    assert!(err.starts_with("error[unknown_value]"), "{err}");
+    assert!(err.ends_with("error: 2 problems in the model\n"), "{err}");
+}
