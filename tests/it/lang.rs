@@ -1183,3 +1183,166 @@ fn validate_speaks_german_under_lang_de() {
     assert!(err.starts_with("error[unknown_value]"), "{err}");
     assert!(err.ends_with("error: 2 problems in the model\n"), "{err}");
 }
+
+/// Whether `err`, a German error text, has English words: those of [`english_words`] and those
+/// of the English error form (`error`, `hint`, `unknown`, ...), outside the `-->` place lines.
+fn english_in_errors(err: &str) -> Vec<String> {
+    let mut problems = english_words(err);
+    for line in err.lines().filter(|l| !l.trim_start().starts_with("-->")) {
+        for word in [
+            "error", "hint", "unknown", "missing", "expected", "allowed", "column", "columns",
+            "line", "already", "used", "defined", "define", "but", "values", "second", "empty",
+        ] {
+            if line
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == word)
+            {
+                problems.push(format!("`{word}` in: {line}"));
+            }
+        }
+    }
+    problems
+}
+
+/// A broken facts export (`check --facts DIR`) is reported in German under `--lang de`: the
+/// reader's problems (a wrong FORMAT, an unknown relation file, a row of too many columns, a
+/// number, a date and an escape that are none) and the contract's (a word, a country, a
+/// dangling reference, a reference to the wrong kind of object, an id used twice, an empty id,
+/// a second row of a key, a missing organization), each at its file, line and column, with
+/// exit code 2; in English without `--lang de`.
+#[test]
+fn a_broken_facts_export_is_reported_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    type Edit<'a> = (&'a str, &'a dyn Fn(&str) -> String);
+    let export = |name: &str, edits: &[Edit<'_>]| -> String {
+        let d = dir.path().join(name);
+        let (code, _, err) = sphere(&[
+            "facts",
+            demo.to_str().expect("utf-8"),
+            "-D",
+            d.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        for (file, edit) in edits {
+            let path = d.join(file);
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            std::fs::write(&path, edit(&text)).expect("write");
+        }
+        d.display().to_string()
+    };
+    let first_line = |t: &str, f: &dyn Fn(Vec<&str>) -> String| -> String {
+        let (first, rest) = t.split_once('\n').expect("a row");
+        format!("{}\n{rest}", f(first.split('\t').collect()))
+    };
+    let reading = export(
+        "reading",
+        &[
+            ("FORMAT", &|_| "sphere-facts/9\n".to_string()),
+            ("subjects.facts", &|_| "x\n".to_string()),
+            ("subject_age.facts", &|_| {
+                "subj-felix-wolf\tforty\nsubj-eva-lindner\t40\t41\n".to_string()
+            }),
+            ("activity.facts", &|t| {
+                first_line(t, &|mut f| {
+                    f[3] = "2025-02-30";
+                    f.join("\t")
+                })
+            }),
+            ("subject.facts", &|t| {
+                first_line(t, &|mut f| {
+                    f[1] = "Eva\\qLindner";
+                    f.join("\t")
+                })
+            }),
+        ],
+    );
+    let contract = export(
+        "contract",
+        &[
+            ("subject.facts", &|t| {
+                let t = first_line(t, &|mut f| {
+                    f[2] = "Consumer";
+                    f[3] = "de";
+                    f.join("\t")
+                });
+                format!("{t}party-meta\tMeta\tconsumer\tDE\n\tNobody\tconsumer\tDE\n")
+            }),
+            ("activity.facts", &|t| {
+                let t = first_line(t, &|mut f| {
+                    f[4] = "staff-nobody";
+                    f.join("\t")
+                });
+                let (first, rest) = t.split_once('\n').expect("rows");
+                format!(
+                    "{first}\n{}",
+                    first_line(rest, &|mut f| {
+                        f[4] = "subj-felix-wolf";
+                        f.join("\t")
+                    })
+                )
+            }),
+            ("subject_city.facts", &|_| {
+                "subj-felix-wolf\tKöln\nsubj-felix-wolf\tBonn\n".to_string()
+            }),
+        ],
+    );
+    let no_organization = export(
+        "no-organization",
+        &[("organization.facts", &|_| String::new())],
+    );
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            &reading,
+            vec![
+                "Fehler[unsupported_format]: das Format ist `sphere-facts/9`, nicht `sphere-facts/1`",
+                "Hinweis: die Datei FORMAT enthält nur die Zeile sphere-facts/1",
+                "Fehler[bad_facts]: `subjects` ist keine Eingaberelation",
+                "Hinweis: meinten Sie `subject.facts`?",
+                "Fehler[bad_facts]: Spalte `age`: `forty` ist keine ganze Zahl",
+                "subject_age.facts:1:17",
+                "Fehler[bad_facts]: 3 Spalten, `subject_age` hat aber 2",
+                "Hinweis: Spalten, durch je einen Tabulator getrennt:",
+                "`2025-02-30` ist kein Kalendertag",
+                "unbekannte Escape-Sequenz `\\q`",
+            ],
+        ),
+        (
+            &contract,
+            vec![
+                "Fehler[unknown_value]: Spalte `kind`: `Consumer` ist hier kein zulässiger Wert",
+                "Hinweis: meinten Sie `consumer`? zulässig: `consumer`",
+                "Fehler[unknown_country]: Spalte `country`: `de` ist kein Ländercode nach ISO 3166 alpha-2",
+                "Hinweis: Ländercodes werden großgeschrieben: `DE`",
+                "Fehler[duplicate_id]: die ID `party-meta` ist schon vergeben, bei ",
+                "(eine Partei)",
+                "Fehler[invalid_value]: eine leere ID",
+                "Fehler[dangling_reference]: Spalte `by`: `staff-nobody` ist die ID keines Objekts; erwartet: ein Mitarbeiter",
+                "Fehler[wrong_reference_kind]: Spalte `by`: `subj-felix-wolf` ist eine betroffene Person, erwartet wird hier ein Mitarbeiter",
+                "Fehler[bad_facts]: eine zweite Zeile von `subject_city` für `subj-felix-wolf` (die erste steht in Zeile 1)",
+            ],
+        ),
+        (
+            &no_organization,
+            vec![
+                "Fehler[missing_organization]: der Export hat keine Organisation",
+                "Hinweis: ein Faktenexport enthält die Organisation",
+            ],
+        ),
+    ];
+    for (export, expected) in &cases {
+        let (code, out, err) = sphere(&["check", "--facts", export, "--lang", "de"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty(), "{out}");
+        for e in expected {
+            assert!(err.contains(e), "no `{e}` in:\n{err}");
+        }
+        let problems = english_in_errors(&err);
+        assert!(problems.is_empty(), "{export}:\n{}", problems.join("\n"));
+        // English, as before, without `--lang de`.
+        let (code, _, err) = sphere(&["check", "--facts", export]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("error["), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+}
