@@ -1186,7 +1186,7 @@ fn validate_speaks_german_under_lang_de() {
 
 /// Whether `err`, a German error text, has English words: those of [`english_words`] and those
 /// of the English error form (`error`, `hint`, `unknown`, ...), outside the `-->` place lines.
-fn english_in_errors(err: &str) -> Vec<String> {
+pub(crate) fn english_in_errors(err: &str) -> Vec<String> {
     let mut problems = english_words(err);
     for line in err.lines().filter(|l| !l.trim_start().starts_with("-->")) {
         for word in [
@@ -1345,4 +1345,64 @@ fn a_broken_facts_export_is_reported_in_german() {
         assert!(err.starts_with("error["), "{err}");
         assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
     }
+}
+
+/// What-if and loading in a German REPL: an assumption the model would refuse (a derived
+/// relation, a word or country that is none, a variable), a file that is not there or a model
+/// that is broken are said in German; the session goes on. `check --assume` the same.
+#[test]
+fn the_repls_assume_and_load_errors_are_german() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = sphere::repl::Repl::new(
+        kb,
+        vec![manifest.join("facts/s12_what_if_consent.json")],
+        today(),
+        EvalOptions::default(),
+    )
+    .expect("repl");
+    repl.run("lang de").expect("lang de");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"format\": \"sphere-model/2\", \"subjects\": [{\"id\": \"s\", \"kind\": \"consumr\"}]}",
+    )
+    .expect("write");
+    let mut text = String::new();
+    for line in [
+        "assume finding(\"r\", \"a\", \"s\", 2025-01-01).".to_string(),
+        "assume consent_channel(\"cons-x\", \"Phone\").".to_string(),
+        "assume subject(\"s\", \"n\", \"consumer\", \"de\").".to_string(),
+        "assume consent_channel(C, \"phone\").".to_string(),
+        format!("load {}", dir.path().join("nowhere.json").display()),
+        format!("load {}", broken.display()),
+    ] {
+        let e = repl.run(&line).expect_err(&line);
+        text.push_str(&e.render(false));
+    }
+    assert!(text.contains("leiten die Regeln ab"), "{text}");
+    assert!(text.contains("ist hier kein zulässiger Wert"), "{text}");
+    assert!(text.contains("keine Konstante"), "{text}");
+    assert!(text.contains("die Datei gibt es nicht"), "{text}");
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // The session went on.
+    assert!(repl.run("findings").expect("findings").contains("Befunde"));
+    // The command line's `--assume`.
+    let model = manifest.join("facts/s04_phone_call.json");
+    let (code, _, err) = sphere(&[
+        "check",
+        model.to_str().expect("utf-8"),
+        "--assume",
+        "consent_channel(\"cons-x\", \"Phone\")",
+        "--lang",
+        "de",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("Fehler: die Tatsache `consent_channel(\"cons-x\", \"Phone\")`: Spalte `channel`: \"Phone\" ist hier kein zulässiger Wert\n  Hinweis: meinten Sie \"phone\"?"),
+        "{err}"
+    );
+    assert!(english_in_errors(&err).is_empty(), "{err}");
 }
