@@ -1406,3 +1406,74 @@ fn the_repls_assume_and_load_errors_are_german() {
     );
     assert!(english_in_errors(&err).is_empty(), "{err}");
 }
+
+/// The notes on the evaluator said in German: a compiled program generated from another
+/// version of the knowledge base (the real reason, with its digests), one that failed, and a
+/// `--kb` that is not the compiled one (on the command line); English as before.
+#[test]
+fn the_notes_on_the_compiled_evaluator_are_german_under_lang_de() {
+    use sphere::{Lang, Note};
+    // Extra rules make a program the compiled code was not generated from: its reason is the
+    // one a stale compiled program gives.
+    let kb = KnowledgeBase::builder()
+        .rules_text("extra.dl", ".decl my_flag(a: symbol)\nmy_flag(\"x\").\n")
+        .build()
+        .expect("compiles");
+    let why = kb
+        .compiled_reason()
+        .expect("not the compiled program")
+        .clone();
+    assert_eq!(kb.compiled(), Err(why.en.as_str()));
+    let stale = Note::Stale(why);
+    let en = stale.text(Lang::En);
+    assert!(
+        en.starts_with("note: the compiled program was generated from a different version of "),
+        "{en}"
+    );
+    assert!(
+        en.ends_with("; running the interpreter\n  hint: regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`\n"),
+        "{en}"
+    );
+    let failed =
+        Note::CompiledFailed("generated code reads relation 7, which the program lacks".into());
+    assert_eq!(
+        failed.text(Lang::En),
+        "note: generated code reads relation 7, which the program lacks; running the interpreter\n"
+    );
+    let mut text = String::new();
+    for note in [stale, failed, Note::ExtraRules, Note::OtherKnowledgeBase] {
+        let de = note.text(Lang::De);
+        assert!(de.starts_with("Anmerkung: "), "{de}");
+        assert!(de.contains("läuft der Interpreter"), "{de}");
+        text.push_str(&de);
+    }
+    assert!(text.contains("Prüfsumme"), "{text}");
+    assert!(
+        text.contains("  Hinweis: mit `UPDATE_GENERATED=1"),
+        "{text}"
+    );
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // A `--kb` directory on the command line.
+    let dir = knowledge_copy("uwg/phone.dl", |t| {
+        t.replacen(
+            "    severity: high,\n    decision: block,",
+            "    severity: medium,\n    decision: warn,",
+            1,
+        )
+    });
+    let kb_dir = dir.path().to_str().expect("utf-8");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--kb", kb_dir, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err,
+        "Anmerkung: die mit --kb angegebene Wissensbasis ist nicht die kompilierte; es läuft der Interpreter\n"
+    );
+    let (_, _, err) = sphere(&["check", model, "--kb", kb_dir]);
+    assert_eq!(
+        err,
+        "note: the knowledge base given with --kb is not the compiled one; running the interpreter\n"
+    );
+}
