@@ -11,6 +11,7 @@ use sphere_model::extract::Facts;
 use sphere_model::Origin;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::findings::Texts;
 use crate::kb::KnowledgeBase;
 
 /// A fact assumed for a what-if question: `consent_channel("c1", "phone")`, checked against
@@ -44,26 +45,39 @@ impl Assumption {
                 QueryArg::Const(v) => Arg::Value(v),
                 QueryArg::UnknownSymbol(s) => Arg::Symbol(s),
                 QueryArg::Var(_) | QueryArg::Wildcard => {
-                    return Err(Error::new(
+                    return Err(Error::texts(
                         ErrorKind::Usage,
-                        format!("the fact `{text}`: argument {} is not a constant", i + 1),
+                        Texts::new(
+                            format!("the fact `{text}`: argument {} is not a constant", i + 1),
+                            format!("die Tatsache `{text}`: Argument {} ist keine Konstante", i + 1),
+                        ),
                     )
-                    .with_hint("an assumption is a fact: write every argument as a constant, e.g. `consent_channel(\"c1\", \"phone\")`"));
+                    .with_hint_texts(Texts::new(
+                        "an assumption is a fact: write every argument as a constant, e.g. `consent_channel(\"c1\", \"phone\")`",
+                        "eine Annahme ist eine Tatsache: jedes Argument als Konstante schreiben, z. B. `consent_channel(\"c1\", \"phone\")`",
+                    )));
                 }
             });
         }
         let relation = program.relation(q.rel);
         if !relation.input {
-            return Err(Error::new(
+            return Err(Error::texts(
                 ErrorKind::Usage,
-                format!(
-                    "the fact `{text}`: `{}` is derived by the rules, not read from the model",
-                    relation.name
+                Texts::new(
+                    format!(
+                        "the fact `{text}`: `{}` is derived by the rules, not read from the model",
+                        relation.name
+                    ),
+                    format!(
+                        "die Tatsache `{text}`: `{}` leiten die Regeln ab, sie stammt nicht aus dem Modell",
+                        relation.name
+                    ),
                 ),
             )
-            .with_hint(
+            .with_hint_texts(Texts::new(
                 "an assumption adds a fact of the model (an input relation of knowledge/model.dl, e.g. `consent_channel(\"c1\", \"phone\")`); assume the facts the derived one would follow from",
-            ));
+                "eine Annahme fügt eine Tatsache des Modells hinzu (eine Eingaberelation aus knowledge/model.dl, z. B. `consent_channel(\"c1\", \"phone\")`); die Tatsachen annehmen, aus denen die abgeleitete folgen würde",
+            )));
         }
         // A value the model would refuse would make the assumption silently match nothing.
         if let Some((cols, _)) = sphere_model::facts_check::schema(&relation.name) {
@@ -76,29 +90,52 @@ impl Assumption {
                 let column = relation.columns.get(i).map_or("", |c| c.name.as_str());
                 match *col {
                     sphere_model::facts_check::Col::Vocab(what, all) if !all.contains(&word) => {
+                        // In German each value in quotes: the words are the model's.
+                        let quoted = all
+                            .iter()
+                            .map(|v| format!("\"{v}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         let hint = match sphere_engine::ir::resolve::did_you_mean(
                             word,
                             all.iter().copied(),
                         ) {
-                            Some(m) => format!("did you mean \"{m}\"? allowed: {}", all.join(", ")),
-                            None => format!("allowed: {}", all.join(", ")),
+                            Some(m) => Texts::new(
+                                format!("did you mean \"{m}\"? allowed: {}", all.join(", ")),
+                                format!("meinten Sie \"{m}\"? zulässig: {quoted}"),
+                            ),
+                            None => Texts::new(
+                                format!("allowed: {}", all.join(", ")),
+                                format!("zulässig: {quoted}"),
+                            ),
                         };
-                        return Err(Error::new(
+                        return Err(Error::texts(
                             ErrorKind::Usage,
-                            format!(
-                                "the fact `{text}`: column `{column}`: \"{word}\" is not a {what}"
+                            Texts::new(
+                                format!(
+                                    "the fact `{text}`: column `{column}`: \"{word}\" is not a {what}"
+                                ),
+                                format!(
+                                    "die Tatsache `{text}`: Spalte `{column}`: \"{word}\" ist hier kein zulässiger Wert"
+                                ),
                             ),
                         )
-                        .with_hint(hint));
+                        .with_hint_texts(hint));
                     }
                     sphere_model::facts_check::Col::Country
                         if sphere_model::countries::country_name(word).is_none() =>
                     {
-                        return Err(Error::new(
+                        return Err(Error::texts(
                             ErrorKind::Usage,
-                            format!("the fact `{text}`: column `{column}`: \"{word}\" is not an ISO 3166 alpha-2 country code"),
+                            Texts::new(
+                                format!("the fact `{text}`: column `{column}`: \"{word}\" is not an ISO 3166 alpha-2 country code"),
+                                format!("die Tatsache `{text}`: Spalte `{column}`: \"{word}\" ist kein Ländercode nach ISO 3166 alpha-2"),
+                            ),
                         )
-                        .with_hint("use an upper-case code such as \"DE\", \"IE\" or \"US\""));
+                        .with_hint_texts(Texts::new(
+                            "use an upper-case code such as \"DE\", \"IE\" or \"US\"",
+                            "einen großgeschriebenen Code wie \"DE\", \"IE\" oder \"US\" verwenden",
+                        )));
                     }
                     _ => {}
                 }

@@ -60,9 +60,14 @@ impl Model {
     /// Loads model files (named as given, in messages and origins), merged into one model.
     pub fn from_files(files: &[impl AsRef<Path>], today: Date) -> Result<Model> {
         if files.is_empty() {
-            return Err(Error::new(ErrorKind::Usage, "no model given").with_hint(
+            return Err(Error::texts(
+                ErrorKind::Usage,
+                crate::Texts::new("no model given", "kein Modell angegeben"),
+            )
+            .with_hint_texts(crate::Texts::new(
                 "name one or more model files, e.g. `sphere check facts/s04_phone_call.json`, or a facts export with `--facts DIR`",
-            ));
+                "eine oder mehrere Modelldateien nennen, z. B. `sphere check facts/s04_phone_call.json`, oder einen Faktenexport mit `--facts DIR`",
+            )));
         }
         let texts = sphere_model::load::read_files(files)
             .map_err(|e| Error::validation(ErrorKind::Model, e))?;
@@ -261,11 +266,17 @@ impl Model {
     /// from, `sphere-model/2` or `sphere-model/1`), for writing a changed model back.
     pub fn to_json(&self) -> Result<String> {
         let company = self.company.as_ref().ok_or_else(|| {
-            Error::new(
+            Error::texts(
                 ErrorKind::Usage,
-                "a facts export has no model JSON to write",
+                crate::Texts::new(
+                    "a facts export has no model JSON to write",
+                    "ein Faktenexport hat kein Modell-JSON, das sich schreiben ließe",
+                ),
             )
-            .with_hint("load the model files instead of the facts export")
+            .with_hint_texts(crate::Texts::new(
+                "load the model files instead of the facts export",
+                "statt des Faktenexports die Modelldateien laden",
+            ))
         })?;
         serde_json::to_string_pretty(company)
             .map(|s| s + "\n")

@@ -20,7 +20,7 @@ use sphere_model::Origin;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{derivation, Build, Derivation, Exception, Explanation};
 use crate::facts::{insert, Assumption, Origins};
-use crate::findings::{collect, Finding, Handle, Suppressed, Texts};
+use crate::findings::{collect, Finding, Handle, Lang, Suppressed, Texts};
 use crate::kb::{KnowledgeBase, Origin as KbOrigin};
 use crate::model::Model;
 use crate::whynot::{self, RuleAnswer};
@@ -129,10 +129,53 @@ pub enum Note {
     /// The knowledge base read from a directory is not the one compiled in.
     OtherKnowledgeBase,
     /// The compiled program was generated from another version of the shipped knowledge
-    /// base: regenerate it.
-    Stale(String),
-    /// The compiled program failed to run.
+    /// base: regenerate it. Why, in English and German.
+    Stale(Texts),
+    /// The compiled program failed to run (the evaluator's message: an internal error).
     CompiledFailed(String),
+}
+
+impl Note {
+    /// The note as the command line says it in `lang`: a `note: ...` line (`Anmerkung: ...`)
+    /// and, for a stale compiled program, a `hint:` line (`Hinweis:`), each ended by a newline.
+    pub fn text(&self, lang: Lang) -> String {
+        let (note, hint_word, running) = match lang {
+            Lang::En => ("note", "hint", "running the interpreter"),
+            Lang::De => ("Anmerkung", "Hinweis", "es läuft der Interpreter"),
+        };
+        let regenerate = "UPDATE_GENERATED=1 cargo test -p sphere-codegen";
+        let (body, hint) = match (self, lang) {
+            (Note::ExtraRules, Lang::En) => ("--rules runs the interpreter".to_string(), None),
+            (Note::ExtraRules, Lang::De) => ("mit --rules läuft der Interpreter".to_string(), None),
+            (Note::OtherKnowledgeBase, Lang::En) => (
+                format!("the knowledge base given with --kb is not the compiled one; {running}"),
+                None,
+            ),
+            (Note::OtherKnowledgeBase, Lang::De) => (
+                format!("die mit --kb angegebene Wissensbasis ist nicht die kompilierte; {running}"),
+                None,
+            ),
+            (Note::Stale(why), Lang::En) => (
+                format!("{}; {running}", why.en),
+                Some(format!("regenerate with `{regenerate}`")),
+            ),
+            (Note::Stale(why), Lang::De) => (
+                format!("{}; {running}", why.de),
+                Some(format!("mit `{regenerate}` neu erzeugen")),
+            ),
+            (Note::CompiledFailed(e), Lang::En) => (format!("{e}; {running}"), None),
+            // The evaluator's own message is an internal one, for a bug report in English.
+            (Note::CompiledFailed(_), Lang::De) => (
+                format!("die kompilierte Auswertung ist fehlgeschlagen (ein interner Fehler, die Meldung dazu zeigt `--lang en`); {running}"),
+                None,
+            ),
+        };
+        let mut out = format!("{note}: {body}\n");
+        if let Some(h) = hint {
+            out.push_str(&format!("  {hint_word}: {h}\n"));
+        }
+        out
+    }
 }
 
 /// Time spent per phase, with [`EvalOptions::timing`].
@@ -219,7 +262,11 @@ impl KnowledgeBase {
             } else if let Err(e) = self.compiled() {
                 notes.push(match self.origin() {
                     KbOrigin::Dir(_) => Note::OtherKnowledgeBase,
-                    KbOrigin::Shipped => Note::Stale(e.to_string()),
+                    KbOrigin::Shipped => Note::Stale(
+                        self.compiled_reason()
+                            .cloned()
+                            .unwrap_or_else(|| Texts::new(e, e)),
+                    ),
                 });
                 engine = Engine::Interpreted;
             }

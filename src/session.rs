@@ -19,7 +19,7 @@ use sphere_model::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::Explanation;
 use crate::facts::Assumption;
-use crate::findings::{Finding, Suppressed};
+use crate::findings::{Finding, Suppressed, Texts};
 use crate::kb::KnowledgeBase;
 use crate::locality::persons::FindingKey;
 use crate::locality::{Components, Locality, Records};
@@ -686,7 +686,12 @@ impl Session {
                     .iter()
                     .chain(parts.suppressed.iter().map(|s| &s.finding))
                     .find(|f| f.id == id)
-                    .ok_or_else(|| Error::new(ErrorKind::Usage, format!("no finding `{id}`")))?;
+                    .ok_or_else(|| {
+                        Error::texts(
+                            ErrorKind::Usage,
+                            Texts::new(format!("no finding `{id}`"), format!("kein Befund `{id}`")),
+                        )
+                    })?;
                 let mut ids: BTreeSet<String> = finding_ids(f).map(str::to_string).collect();
                 ids.extend(parts.components.members(ids.iter()));
                 let part = self.evaluate_slice(
@@ -1149,11 +1154,17 @@ impl Session {
 
     fn company(&self) -> Result<&sphere_model::Model> {
         self.model.company().ok_or_else(|| {
-            Error::new(
+            Error::texts(
                 ErrorKind::Usage,
-                "a facts export cannot be changed object by object",
+                Texts::new(
+                    "a facts export cannot be changed object by object",
+                    "ein Faktenexport lässt sich nicht Objekt für Objekt ändern",
+                ),
             )
-            .with_hint("load the model files, or assume and retract facts instead")
+            .with_hint_texts(Texts::new(
+                "load the model files, or assume and retract facts instead",
+                "die Modelldateien laden oder stattdessen Tatsachen annehmen und zurücknehmen",
+            ))
         })
     }
 }
@@ -1471,16 +1482,27 @@ fn remove(m: &mut sphere_model::Model, change: &Change) -> Result<()> {
                 }
             }
             if removed == 0 {
-                return Err(Error::new(
+                return Err(Error::texts(
                     ErrorKind::Usage,
-                    format!(
-                        "no objection of `{}` with scope `{}` on {} in the model",
-                        o.subject,
-                        o.scope.as_str(),
-                        o.date
+                    Texts::new(
+                        format!(
+                            "no objection of `{}` with scope `{}` on {} in the model",
+                            o.subject,
+                            o.scope.as_str(),
+                            o.date
+                        ),
+                        format!(
+                            "kein Widerspruch von `{}` mit Umfang `{}` vom {} im Modell",
+                            o.subject,
+                            o.scope.as_str(),
+                            o.date
+                        ),
                     ),
                 )
-                .with_hint("an objection is removed by its subject, scope and date"));
+                .with_hint_texts(Texts::new(
+                    "an objection is removed by its subject, scope and date",
+                    "ein Widerspruch wird über betroffene Person, Umfang und Datum entfernt",
+                )));
             }
             Ok(())
         }
@@ -1500,8 +1522,12 @@ fn remove(m: &mut sphere_model::Model, change: &Change) -> Result<()> {
                         format!("{}.withdrawn", here.path),
                         format!("the consent is withdrawn ({date}) before it was given ({given})"),
                     )
-                    .with_hint(
+                    .de(format!(
+                        "die Einwilligung ist widerrufen ({date}), bevor sie erteilt wurde ({given})"
+                    ))
+                    .with_hints(
                         "check both dates; a consent can only be withdrawn after it was given",
+                        "beide Daten prüfen; eine Einwilligung lässt sich erst nach ihrer Erteilung widerrufen",
                     )],
                 ));
             }
@@ -1518,19 +1544,22 @@ fn not_found(m: &mut sphere_model::Model, section: Section, id: &str) -> Error {
         .iter()
         .filter_map(|x| x.key().map(str::to_string))
         .collect());
+    let key = section.key();
     let hint = match crate::did_you_mean(id, ids.iter().map(String::as_str)) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!(
-            "the model's {} are listed under `{}`",
-            section.key(),
-            section.key()
+        Some(s) => crate::did_you_mean_texts(&s),
+        None => Texts::new(
+            format!("the model's {key} are listed under `{key}`"),
+            format!("das Modell führt diese Einträge unter `{key}`"),
         ),
     };
-    Error::new(
+    Error::texts(
         ErrorKind::Usage,
-        format!("no `{id}` in the model's {}", section.key()),
+        Texts::new(
+            format!("no `{id}` in the model's {key}"),
+            format!("kein `{id}` unter `{key}` im Modell"),
+        ),
     )
-    .with_hint(hint)
+    .with_hint_texts(hint)
 }
 
 #[cfg(test)]

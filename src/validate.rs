@@ -8,6 +8,7 @@ use std::path::Path;
 use sphere_model::{load_texts, parse_file, Model};
 
 use crate::error::{Error, ErrorKind};
+use crate::findings::Lang;
 
 /// Reads model files as `(name, text)`; a file that cannot be read is a problem.
 pub fn read(paths: &[impl AsRef<Path>]) -> Result<Vec<(String, String)>, Error> {
@@ -22,27 +23,40 @@ pub fn validate_texts(
     refs: &[(&str, &str)],
     today: sphere_engine::Date,
 ) -> Result<Vec<String>, Error> {
+    validate_texts_in(refs, today, Lang::En)
+}
+
+/// [`validate_texts`] in `lang`: the summary lines, or every problem said in `lang` (see
+/// [`Error::in_lang`]).
+pub fn validate_texts_in(
+    refs: &[(&str, &str)],
+    today: sphere_engine::Date,
+    lang: Lang,
+) -> Result<Vec<String>, Error> {
     if refs.len() > 1 && all_complete(refs) {
         let mut lines = Vec::new();
         let mut errors = Vec::new();
         for (name, text) in refs {
             match load_texts(&[(name, text)], today.into()) {
-                Ok(model) => lines.push(format!("{name}: {}", summary(&model, 1))),
+                Ok(model) => lines.push(format!("{name}: {}", summary_in(&model, 1, lang))),
                 Err(e) => errors.extend(e),
             }
         }
         if !errors.is_empty() {
-            return Err(Error::validation(ErrorKind::Model, errors));
+            return Err(Error::validation(ErrorKind::Model, errors).in_lang(lang));
         }
-        lines.push(format!(
-            "ok: {} complete models, each valid on its own",
-            refs.len()
-        ));
+        lines.push(match lang {
+            Lang::En => format!("ok: {} complete models, each valid on its own", refs.len()),
+            Lang::De => format!(
+                "gültig: {} vollständige Modelle, jedes für sich",
+                refs.len()
+            ),
+        });
         Ok(lines)
     } else {
         load_texts(refs, today.into())
-            .map(|model| vec![summary(&model, refs.len())])
-            .map_err(|e| Error::validation(ErrorKind::Model, e))
+            .map(|model| vec![summary_in(&model, refs.len(), lang)])
+            .map_err(|e| Error::validation(ErrorKind::Model, e).in_lang(lang))
     }
 }
 
@@ -56,30 +70,86 @@ fn all_complete(files: &[(&str, &str)]) -> bool {
 
 /// `ok: 2 files, 13 activities, ...`: the count of every non-empty list, in model order.
 pub fn summary(model: &Model, files: usize) -> String {
+    summary_in(model, files, Lang::En)
+}
+
+/// [`summary`] in `lang` (`gültig: 2 Dateien, 13 Verarbeitungstätigkeiten, ...`).
+pub fn summary_in(model: &Model, files: usize, lang: Lang) -> String {
+    // The count, the English word, the German word for one and for several.
     let counts = [
-        (model.staff.len(), "staff"),
-        (model.parties.len(), "parties"),
-        (model.systems.len(), "systems"),
-        (model.agreements.len(), "agreements"),
-        (model.assessments.len(), "assessments"),
-        (model.sources.len(), "sources"),
-        (model.subjects.len(), "subjects"),
-        (model.consents.len(), "consents"),
-        (model.objections.len(), "objections"),
-        (model.notices.len(), "notices"),
-        (model.flows.len(), "flows"),
-        (model.activities.len(), "activities"),
-        (model.campaigns.len(), "campaigns"),
-        (model.guidelines.len(), "guidelines"),
+        (model.staff.len(), "staff", "Mitarbeiter", "Mitarbeiter"),
+        (model.parties.len(), "parties", "Partei", "Parteien"),
+        (model.systems.len(), "systems", "System", "Systeme"),
+        (
+            model.agreements.len(),
+            "agreements",
+            "Vereinbarung",
+            "Vereinbarungen",
+        ),
+        (
+            model.assessments.len(),
+            "assessments",
+            "Bewertung",
+            "Bewertungen",
+        ),
+        (model.sources.len(), "sources", "Quelle", "Quellen"),
+        (
+            model.subjects.len(),
+            "subjects",
+            "betroffene Person",
+            "betroffene Personen",
+        ),
+        (
+            model.consents.len(),
+            "consents",
+            "Einwilligung",
+            "Einwilligungen",
+        ),
+        (
+            model.objections.len(),
+            "objections",
+            "Widerspruch",
+            "Widersprüche",
+        ),
+        (
+            model.notices.len(),
+            "notices",
+            "Datenschutzhinweis",
+            "Datenschutzhinweise",
+        ),
+        (model.flows.len(), "flows", "Datenfluss", "Datenflüsse"),
+        (
+            model.activities.len(),
+            "activities",
+            "Verarbeitungstätigkeit",
+            "Verarbeitungstätigkeiten",
+        ),
+        (model.campaigns.len(), "campaigns", "Kampagne", "Kampagnen"),
+        (
+            model.guidelines.len(),
+            "guidelines",
+            "Leitlinie",
+            "Leitlinien",
+        ),
     ];
-    let mut parts = vec![format!("{files} file{}", if files == 1 { "" } else { "s" })];
-    parts.extend(
-        counts
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}")),
-    );
-    format!("ok: {} (as_of {})", parts.join(", "), model.as_of)
+    let counted = counts.iter().filter(|c| c.0 > 0);
+    match lang {
+        Lang::En => {
+            let mut parts = vec![format!("{files} file{}", if files == 1 { "" } else { "s" })];
+            parts.extend(counted.map(|(n, what, _, _)| format!("{n} {what}")));
+            format!("ok: {} (as_of {})", parts.join(", "), model.as_of)
+        }
+        Lang::De => {
+            let mut parts = vec![format!(
+                "{files} {}",
+                if files == 1 { "Datei" } else { "Dateien" }
+            )];
+            parts.extend(counted.map(|(n, _, one, several)| {
+                format!("{n} {}", if *n == 1 { one } else { several })
+            }));
+            format!("gültig: {} (Stichtag {})", parts.join(", "), model.as_of)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -191,15 +191,7 @@ pub fn run(args: Args) -> CmdResult {
         match note {
             // Said before loading: it follows from the arguments alone.
             Note::ExtraRules => {}
-            Note::OtherKnowledgeBase => say_note(
-                args.lang,
-                "the knowledge base given with --kb is not the compiled one; running the interpreter",
-                "die mit --kb angegebene Wissensbasis ist nicht die kompilierte; es läuft der Interpreter",
-            ),
-            Note::Stale(e) => eprintln!(
-                "note: {e}; running the interpreter\n  hint: regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`"
-            ),
-            Note::CompiledFailed(e) => eprintln!("note: {e}; running the interpreter"),
+            note => eprint!("{}", note.text(args.lang.into())),
         }
     }
     #[cfg(feature = "crepe")]

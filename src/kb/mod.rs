@@ -176,9 +176,18 @@ impl Builder {
                 map,
             ));
         };
-        let compiled_code = sphere_kb_compiled::KB
-            .matches(&program)
-            .map_err(|e| e.to_string());
+        let compiled_code = sphere_kb_compiled::KB.matches(&program).map_err(|e| {
+            let code = sphere_kb_compiled::KB.code;
+            crate::Texts::new(
+                e.to_string(),
+                format!(
+                    "das kompilierte Programm wurde aus einer anderen Fassung von {} erzeugt (Prüfsumme {:016x}, dieses Programm {:016x})",
+                    code.source,
+                    code.digest,
+                    sphere_engine::eval::native::program_digest(&program)
+                ),
+            )
+        });
         Ok(KnowledgeBase {
             origin: self.origin,
             rels,
@@ -207,7 +216,7 @@ pub struct KnowledgeBase {
     digest: String,
     warnings: Vec<Diagnostic>,
     /// Whether the compiled back end (`crates/kb-compiled`) was generated from this program.
-    compiled: std::result::Result<(), String>,
+    compiled: std::result::Result<(), crate::Texts>,
     /// The locality of its rules, analysed on first use.
     locality: std::sync::OnceLock<std::sync::Arc<crate::locality::Locality>>,
 }
@@ -271,7 +280,16 @@ impl KnowledgeBase {
     /// `Ok` when the compiled back end was generated from exactly this program, so it can
     /// evaluate it; else why not (another knowledge base, extra rules, stale generated code).
     pub fn compiled(&self) -> std::result::Result<(), &str> {
-        self.compiled.as_ref().map(|_| ()).map_err(String::as_str)
+        self.compiled
+            .as_ref()
+            .map(|_| ())
+            .map_err(|t| t.en.as_str())
+    }
+
+    /// Why the compiled back end cannot evaluate this program, in English and German; `None`
+    /// when it can.
+    pub fn compiled_reason(&self) -> Option<&crate::Texts> {
+        self.compiled.as_ref().err()
     }
 
     /// Norms, authorities and rule annotations.

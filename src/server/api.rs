@@ -31,6 +31,9 @@ pub(crate) struct ApiError {
     /// The message and hint in German, where the error has them (the web pages in German
     /// show them; the JSON API answers in English).
     pub de: Option<Box<(String, Option<String>)>>,
+    /// The whole JSON body in German (message, every problem, the text), where the error has
+    /// German words: a request with `?lang=de` gets it.
+    de_body: Option<Box<Value>>,
 }
 
 impl IntoResponse for ApiError {
@@ -83,17 +86,25 @@ impl ApiError {
             });
             Box::new((de.message(), hint))
         });
+        let body = error_json(&e);
+        let de_body = Some(error_json(&e.clone().in_lang(Lang::De)))
+            .filter(|b| *b != body)
+            .map(Box::new);
         ApiError {
             status,
-            body: error_json(&e),
+            body,
             de,
+            de_body,
         }
     }
 
-    /// The error with its JSON message and hint in `lang` where it has German words (a
-    /// request with `?lang=de`); the codes, places and kinds stay.
+    /// The error with its JSON message, hint and every problem in `lang` where it has German
+    /// words (a request with `?lang=de`); the codes, places and kinds stay.
     pub fn in_lang(mut self, lang: Lang) -> ApiError {
         if lang == Lang::De {
+            if let Some(body) = self.de_body.take() {
+                self.body = *body;
+            }
             if let Some((m, h)) = self.de.as_deref() {
                 if let Some(err) = self.body.get_mut("error") {
                     err["message"] = json!(m);
@@ -304,8 +315,14 @@ pub(crate) fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
                 sphere_model::Place::Line(e.line(), e.column()),
                 format!("not valid JSON: {}", strip_position(&e.to_string())),
             )
-            .with_hint(
+            .de(format!(
+                "kein gültiges JSON: {}",
+                sphere_model::load::syntax_de(&strip_position(&e.to_string()))
+                    .map_or_else(|| strip_position(&e.to_string()), str::to_string)
+            ))
+            .with_hints(
                 "the body is one JSON object; JSON allows no trailing commas and no comments",
+                "der Inhalt ist ein JSON-Objekt; JSON erlaubt weder Kommas am Ende noch Kommentare",
             )],
         );
         ApiError::from(err)
@@ -330,17 +347,18 @@ pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, A
     })
 }
 
-/// A problem with a JSON path in the request body.
-pub(crate) fn at_path(path: &str, message: impl Into<String>, hint: &str) -> ApiError {
+/// A problem with a JSON path in the request body, in English and German.
+pub(crate) fn at_path(path: &str, message: Texts, hint: Texts) -> ApiError {
     ApiError::from(Error::validation(
         ErrorKind::Model,
         vec![sphere_model::ValidationError::at_path(
             sphere_model::ErrorKind::WrongType,
             "request",
             path,
-            message,
+            message.en,
         )
-        .with_hint(hint)],
+        .de(message.de)
+        .with_hints(hint.en, hint.de)],
     ))
 }
 
@@ -348,15 +366,27 @@ fn check_keys(v: &Value, keys: &[&str]) -> Result<(), ApiError> {
     let Some(o) = v.as_object() else {
         return Err(at_path(
             "$",
-            "the body is not a JSON object",
-            "send one JSON object",
+            Texts::new(
+                "the body is not a JSON object",
+                "der Inhalt ist kein JSON-Objekt",
+            ),
+            Texts::new("send one JSON object", "ein JSON-Objekt senden"),
         ));
     };
     for k in o.keys() {
         if !keys.contains(&k.as_str()) {
             let hint = match crate::did_you_mean(k, keys.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the keys are {}", keys.join(", ")),
+                Some(s) => crate::did_you_mean_texts(&s),
+                None => Texts::new(
+                    format!("the keys are {}", keys.join(", ")),
+                    format!(
+                        "die Schlüssel sind {}",
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
             };
             return Err(ApiError::from(Error::validation(
                 ErrorKind::Model,
@@ -366,7 +396,8 @@ fn check_keys(v: &Value, keys: &[&str]) -> Result<(), ApiError> {
                     format!("$.{k}"),
                     format!("unknown key `{k}`"),
                 )
-                .with_hint(hint)],
+                .de(format!("unbekannter Schlüssel `{k}`"))
+                .with_hints(hint.en, hint.de)],
             )));
         }
     }
@@ -443,31 +474,52 @@ async fn gate_route(
     blocking(app, move |app| {
         let p = authorize(app, &headers, "POST /v1/gate", Some(Role::Crm))?;
         let lang = lang_of(&q)?;
-        let v = body_json(body)?;
-        check_keys(&v, &["activity"])?;
-        let activity = match v.get("activity") {
-            Some(Value::String(id)) if !id.is_empty() => id.clone(),
-            Some(Value::Object(o)) => planned(app, o, &p.staff)?,
-            Some(other) => {
-                return Err(at_path(
-                    "$.activity",
-                    format!("expected an activity id or an activity object, found {other}"),
-                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", \"kind\": \"contact\", ...}}",
-                ))
-            }
-            None => {
-                return Err(at_path(
-                    "$",
-                    "the key `activity` is missing",
-                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", ...}}",
-                ))
-            }
-        };
-        let gated =
-            run_gate(app, &activity, &p.staff, lang).map_err(|e| ApiError::from(e).in_lang(lang))?;
-        Ok(json_response(gated))
+        gate_answer(app, &p, body, lang).map_err(|e| e.in_lang(lang))
     })
     .await
+}
+
+/// The gate's answer to a request of `p`, every error in the words of `lang`.
+fn gate_answer(
+    app: &App,
+    p: &Principal,
+    body: Result<Bytes, BytesRejection>,
+    lang: Lang,
+) -> ApiResult {
+    let v = body_json(body)?;
+    check_keys(&v, &["activity"])?;
+    let activity = match v.get("activity") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        Some(Value::Object(o)) => planned(app, o, &p.staff)?,
+        Some(other) => {
+            return Err(at_path(
+                "$.activity",
+                Texts::new(
+                    format!("expected an activity id or an activity object, found {other}"),
+                    format!("erwartet: die ID einer Tätigkeit oder ein Tätigkeitsobjekt, gefunden: {other}"),
+                ),
+                Texts::new(
+                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", \"kind\": \"contact\", ...}}",
+                    "{\"activity\": \"act-1\"} oder {\"activity\": {\"id\": \"act-1\", \"kind\": \"contact\", ...}}",
+                ),
+            ))
+        }
+        None => {
+            return Err(at_path(
+                "$",
+                Texts::new(
+                    "the key `activity` is missing",
+                    "der Pflichtschlüssel `activity` fehlt",
+                ),
+                Texts::new(
+                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", ...}}",
+                    "{\"activity\": \"act-1\"} oder {\"activity\": {\"id\": \"act-1\", ...}}",
+                ),
+            ))
+        }
+    };
+    let gated = run_gate(app, &activity, &p.staff, lang)?;
+    Ok(json_response(gated))
 }
 
 /// A planned activity sent with the gate: it becomes part of the model (a change, journaled),
@@ -495,8 +547,8 @@ fn planned(app: &App, o: &serde_json::Map<String, Value>, actor: &str) -> Result
     let Some(crate::Change::Put(crate::Object::Activity(a))) = batch.changes.first() else {
         return Err(at_path(
             "$.activity",
-            "not an activity",
-            "send an activity object",
+            Texts::new("not an activity", "keine Tätigkeit"),
+            Texts::new("send an activity object", "ein Tätigkeitsobjekt senden"),
         ));
     };
     let id = a.id.to_string();
@@ -518,11 +570,18 @@ pub(crate) fn findings_doc(app: &App, q: &BTreeMap<String, String>) -> Result<Va
     let lang = lang_of(q)?;
     for k in q.keys() {
         if !["lang", "decision", "law", "activity", "subject", "date"].contains(&k.as_str()) {
-            return Err(ApiError::new(
+            return Err(ApiError::texts(
                 StatusCode::BAD_REQUEST,
-                format!("unknown filter `{k}`"),
-                "filters: decision, law, activity, subject, date (YYYY-MM-DD), lang",
-            ));
+                Texts::new(
+                    format!("unknown filter `{k}`"),
+                    format!("unbekannter Filter `{k}`"),
+                ),
+                Texts::new(
+                    "filters: decision, law, activity, subject, date (YYYY-MM-DD), lang",
+                    "Filter: `decision`, `law`, `activity`, `subject`, `date` (YYYY-MM-DD), `lang`",
+                ),
+            )
+            .in_lang(lang));
         }
     }
     let core = app.core();
@@ -653,31 +712,45 @@ async fn decide_route(
         let p = authorize(app, &headers, &attempted, Some(Role::Dpo))?;
         let v = body_json(body)?;
         check_keys(&v, &["reason", "until"])?;
-        let reason = match v.get("reason") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(at_path(
+        let reason =
+            match v.get("reason") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => return Err(at_path(
                     "$.reason",
-                    format!("expected a string, found {other}"),
-                    "say why, as text; the journal keeps only its digest",
-                ))
-            }
-            None => String::new(),
-        };
+                    Texts::new(
+                        format!("expected a string, found {other}"),
+                        format!("erwartet: eine Zeichenkette, gefunden: {other}"),
+                    ),
+                    Texts::new(
+                        "say why, as text; the journal keeps only its digest",
+                        "die Begründung als Text angeben; das Journal behält nur ihren Hashwert",
+                    ),
+                )),
+                None => String::new(),
+            };
         let until = match v.get("until") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.parse::<jiff::civil::Date>().map_err(|_| {
                 at_path(
                     "$.until",
-                    format!("\"{s}\" is not a date"),
-                    "write the last day the approval applies as YYYY-MM-DD",
+                    Texts::new(
+                        format!("\"{s}\" is not a date"),
+                        format!("\"{s}\" ist kein Datum"),
+                    ),
+                    Texts::new(
+                        "write the last day the approval applies as YYYY-MM-DD",
+                        "den letzten Tag, für den die Freigabe gilt, als YYYY-MM-DD schreiben",
+                    ),
                 )
             })?),
             Some(other) => {
                 return Err(at_path(
                     "$.until",
-                    format!("expected a date, found {other}"),
-                    "write YYYY-MM-DD",
+                    Texts::new(
+                        format!("expected a date, found {other}"),
+                        format!("erwartet: ein Datum, gefunden: {other}"),
+                    ),
+                    Texts::new("write YYYY-MM-DD", "YYYY-MM-DD schreiben"),
                 ))
             }
         };
@@ -848,14 +921,19 @@ async fn verify(
 async fn post_changes(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     blocking(app, move |app| {
         let p = authorize(app, &headers, "POST /v1/model/changes", Some(Role::Crm))?;
-        let bytes = body_bytes(body)?;
-        let text = String::from_utf8_lossy(&bytes);
-        let batch = changes::parse("request", &text)?;
-        Ok(json_response(app.apply(&batch, &p.staff)?))
+        let lang = lang_of(&q)?;
+        let apply = || -> ApiResult {
+            let bytes = body_bytes(body)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let batch = changes::parse("request", &text)?;
+            Ok(json_response(app.apply(&batch, &p.staff)?))
+        };
+        apply().map_err(|e| e.in_lang(lang))
     })
     .await
 }

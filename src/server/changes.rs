@@ -21,6 +21,7 @@ use sphere_model::{ErrorKind as VKind, ModelFile, Section, ValidationError};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::{Change, Object};
+use crate::Texts;
 
 /// The sections the CRM may change; the rest change in the model files.
 pub const SECTIONS: [Section; 5] = [
@@ -43,10 +44,13 @@ pub struct Batch {
     pub ids: Vec<String>,
 }
 
-fn problem(file: &str, path: &str, kind: VKind, msg: impl Into<String>, hint: &str) -> Error {
+/// A problem at `path` of the request, its message and hint in English and German.
+fn problem(file: &str, path: &str, kind: VKind, msg: Texts, hint: Texts) -> Error {
     Error::validation(
         ErrorKind::Model,
-        vec![ValidationError::at_path(kind, file, path, msg).with_hint(hint)],
+        vec![ValidationError::at_path(kind, file, path, msg.en)
+            .de(msg.de)
+            .with_hints(hint.en, hint.de)],
     )
 }
 
@@ -71,8 +75,14 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
                     file,
                     &format!("$.{key}"),
                     VKind::UnknownKey,
-                    format!("the server takes no changes of `{key}`"),
-                    "the CRM changes subjects, consents, objections, notices and activities; the rest changes in the model files (restart the server)",
+                    Texts::new(
+                        format!("the server takes no changes of `{key}`"),
+                        format!("der Server nimmt keine Änderungen von `{key}` an"),
+                    ),
+                    Texts::new(
+                        "the CRM changes subjects, consents, objections, notices and activities; the rest changes in the model files (restart the server)",
+                        "das CRM ändert betroffene Personen, Einwilligungen, Widersprüche, Datenschutzhinweise und Tätigkeiten; alles andere ändert sich in den Modelldateien (den Server neu starten)",
+                    ),
                 ));
             }
         } else if key == "as_of" || key == "organization" {
@@ -80,8 +90,14 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
                 file,
                 &format!("$.{key}"),
                 VKind::UnknownKey,
-                format!("the server takes no change of `{key}`"),
-                "the evaluation date and the organization come from the model files",
+                Texts::new(
+                    format!("the server takes no change of `{key}`"),
+                    format!("der Server nimmt keine Änderung von `{key}` an"),
+                ),
+                Texts::new(
+                    "the evaluation date and the organization come from the model files",
+                    "Stichtag und Organisation stammen aus den Modelldateien",
+                ),
             ));
         }
     }
@@ -140,8 +156,14 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
                     file,
                     &format!("{at}.date"),
                     VKind::BadDate,
-                    format!("\"{date_text}\" is not a date"),
-                    "write dates as YYYY-MM-DD",
+                    Texts::new(
+                        format!("\"{date_text}\" is not a date"),
+                        format!("\"{date_text}\" ist kein Datum"),
+                    ),
+                    Texts::new(
+                        "write dates as YYYY-MM-DD",
+                        "Daten als YYYY-MM-DD schreiben",
+                    ),
                 )
             })?;
             out.push(serde_json::json!({"consent": consent, "date": date_text}));
@@ -170,8 +192,14 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
                         file,
                         &format!("{at}.section"),
                         VKind::UnknownValue,
-                        format!("\"{section_text}\" is not a section the server removes from"),
-                        "one of \"subjects\", \"consents\", \"notices\", \"activities\"",
+                        Texts::new(
+                            format!("\"{section_text}\" is not a section the server removes from"),
+                            format!("aus \"{section_text}\" entfernt der Server nichts"),
+                        ),
+                        Texts::new(
+                            "one of \"subjects\", \"consents\", \"notices\", \"activities\"",
+                            "eines von \"subjects\", \"consents\", \"notices\", \"activities\"",
+                        ),
                     )
                 })?;
             out.push(serde_json::json!({"section": section_text, "id": id}));
@@ -186,8 +214,11 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
             file,
             "$",
             VKind::MissingKey,
-            "the request changes nothing",
-            "send objects under subjects, consents, objections, notices or activities, or withdraw or remove",
+            Texts::new("the request changes nothing", "die Anfrage ändert nichts"),
+            Texts::new(
+                "send objects under subjects, consents, objections, notices or activities, or withdraw or remove",
+                "Objekte unter subjects, consents, objections, notices oder activities senden, oder withdraw oder remove",
+            ),
         ));
     }
     batch.content = Value::Object(content).to_string();
@@ -201,12 +232,15 @@ fn model_reader_error(file: &str, text: &str) -> Error {
     let mut errors = Vec::new();
     let _ = sphere_model::parse_file(file, text, &mut errors);
     if errors.is_empty() {
-        errors.push(ValidationError::at_path(
-            VKind::WrongType,
-            file,
-            "$",
-            "the document is not a JSON object",
-        ));
+        errors.push(
+            ValidationError::at_path(
+                VKind::WrongType,
+                file,
+                "$",
+                "the document is not a JSON object",
+            )
+            .de("das Dokument ist kein JSON-Objekt"),
+        );
     }
     Error::validation(ErrorKind::Model, errors)
 }
@@ -217,8 +251,11 @@ fn read_list<'a>(file: &str, path: &str, v: &'a Value) -> Result<&'a Vec<Value>>
             file,
             path,
             VKind::WrongType,
-            format!("expected a list, found {}", kind_of(v)),
-            "write a list: [ ... ]",
+            Texts::new(
+                format!("expected a list, found {}", kind_of(v)),
+                format!("erwartet: eine Liste, gefunden: {}", kind_of_de(v)),
+            ),
+            Texts::new("write a list: [ ... ]", "eine Liste schreiben: [ ... ]"),
         )
     })
 }
@@ -229,14 +266,21 @@ fn string_field(file: &str, at: &str, item: &Value, key: &str, keys: &[&str]) ->
             file,
             at,
             VKind::WrongType,
-            format!("expected an object, found {}", kind_of(item)),
-            &format!(
-                "write {{{}}}",
-                keys.iter()
+            Texts::new(
+                format!("expected an object, found {}", kind_of(item)),
+                format!("erwartet: ein Objekt, gefunden: {}", kind_of_de(item)),
+            ),
+            {
+                let object = keys
+                    .iter()
                     .map(|k| format!("\"{k}\": ..."))
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .join(", ");
+                Texts::new(
+                    format!("write {{{object}}}"),
+                    format!("{{{object}}} schreiben"),
+                )
+            },
         ));
     };
     for k in o.keys() {
@@ -245,8 +289,11 @@ fn string_field(file: &str, at: &str, item: &Value, key: &str, keys: &[&str]) ->
                 file,
                 &format!("{at}.{k}"),
                 VKind::UnknownKey,
-                format!("unknown key `{k}`"),
-                &format!("the keys are {}", keys.join(", ")),
+                Texts::new(
+                    format!("unknown key `{k}`"),
+                    format!("unbekannter Schlüssel `{k}`"),
+                ),
+                keys_are(keys),
             ));
         }
     }
@@ -256,16 +303,51 @@ fn string_field(file: &str, at: &str, item: &Value, key: &str, keys: &[&str]) ->
             file,
             &format!("{at}.{key}"),
             VKind::WrongType,
-            format!("expected a non-empty string, found {}", kind_of(v)),
-            "write a string",
+            Texts::new(
+                format!("expected a non-empty string, found {}", kind_of(v)),
+                format!(
+                    "erwartet: eine nicht leere Zeichenkette, gefunden: {}",
+                    kind_of_de(v)
+                ),
+            ),
+            Texts::new("write a string", "eine Zeichenkette schreiben"),
         )),
         None => Err(problem(
             file,
             at,
             VKind::MissingKey,
-            format!("the key `{key}` is missing"),
-            &format!("the keys are {}", keys.join(", ")),
+            Texts::new(
+                format!("the key `{key}` is missing"),
+                format!("der Pflichtschlüssel `{key}` fehlt"),
+            ),
+            keys_are(keys),
         )),
+    }
+}
+
+/// `the keys are a, b` / `die Schlüssel sind `a`, `b``.
+fn keys_are(keys: &[&str]) -> Texts {
+    Texts::new(
+        format!("the keys are {}", keys.join(", ")),
+        format!(
+            "die Schlüssel sind {}",
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}
+
+/// [`kind_of`] in German.
+fn kind_of_de(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "ein Wahrheitswert",
+        Value::Number(_) => "eine Zahl",
+        Value::String(_) => "eine Zeichenkette",
+        Value::Array(_) => "eine Liste",
+        Value::Object(_) => "ein Objekt",
     }
 }
 

@@ -124,7 +124,7 @@ pub fn document() -> Value {
                 json!({"parameters": [{"name": "expect_head", "in": "query", "required": false, "schema": {"type": "string"}, "description": "SEQ:HASH the journal must contain"}]}))},
             "/v1/model/changes": {"post": op("the CRM's events: subjects, consents, objections, notices, activities added or replaced; consents withdrawn; records removed (role crm)", true,
                 ok_json("the findings that appeared, vanished or changed, and the journal head"),
-                json!({"requestBody": body("a model fragment plus `withdraw` and `remove` (docs/server.md)", json!({"type": "object", "properties": {
+                json!({"parameters": [lang_param()], "requestBody": body("a model fragment plus `withdraw` and `remove` (docs/server.md)", json!({"type": "object", "properties": {
                     "subjects": {"type": "array"}, "consents": {"type": "array"}, "objections": {"type": "array"},
                     "notices": {"type": "array"}, "activities": {"type": "array"},
                     "withdraw": {"type": "array", "items": {"type": "object", "properties": {"consent": {"type": "string"}, "date": {"type": "string", "format": "date"}}}},

@@ -1131,3 +1131,349 @@ fn the_note_on_extra_rules_is_german_under_lang_de() {
     let (_, _, err) = sphere(&["check", &model, "--rules", &rules]);
     assert_eq!(err, "note: --rules runs the interpreter\n");
 }
+
+/// `sphere validate --lang de`: the summary of a valid model, of several complete models, and
+/// every problem of a broken one with their count, in German; English without `--lang de`.
+#[test]
+fn validate_speaks_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = manifest.join("facts/demo_week.json");
+    let s12 = manifest.join("facts/s12_what_if_consent.json");
+    let (demo, s12) = (demo.to_str().expect("utf-8"), s12.to_str().expect("utf-8"));
+    let mut text = String::new();
+    let (code, out, err) = sphere(&["validate", demo, "--lang", "de"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("gültig: 1 Datei, "), "{out}");
+    assert!(out.contains("Verarbeitungstätigkeiten"), "{out}");
+    text.push_str(&out);
+    let (code, out, err) = sphere(&["validate", demo, s12, "--lang", "de"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("gültig: 2 vollständige Modelle, jedes für sich"),
+        "{out}"
+    );
+    text.push_str(&out);
+    // A model with two problems: a word that is none and a dangling reference.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo).expect("demo")).expect("JSON");
+    v["subjects"][0]["kind"] = "consumr".into();
+    v["activities"][0]["subjects"] = serde_json::json!(["subj-nobody"]);
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, v.to_string()).expect("write");
+    let broken = broken.to_str().expect("utf-8");
+    let (code, out, err) = sphere(&["validate", broken, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("Fehler[unknown_value]"), "{err}");
+    assert!(err.contains("Fehler[dangling_reference]"), "{err}");
+    assert!(err.ends_with("Fehler: 2 Probleme im Modell\n"), "{err}");
+    text.push_str(&err);
+    let missing = dir.path().join("missing.json");
+    let (code, _, err) = sphere(&["validate", missing.to_str().expect("utf-8"), "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.ends_with("Fehler: 1 Problem im Modell\n"), "{err}");
+    text.push_str(&err);
+    let problems = english_words(&text);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // English, as before, without `--lang de`.
+    let (_, out, _) = sphere(&["validate", demo]);
+    assert!(out.starts_with("ok: 1 file, "), "{out}");
+    let (_, _, err) = sphere(&["validate", broken]);
+    assert!(err.starts_with("error[unknown_value]"), "{err}");
+    assert!(err.ends_with("error: 2 problems in the model\n"), "{err}");
+}
+
+/// Whether `err`, a German error text, has English words: those of [`english_words`] and those
+/// of the English error form (`error`, `hint`, `unknown`, ...), outside the `-->` place lines.
+pub(crate) fn english_in_errors(err: &str) -> Vec<String> {
+    let mut problems = english_words(err);
+    for line in err.lines().filter(|l| !l.trim_start().starts_with("-->")) {
+        for word in [
+            "error", "hint", "unknown", "missing", "expected", "allowed", "column", "columns",
+            "line", "already", "used", "defined", "define", "but", "values", "second", "empty",
+        ] {
+            if line
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == word)
+            {
+                problems.push(format!("`{word}` in: {line}"));
+            }
+        }
+    }
+    problems
+}
+
+/// A broken facts export (`check --facts DIR`) is reported in German under `--lang de`: the
+/// reader's problems (a wrong FORMAT, an unknown relation file, a row of too many columns, a
+/// number, a date and an escape that are none) and the contract's (a word, a country, a
+/// dangling reference, a reference to the wrong kind of object, an id used twice, an empty id,
+/// a second row of a key, a missing organization), each at its file, line and column, with
+/// exit code 2; in English without `--lang de`.
+#[test]
+fn a_broken_facts_export_is_reported_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/demo_week.json");
+    type Edit<'a> = (&'a str, &'a dyn Fn(&str) -> String);
+    let export = |name: &str, edits: &[Edit<'_>]| -> String {
+        let d = dir.path().join(name);
+        let (code, _, err) = sphere(&[
+            "facts",
+            demo.to_str().expect("utf-8"),
+            "-D",
+            d.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        for (file, edit) in edits {
+            let path = d.join(file);
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            std::fs::write(&path, edit(&text)).expect("write");
+        }
+        d.display().to_string()
+    };
+    let first_line = |t: &str, f: &dyn Fn(Vec<&str>) -> String| -> String {
+        let (first, rest) = t.split_once('\n').expect("a row");
+        format!("{}\n{rest}", f(first.split('\t').collect()))
+    };
+    let reading = export(
+        "reading",
+        &[
+            ("FORMAT", &|_| "sphere-facts/9\n".to_string()),
+            ("subjects.facts", &|_| "x\n".to_string()),
+            ("subject_age.facts", &|_| {
+                "subj-felix-wolf\tforty\nsubj-eva-lindner\t40\t41\n".to_string()
+            }),
+            ("activity.facts", &|t| {
+                first_line(t, &|mut f| {
+                    f[3] = "2025-02-30";
+                    f.join("\t")
+                })
+            }),
+            ("subject.facts", &|t| {
+                first_line(t, &|mut f| {
+                    f[1] = "Eva\\qLindner";
+                    f.join("\t")
+                })
+            }),
+        ],
+    );
+    let contract = export(
+        "contract",
+        &[
+            ("subject.facts", &|t| {
+                let t = first_line(t, &|mut f| {
+                    f[2] = "Consumer";
+                    f[3] = "de";
+                    f.join("\t")
+                });
+                format!("{t}party-meta\tMeta\tconsumer\tDE\n\tNobody\tconsumer\tDE\n")
+            }),
+            ("activity.facts", &|t| {
+                let t = first_line(t, &|mut f| {
+                    f[4] = "staff-nobody";
+                    f.join("\t")
+                });
+                let (first, rest) = t.split_once('\n').expect("rows");
+                format!(
+                    "{first}\n{}",
+                    first_line(rest, &|mut f| {
+                        f[4] = "subj-felix-wolf";
+                        f.join("\t")
+                    })
+                )
+            }),
+            ("subject_city.facts", &|_| {
+                "subj-felix-wolf\tKöln\nsubj-felix-wolf\tBonn\n".to_string()
+            }),
+        ],
+    );
+    let no_organization = export(
+        "no-organization",
+        &[("organization.facts", &|_| String::new())],
+    );
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            &reading,
+            vec![
+                "Fehler[unsupported_format]: das Format ist `sphere-facts/9`, nicht `sphere-facts/1`",
+                "Hinweis: die Datei FORMAT enthält nur die Zeile sphere-facts/1",
+                "Fehler[bad_facts]: `subjects` ist keine Eingaberelation",
+                "Hinweis: meinten Sie `subject.facts`?",
+                "Fehler[bad_facts]: Spalte `age`: `forty` ist keine ganze Zahl",
+                "subject_age.facts:1:17",
+                "Fehler[bad_facts]: 3 Spalten, `subject_age` hat aber 2",
+                "Hinweis: Spalten, durch je einen Tabulator getrennt:",
+                "`2025-02-30` ist kein Kalendertag",
+                "unbekannte Escape-Sequenz `\\q`",
+            ],
+        ),
+        (
+            &contract,
+            vec![
+                "Fehler[unknown_value]: Spalte `kind`: `Consumer` ist hier kein zulässiger Wert",
+                "Hinweis: meinten Sie `consumer`? zulässig: `consumer`",
+                "Fehler[unknown_country]: Spalte `country`: `de` ist kein Ländercode nach ISO 3166 alpha-2",
+                "Hinweis: Ländercodes werden großgeschrieben: `DE`",
+                "Fehler[duplicate_id]: die ID `party-meta` ist schon vergeben, bei ",
+                "(eine Partei)",
+                "Fehler[invalid_value]: eine leere ID",
+                "Fehler[dangling_reference]: Spalte `by`: `staff-nobody` ist die ID keines Objekts; erwartet: ein Mitarbeiter",
+                "Fehler[wrong_reference_kind]: Spalte `by`: `subj-felix-wolf` ist eine betroffene Person, erwartet wird hier ein Mitarbeiter",
+                "Fehler[bad_facts]: eine zweite Zeile von `subject_city` für `subj-felix-wolf` (die erste steht in Zeile 1)",
+            ],
+        ),
+        (
+            &no_organization,
+            vec![
+                "Fehler[missing_organization]: der Export hat keine Organisation",
+                "Hinweis: ein Faktenexport enthält die Organisation",
+            ],
+        ),
+    ];
+    for (export, expected) in &cases {
+        let (code, out, err) = sphere(&["check", "--facts", export, "--lang", "de"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty(), "{out}");
+        for e in expected {
+            assert!(err.contains(e), "no `{e}` in:\n{err}");
+        }
+        let problems = english_in_errors(&err);
+        assert!(problems.is_empty(), "{export}:\n{}", problems.join("\n"));
+        // English, as before, without `--lang de`.
+        let (code, _, err) = sphere(&["check", "--facts", export]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("error["), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+}
+
+/// What-if and loading in a German REPL: an assumption the model would refuse (a derived
+/// relation, a word or country that is none, a variable), a file that is not there or a model
+/// that is broken are said in German; the session goes on. `check --assume` the same.
+#[test]
+fn the_repls_assume_and_load_errors_are_german() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = sphere::repl::Repl::new(
+        kb,
+        vec![manifest.join("facts/s12_what_if_consent.json")],
+        today(),
+        EvalOptions::default(),
+    )
+    .expect("repl");
+    repl.run("lang de").expect("lang de");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"format\": \"sphere-model/2\", \"subjects\": [{\"id\": \"s\", \"kind\": \"consumr\"}]}",
+    )
+    .expect("write");
+    let mut text = String::new();
+    for line in [
+        "assume finding(\"r\", \"a\", \"s\", 2025-01-01).".to_string(),
+        "assume consent_channel(\"cons-x\", \"Phone\").".to_string(),
+        "assume subject(\"s\", \"n\", \"consumer\", \"de\").".to_string(),
+        "assume consent_channel(C, \"phone\").".to_string(),
+        format!("load {}", dir.path().join("nowhere.json").display()),
+        format!("load {}", broken.display()),
+    ] {
+        let e = repl.run(&line).expect_err(&line);
+        text.push_str(&e.render(false));
+    }
+    assert!(text.contains("leiten die Regeln ab"), "{text}");
+    assert!(text.contains("ist hier kein zulässiger Wert"), "{text}");
+    assert!(text.contains("keine Konstante"), "{text}");
+    assert!(text.contains("die Datei gibt es nicht"), "{text}");
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // The session went on.
+    assert!(repl.run("findings").expect("findings").contains("Befunde"));
+    // The command line's `--assume`.
+    let model = manifest.join("facts/s04_phone_call.json");
+    let (code, _, err) = sphere(&[
+        "check",
+        model.to_str().expect("utf-8"),
+        "--assume",
+        "consent_channel(\"cons-x\", \"Phone\")",
+        "--lang",
+        "de",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("Fehler: die Tatsache `consent_channel(\"cons-x\", \"Phone\")`: Spalte `channel`: \"Phone\" ist hier kein zulässiger Wert\n  Hinweis: meinten Sie \"phone\"?"),
+        "{err}"
+    );
+    assert!(english_in_errors(&err).is_empty(), "{err}");
+}
+
+/// The notes on the evaluator said in German: a compiled program generated from another
+/// version of the knowledge base (the real reason, with its digests), one that failed, and a
+/// `--kb` that is not the compiled one (on the command line); English as before.
+#[test]
+fn the_notes_on_the_compiled_evaluator_are_german_under_lang_de() {
+    use sphere::{Lang, Note};
+    // Extra rules make a program the compiled code was not generated from: its reason is the
+    // one a stale compiled program gives.
+    let kb = KnowledgeBase::builder()
+        .rules_text("extra.dl", ".decl my_flag(a: symbol)\nmy_flag(\"x\").\n")
+        .build()
+        .expect("compiles");
+    let why = kb
+        .compiled_reason()
+        .expect("not the compiled program")
+        .clone();
+    assert_eq!(kb.compiled(), Err(why.en.as_str()));
+    let stale = Note::Stale(why);
+    let en = stale.text(Lang::En);
+    assert!(
+        en.starts_with("note: the compiled program was generated from a different version of "),
+        "{en}"
+    );
+    assert!(
+        en.ends_with("; running the interpreter\n  hint: regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`\n"),
+        "{en}"
+    );
+    let failed =
+        Note::CompiledFailed("generated code reads relation 7, which the program lacks".into());
+    assert_eq!(
+        failed.text(Lang::En),
+        "note: generated code reads relation 7, which the program lacks; running the interpreter\n"
+    );
+    let mut text = String::new();
+    for note in [stale, failed, Note::ExtraRules, Note::OtherKnowledgeBase] {
+        let de = note.text(Lang::De);
+        assert!(de.starts_with("Anmerkung: "), "{de}");
+        assert!(de.contains("läuft der Interpreter"), "{de}");
+        text.push_str(&de);
+    }
+    assert!(text.contains("Prüfsumme"), "{text}");
+    assert!(
+        text.contains("  Hinweis: mit `UPDATE_GENERATED=1"),
+        "{text}"
+    );
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // A `--kb` directory on the command line.
+    let dir = knowledge_copy("uwg/phone.dl", |t| {
+        t.replacen(
+            "    severity: high,\n    decision: block,",
+            "    severity: medium,\n    decision: warn,",
+            1,
+        )
+    });
+    let kb_dir = dir.path().to_str().expect("utf-8");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--kb", kb_dir, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err,
+        "Anmerkung: die mit --kb angegebene Wissensbasis ist nicht die kompilierte; es läuft der Interpreter\n"
+    );
+    let (_, _, err) = sphere(&["check", model, "--kb", kb_dir]);
+    assert_eq!(
+        err,
+        "note: the knowledge base given with --kb is not the compiled one; running the interpreter\n"
+    );
+}

@@ -1651,3 +1651,95 @@ fn the_explanation_of_a_ten_thousand_step_derivation_is_served_without_overflow(
         "down to its first fact"
     );
 }
+
+/// The JSON API with `?lang=de`: every 400 of the gate and of the CRM's changes (a body that
+/// is no JSON, keys and values the request does not take, a batch of the model reader's
+/// problems, a change the model refuses, an unknown record) says its message, its hint, every
+/// problem and its text in German; without `?lang=de` the same request is answered in English.
+#[test]
+fn the_json_api_in_german_says_every_problem_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let requests: Vec<(&str, &str, String)> = vec![
+        ("POST", "/v1/gate", "{\"activity\": ".into()),
+        ("POST", "/v1/gate", json!({}).to_string()),
+        ("POST", "/v1/gate", json!({"activity": 5}).to_string()),
+        ("POST", "/v1/gate", json!({"activity": "act-s4-call", "actvity": 1}).to_string()),
+        ("POST", "/v1/gate", json!({"activity": {"id": "act-new", "kind": "contakt", "status": "planed", "subjects": ["subj-nobody"]}}).to_string()),
+        ("POST", "/v1/model/changes", "[1, 2".into()),
+        ("POST", "/v1/model/changes", json!({}).to_string()),
+        ("POST", "/v1/model/changes", json!({"as_of": "2025-01-01"}).to_string()),
+        ("POST", "/v1/model/changes", json!({"flows": []}).to_string()),
+        ("POST", "/v1/model/changes", json!({"subjects": [{"id": "subj-x", "kind": "consumr", "country": "XX", "colour": "red"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": {}}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [1]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [{"consent": "c", "date": "2025-01-01", "x": 1}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [{"date": "2025-01-01"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [{"consent": "", "date": "2025-01-01"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [{"consent": "cons-nowhere", "date": "2025-13-01"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"withdraw": [{"consent": "cons-nowhere", "date": "2025-01-01"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"remove": [{"section": "flows", "id": "x"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"remove": [{"section": "activities", "id": "act-s4-cal"}]}).to_string()),
+        ("POST", "/v1/model/changes", json!({"activities": [{"id": "act-x", "kind": "contact", "status": "planned", "purpose": "sales", "by": "staff-nobody", "subjects": ["subj-nobody"]}]}).to_string()),
+        ("GET", "/v1/findings?decision=block&colour=red", String::new()),
+    ];
+    let mut text = String::new();
+    let mut several = 0;
+    for (method, path, body) in &requests {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let token = if path.starts_with("/v1/findings") {
+            DPO_TOKEN
+        } else {
+            CRM_TOKEN
+        };
+        let (status, v) = call(
+            &app,
+            method,
+            &format!("{path}{sep}lang=de"),
+            Some(token),
+            body,
+        );
+        assert_eq!(status, 400, "{path} {body}: {v}");
+        let err = &v["error"];
+        let mut said = format!("{}\n", err["message"].as_str().expect("a message"));
+        if let Some(h) = err["hint"].as_str() {
+            said.push_str(&format!("Hinweis: {h}\n"));
+        }
+        let problems = err["problems"].as_array().expect("problems");
+        assert!(!problems.is_empty(), "{v}");
+        if problems.len() > 1 {
+            several += 1;
+        }
+        for p in problems {
+            said.push_str(&format!("{}\n", p["message"].as_str().expect("a message")));
+            if let Some(h) = p["hint"].as_str() {
+                said.push_str(&format!("Hinweis: {h}\n"));
+            }
+        }
+        said.push_str(err["text"].as_str().expect("the text"));
+        let english = crate::lang::english_in_errors(&said);
+        assert!(
+            english.is_empty(),
+            "{path} {body}:\n{said}\n{}",
+            english.join("\n")
+        );
+        text.push_str(&said);
+        // English without `?lang=de`.
+        let (status, v) = call(&app, method, path, Some(token), body);
+        assert_eq!(status, 400, "{v}");
+        let en = v["error"].to_string();
+        assert!(!en.contains("Fehler") && !en.contains("Hinweis"), "{en}");
+        assert!(
+            v["error"]["problems"]
+                .as_array()
+                .expect("problems")
+                .iter()
+                .all(|p| p["message"] != Value::Null),
+            "{v}"
+        );
+    }
+    assert!(several >= 2, "batches with several problems: {text}");
+    assert!(text.contains("kein gültiges JSON"), "{text}");
+    assert!(text.contains("der Server nimmt keine"), "{text}");
+    assert!(text.contains("unbekannter Filter `colour`"), "{text}");
+}

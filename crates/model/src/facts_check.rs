@@ -314,7 +314,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                     at(r, 0),
                                     format!("a second row of `{}` for `{first}` (the first is on line {line})", rel.name),
                                 )
-                                .with_hint("the model has one value here per object: remove one of the rows"),
+                                .de(format!("eine zweite Zeile von `{}` für `{first}` (die erste steht in Zeile {line})", rel.name))
+                                .with_hints(
+                                    "the model has one value here per object: remove one of the rows",
+                                    "das Modell hat hier einen Wert je Objekt: eine der Zeilen entfernen",
+                                ),
                             );
                         }
                     }
@@ -328,8 +332,10 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                         at(r, 0),
                         "a second organization",
                     )
-                    .with_hint(
+                    .de("eine zweite Organisation")
+                    .with_hints(
                         "a facts export holds the one organization whose compliance is checked",
+                        "ein Faktenexport enthält die eine Organisation, deren Compliance geprüft wird",
                     ),
                 );
             }
@@ -341,7 +347,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                         at(r, 0),
                         "a second evaluation date",
                     )
-                    .with_hint("as_of.facts holds one date"),
+                    .de("ein zweiter Stichtag")
+                    .with_hints(
+                        "as_of.facts holds one date",
+                        "as_of.facts enthält ein Datum",
+                    ),
                 );
             }
             for (c, (col, v)) in cols.iter().zip(r.values).enumerate() {
@@ -358,13 +368,17 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                     at(r, c),
                                     format!("the id holds the control character U+{:04X}", ch as u32),
                                 )
-                                .with_hint("ids are names of printable characters: a control character could forge lines of a report"),
+                                .de(format!("die ID enthält das Steuerzeichen U+{:04X}", ch as u32))
+                                .with_hints(
+                                    "ids are names of printable characters: a control character could forge lines of a report",
+                                    "IDs sind Namen aus druckbaren Zeichen: ein Steuerzeichen könnte Zeilen eines Berichts fälschen",
+                                ),
                             );
                         } else if let Some(&(k, file, line)) = ids.get(s.as_str()) {
-                            let other = if k == kind {
-                                String::new()
+                            let (other, other_de) = if k == kind {
+                                (String::new(), String::new())
                             } else {
-                                format!(" ({})", k.noun())
+                                (format!(" ({})", k.noun()), format!(" ({})", k.noun_de()))
                             };
                             errors.push(
                                 ValidationError::new(
@@ -373,8 +387,10 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                     at(r, c),
                                     format!("the id `{s}` is already used at {file}:{line}{other}"),
                                 )
-                                .with_hint(
+                                .de(format!("die ID `{s}` ist schon vergeben, bei {file}:{line}{other_de}"))
+                                .with_hints(
                                     "ids are one name space across all objects: rename one of them",
+                                    "IDs bilden einen Namensraum über alle Objekte: eines der Objekte umbenennen",
                                 ),
                             );
                         } else {
@@ -390,18 +406,33 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                     at(r, c),
                                     format!("the tracker `{s}` is already defined at {file}:{line}"),
                                 )
-                                .with_hint("a tracker's id is `<source id>/tracking/<index>`, one per tracker"),
+                                .de(format!("der Tracker `{s}` ist schon definiert, bei {file}:{line}"))
+                                .with_hints(
+                                    "a tracker's id is `<source id>/tracking/<index>`, one per tracker",
+                                    "die ID eines Trackers ist `<source id>/tracking/<index>`, eine je Tracker",
+                                ),
                             );
                         } else {
                             trackers.insert(s, (r.file, r.line));
                         }
                     }
                     Col::Vocab(what, all) if !all.contains(&s.as_str()) => {
-                        let hint = match did_you_mean(s, all.iter().copied()) {
-                            Some(m) => {
-                                format!("did you mean `{m}`? the values are: {}", all.join(", "))
-                            }
-                            None => format!("the values are: {}", all.join(", ")),
+                        let values = all.join(", ");
+                        // In German each value in backticks: the words are the model's.
+                        let values_de = all
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let (hint, hint_de) = match did_you_mean(s, all.iter().copied()) {
+                            Some(m) => (
+                                format!("did you mean `{m}`? the values are: {values}"),
+                                format!("meinten Sie `{m}`? zulässig: {values_de}"),
+                            ),
+                            None => (
+                                format!("the values are: {values}"),
+                                format!("zulässig: {values_de}"),
+                            ),
                         };
                         errors.push(
                             ValidationError::new(
@@ -410,15 +441,25 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                 at(r, c),
                                 format!("column `{}`: `{s}` is not a {what}", rel.columns[c].0),
                             )
-                            .with_hint(hint),
+                            .de(format!(
+                                "Spalte `{}`: `{s}` ist hier kein zulässiger Wert",
+                                rel.columns[c].0
+                            ))
+                            .with_hints(hint, hint_de),
                         );
                     }
                     Col::Country if country_name(s).is_none() => {
                         let upper = s.to_ascii_uppercase();
-                        let hint = if country_name(&upper).is_some() {
-                            format!("country codes are upper case: `{upper}`")
+                        let (hint, hint_de) = if country_name(&upper).is_some() {
+                            (
+                                format!("country codes are upper case: `{upper}`"),
+                                format!("Ländercodes werden großgeschrieben: `{upper}`"),
+                            )
                         } else {
-                            "use an ISO 3166 alpha-2 code such as DE, IE or US (EU is not a country)".to_string()
+                            (
+                                "use an ISO 3166 alpha-2 code such as DE, IE or US (EU is not a country)".to_string(),
+                                "einen Code nach ISO 3166 alpha-2 verwenden, etwa DE, IE oder US (EU ist kein Staat)".to_string(),
+                            )
                         };
                         errors.push(
                             ValidationError::new(
@@ -430,7 +471,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                     rel.columns[c].0
                                 ),
                             )
-                            .with_hint(hint),
+                            .de(format!(
+                                "Spalte `{}`: `{s}` ist kein Ländercode nach ISO 3166 alpha-2",
+                                rel.columns[c].0
+                            ))
+                            .with_hints(hint, hint_de),
                         );
                     }
                     _ => {}
@@ -451,7 +496,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                     Place::File,
                     "the export has no organization (organization.facts has no row)",
                 )
-                .with_hint("a facts export holds the organization whose compliance is checked: export the model again with `sphere facts`"),
+                .de("der Export hat keine Organisation (organization.facts hat keine Zeile)")
+                .with_hints(
+                    "a facts export holds the organization whose compliance is checked: export the model again with `sphere facts`",
+                    "ein Faktenexport enthält die Organisation, deren Compliance geprüft wird: das Modell mit `sphere facts` erneut exportieren",
+                ),
             );
         }
     }
@@ -475,14 +524,22 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                         rel.columns[c].0
                                     ),
                                 )
-                                .with_hint("every tracker is defined by a row of tracking.facts"),
+                                .de(format!(
+                                    "Spalte `{}`: `{s}` ist kein Tracker aus tracking.facts",
+                                    rel.columns[c].0
+                                ))
+                                .with_hints(
+                                    "every tracker is defined by a row of tracking.facts",
+                                    "jeder Tracker ist durch eine Zeile von tracking.facts definiert",
+                                ),
                             );
                         }
                         continue;
                     }
                     _ => continue,
                 };
-                let wanted = join(expected);
+                let wanted = join(expected, IdKind::noun, "or");
+                let wanted_de = join(expected, IdKind::noun_de, "oder");
                 match ids.get(s.as_str()) {
                     Some((k, _, _)) if expected.contains(k) => {}
                     Some(&(k, file, line)) => errors.push(
@@ -496,9 +553,17 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                 k.noun()
                             ),
                         )
-                        .with_hint(format!(
-                            "`{s}` is defined at {file}:{line}; name {wanted} instead"
-                        )),
+                        .de(format!(
+                            "Spalte `{}`: `{s}` ist {}, erwartet wird hier {wanted_de}",
+                            rel.columns[c].0,
+                            k.noun_de()
+                        ))
+                        .with_hints(
+                            format!("`{s}` is defined at {file}:{line}; name {wanted} instead"),
+                            format!(
+                                "`{s}` ist definiert bei {file}:{line}; stattdessen {wanted_de} nennen"
+                            ),
+                        ),
                     ),
                     None => {
                         let mut candidates: Vec<&str> = ids
@@ -507,17 +572,23 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                             .map(|(id, _)| *id)
                             .collect();
                         candidates.sort_unstable();
-                        let files = expected
+                        let files: Vec<String> = expected
                             .iter()
                             .map(|k| format!("{}.facts", defining_relation(*k)))
-                            .collect::<Vec<_>>()
-                            .join(" or ");
-                        let hint = match (candidates.len() <= 50_000)
+                            .collect();
+                        let (files, files_de) = (files.join(" or "), files.join(" oder "));
+                        let (hint, hint_de) = match (candidates.len() <= 50_000)
                             .then(|| did_you_mean(s, candidates.iter().copied()))
                             .flatten()
                         {
-                            Some(m) => format!("did you mean `{m}`? or define it in {files}"),
-                            None => format!("define it in {files}, or correct the reference"),
+                            Some(m) => (
+                                format!("did you mean `{m}`? or define it in {files}"),
+                                format!("meinten Sie `{m}`? oder in {files_de} definieren"),
+                            ),
+                            None => (
+                                format!("define it in {files}, or correct the reference"),
+                                format!("in {files_de} definieren oder den Verweis berichtigen"),
+                            ),
                         };
                         errors.push(
                             ValidationError::new(
@@ -526,7 +597,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                                 at(r, c),
                                 format!("column `{}`: `{s}` is not the id of any object; expected {wanted}", rel.columns[c].0),
                             )
-                            .with_hint(hint),
+                            .de(format!(
+                                "Spalte `{}`: `{s}` ist die ID keines Objekts; erwartet: {wanted_de}",
+                                rel.columns[c].0
+                            ))
+                            .with_hints(hint, hint_de),
                         );
                     }
                 }
@@ -537,7 +612,11 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
 
 fn empty_id(r: &ReadRow<'_>, place: Place) -> ValidationError {
     ValidationError::new(ErrorKind::InvalidValue, r.file, place, "an empty id")
-        .with_hint("every object has a non-empty id")
+        .de("eine leere ID")
+        .with_hints(
+            "every object has a non-empty id",
+            "jedes Objekt hat eine nicht leere ID",
+        )
 }
 
 /// The relation whose rows define the objects of `kind`.
@@ -560,14 +639,15 @@ pub fn defining_relation(kind: IdKind) -> &'static str {
     }
 }
 
-fn join(kinds: &[IdKind]) -> String {
+/// `kinds` as nouns (`noun`, the English or the German one), the last after `or`.
+fn join(kinds: &[IdKind], noun: fn(IdKind) -> &'static str, or: &str) -> String {
     match kinds {
         [] => String::new(),
-        [one] => one.noun().to_string(),
+        [one] => noun(*one).to_string(),
         [init @ .., last] => format!(
-            "{} or {}",
-            init.iter().map(|k| k.noun()).collect::<Vec<_>>().join(", "),
-            last.noun()
+            "{} {or} {}",
+            init.iter().map(|k| noun(*k)).collect::<Vec<_>>().join(", "),
+            noun(*last)
         ),
     }
 }

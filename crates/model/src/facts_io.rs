@@ -69,10 +69,24 @@ pub fn unescape(s: &str) -> Result<Cow<'_, str>, String> {
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
             Some(other) => return Err(format!("unknown escape `\\{other}`")),
-            None => return Err("a lone `\\` at the end of the field".into()),
+            None => return Err(LONE_BACKSLASH.into()),
         }
     }
     Ok(Cow::Owned(out))
+}
+
+/// [`unescape`]'s message for a field that ends in a lone backslash.
+const LONE_BACKSLASH: &str = "a lone `\\` at the end of the field";
+
+/// [`unescape`]'s message in German.
+fn unescape_message_de(message: &str) -> String {
+    if message == LONE_BACKSLASH {
+        return "ein einzelnes `\\` am Ende des Feldes".into();
+    }
+    match message.strip_prefix("unknown escape ") {
+        Some(escape) => format!("unbekannte Escape-Sequenz {escape}"),
+        None => message.to_string(),
+    }
 }
 
 /// One row as a line (with its `\n`).
@@ -90,13 +104,21 @@ fn write_row(out: &mut Vec<u8>, values: &[FactValue]) {
     out.push(b'\n');
 }
 
-fn io_error(file: &Path, what: &str, e: std::io::Error) -> ValidationError {
+/// A file or directory that cannot be read: `what` is the English verb phrase (`read the
+/// directory`), `thing` the German noun with its article (`das Verzeichnis`).
+fn io_error(file: &Path, what: &str, thing: &str, e: std::io::Error) -> ValidationError {
+    let de = match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{thing} gibt es nicht"),
+        std::io::ErrorKind::PermissionDenied => format!("{thing} darf nicht gelesen werden"),
+        _ => format!("{thing} lässt sich nicht lesen"),
+    };
     ValidationError::new(
         ErrorKind::Io,
         &file.display().to_string(),
         Place::File,
         format!("cannot {what}: {e}"),
     )
+    .de(de)
 }
 
 /// Writes `facts` into `dir` in the `sphere-facts/1` layout and returns the number of files.
@@ -109,7 +131,8 @@ fn io_error(file: &Path, what: &str, e: std::io::Error) -> ValidationError {
 /// mistyped path never mixes facts into an unrelated directory.
 pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationError> {
     if dir.exists() {
-        let entries = fs::read_dir(dir).map_err(|e| io_error(dir, "read the directory", e))?;
+        let entries = fs::read_dir(dir)
+            .map_err(|e| io_error(dir, "read the directory", "das Verzeichnis", e))?;
         let nonempty = entries.count() > 0;
         if nonempty && !dir.join(FORMAT_FILE).is_file() {
             return Err(ValidationError::new(
@@ -118,7 +141,11 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
                 Place::File,
                 "the directory is not empty and is not a facts directory (it has no FORMAT file)",
             )
-            .with_hint("give a new or empty directory, or an earlier output of `sphere facts`"));
+            .de("das Verzeichnis ist nicht leer und kein Faktenverzeichnis (es hat keine Datei FORMAT)")
+            .with_hints(
+                "give a new or empty directory, or an earlier output of `sphere facts`",
+                "ein neues oder leeres Verzeichnis angeben oder eine frühere Ausgabe von `sphere facts`",
+            ));
         }
     }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -179,22 +206,43 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
                     text.lines().next().unwrap_or("").trim()
                 ),
             )
-            .with_hint(format!(
-                "the FORMAT file holds the single line {FACTS_FORMAT}"
-            )),
+            .de(format!(
+                "das Format ist `{}`, nicht `{FACTS_FORMAT}`",
+                text.lines().next().unwrap_or("").trim()
+            ))
+            .with_hints(
+                format!("the FORMAT file holds the single line {FACTS_FORMAT}"),
+                format!("die Datei FORMAT enthält nur die Zeile {FACTS_FORMAT}"),
+            ),
         ),
         Err(e) => {
             errors.push(
-                io_error(&format_path, "read the version file", e).with_hint(format!(
-                    "a facts directory has a file FORMAT holding the line {FACTS_FORMAT}"
-                )),
+                io_error(
+                    &format_path,
+                    "read the version file",
+                    "die Versionsdatei",
+                    e,
+                )
+                .with_hints(
+                    format!("a facts directory has a file FORMAT holding the line {FACTS_FORMAT}"),
+                    format!(
+                        "ein Faktenverzeichnis hat eine Datei FORMAT mit der Zeile {FACTS_FORMAT}"
+                    ),
+                ),
             );
             return Err(errors);
         }
     }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
+        Err(e) => {
+            return Err(vec![io_error(
+                dir,
+                "read the directory",
+                "das Verzeichnis",
+                e,
+            )])
+        }
     };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -216,12 +264,16 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
         }
         match crate::input::read_text(&path) {
             Ok(t) => texts.push((file, t)),
-            Err(crate::input::InputError::Io(e)) => errors.push(io_error(&path, "read", e)),
+            Err(crate::input::InputError::Io(e)) => {
+                errors.push(io_error(&path, "read", "die Datei", e))
+            }
             Err(e) => {
                 let (message, hint) = e.describe();
+                let (message_de, hint_de) = e.describe_de();
                 errors.push(
                     ValidationError::new(ErrorKind::BadFacts, &file, Place::File, message)
-                        .with_hint(hint),
+                        .de(message_de)
+                        .with_hints(hint, hint_de),
                 );
             }
         }
@@ -264,9 +316,15 @@ pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationE
             continue;
         };
         let Some(decl) = decls.get(rel) else {
-            let hint = match did_you_mean(rel, decls.keys().copied()) {
-                Some(m) => format!("did you mean `{m}.facts`?"),
-                None => "the input relations are declared in knowledge/model.dl".to_string(),
+            let (hint, hint_de) = match did_you_mean(rel, decls.keys().copied()) {
+                Some(m) => (
+                    format!("did you mean `{m}.facts`?"),
+                    format!("meinten Sie `{m}.facts`?"),
+                ),
+                None => (
+                    "the input relations are declared in knowledge/model.dl".to_string(),
+                    "die Eingaberelationen sind in knowledge/model.dl deklariert".to_string(),
+                ),
             };
             errors.push(
                 ValidationError::new(
@@ -275,7 +333,8 @@ pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationE
                     Place::File,
                     format!("`{rel}` is not an input relation"),
                 )
-                .with_hint(hint),
+                .de(format!("`{rel}` ist keine Eingaberelation"))
+                .with_hints(hint, hint_de),
             );
             continue;
         };
@@ -399,7 +458,16 @@ fn read_rows(
                                 decl.columns.len()
                             ),
                         )
-                        .with_hint(format!("columns, separated by one tab: {columns}")),
+                        .de(format!(
+                            "{found} {}, `{}` hat aber {}",
+                            if found == 1 { "Spalte" } else { "Spalten" },
+                            decl.name,
+                            decl.columns.len()
+                        ))
+                        .with_hints(
+                            format!("columns, separated by one tab: {columns}"),
+                            format!("Spalten, durch je einen Tabulator getrennt: {columns}"),
+                        ),
                     ),
                     LineError::Value {
                         column,
@@ -409,6 +477,7 @@ fn read_rows(
                         ..
                     } => {
                         let (msg, hint) = problem.describe(field);
+                        let (msg_de, hint_de) = problem.describe_de(field);
                         errors.push(
                             ValidationError::new(
                                 ErrorKind::BadFacts,
@@ -416,7 +485,8 @@ fn read_rows(
                                 Place::Line(line.number, char_column),
                                 format!("column `{}`: {msg}", decl.columns[column].0),
                             )
-                            .with_hint(hint),
+                            .de(format!("Spalte `{}`: {msg_de}", decl.columns[column].0))
+                            .with_hints(hint, hint_de),
                         )
                     }
                 }
@@ -491,6 +561,24 @@ impl FieldProblem {
             FieldProblem::NotDate => (
                 format!("`{field}` is not a calendar day"),
                 "write dates as YYYY-MM-DD; open periods end on 9999-12-31".into(),
+            ),
+        }
+    }
+
+    /// [`FieldProblem::describe`] in German.
+    pub fn describe_de(&self, field: &str) -> (String, String) {
+        match self {
+            FieldProblem::Escape(m) => (
+                unescape_message_de(m),
+                "in Symbolen \\\\ für \\, \\t für Tabulator, \\n für Zeilenumbruch, \\r für Wagenrücklauf schreiben".into(),
+            ),
+            FieldProblem::NotNumber => (
+                format!("`{field}` ist keine ganze Zahl"),
+                "Zahlen dezimal schreiben, z. B. 40 oder -3".into(),
+            ),
+            FieldProblem::NotDate => (
+                format!("`{field}` ist kein Kalendertag"),
+                "Daten als YYYY-MM-DD schreiben; offene Zeiträume enden am 9999-12-31".into(),
             ),
         }
     }

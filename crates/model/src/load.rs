@@ -670,7 +670,7 @@ fn expected_de(expected: &str) -> String {
 }
 
 /// serde_json's words for a syntax error, in German (`None` for one not listed here).
-fn syntax_de(msg: &str) -> Option<&'static str> {
+pub fn syntax_de(msg: &str) -> Option<&'static str> {
     Some(match msg {
         "expected value" => "Wert erwartet",
         "expected ident" => "Wert erwartet",
