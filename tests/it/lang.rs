@@ -1477,3 +1477,107 @@ fn the_notes_on_the_compiled_evaluator_are_german_under_lang_de() {
         "note: the knowledge base given with --kb is not the compiled one; running the interpreter\n"
     );
 }
+
+/// The rule compiler's diagnostics in German: a bad `?-` query or assumption in a German REPL
+/// (a syntax error, an unknown relation, the wrong number of arguments, a value of the wrong
+/// type, a date that is no day, an expression) and the common problems of a rule file given
+/// with `check --rules ... --lang de` are said in German with their carets (`Fehler[code]`,
+/// `Hinweis:`); in English without `--lang de`.
+#[test]
+fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = sphere::repl::Repl::new(
+        kb,
+        vec![manifest.join("facts/s12_what_if_consent.json")],
+        today(),
+        EvalOptions::default(),
+    )
+    .expect("repl");
+    repl.run("lang de").expect("lang de");
+    let mut text = String::new();
+    for line in [
+        "?- finding(R, A, S).",
+        "?- findng(R, A, S, D).",
+        "?- finding(R, A, S, D",
+        "?- finding(R A).",
+        "?- finding(R, A, S, D), x.",
+        "?- \"x\".",
+        "?- activity_channel(\"act-s4-call\", 5).",
+        "?- finding(R, _, _, 2025-13-40).",
+        "?- finding(R, _, _, X + 1).",
+        "?- finding(R, _, _, \"x\\q\").",
+        "?- finding(R, _, _, #).",
+        "assume foo(\"x\").",
+        "assume activity_channel(\"a\").",
+    ] {
+        let e = repl.run(line).expect_err(line);
+        let rendered = e.render(false);
+        assert!(rendered.starts_with("Fehler["), "{line}: {rendered}");
+        text.push_str(&rendered);
+    }
+    for expected in [
+        "Fehler[arity_mismatch]: `finding` hat 4 Spalten, die Anfrage gibt aber 3",
+        "Fehler[unknown_relation]: unbekannte Relation `findng`",
+        "= Hinweis: meinten Sie `finding`?",
+        "Fehler[syntax]: erwartet: `,` oder `)`, gefunden: das Ende der Eingabe",
+        "Fehler[type_mismatch]: Typfehler: erwartet: ein Symbol, gefunden: eine Zahl",
+        "Fehler[syntax]: `2025-13-40` ist kein Kalendertag",
+        "Fehler[syntax]: unerwartetes Zeichen `#`",
+    ] {
+        assert!(text.contains(expected), "no `{expected}` in:\n{text}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // The same query in English.
+    repl.run("lang en").expect("lang en");
+    let e = repl.run("?- findng(R, A, S, D).").expect_err("unknown");
+    assert!(
+        e.render(false)
+            .starts_with("error[unknown_relation]: unknown relation `findng`"),
+        "{}",
+        e.render(false)
+    );
+    // A rule file with the common mistakes, on the command line.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rules = dir.path().join("bad.dl");
+    std::fs::write(
+        &rules,
+        ".decl my_flag(a: symbol)\n\
+         my_flag(A) :- activty(A, _, _, _, _, _).\n\
+         my_flag(A) :- activity(A, _, _).\n\
+         my_flag(B) :- activity(A, _, _, _, _, _).\n\
+         my_flag(A) :- activity(A, _, _, _, _, _), !consent(A, X, _, _, _).\n\
+         my_flag(_) :- activity(A, _, _, _, _, _)\n\
+         my_flag(\"x\") :- activity(A, _, _, _, _, _), \"a\" < \"b\", X = 3 + _.\n\
+         my_flag(\"y\").\n\
+         .frobnicate\n",
+    )
+    .expect("write");
+    let rules = rules.to_str().expect("utf-8");
+    let model = manifest.join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--rules", rules, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    for expected in [
+        "Fehler[unknown_relation]: unbekannte Relation `activty`",
+        "= Hinweis: meinten Sie `activity`?",
+        "Fehler[arity_mismatch]: `activity` hat 6 Spalten, hier stehen aber 3 Argumente",
+        "hier deklariert",
+        "Fehler[unbound_variable]: die Variable `B` im Kopf wird vom Rumpf nicht gebunden",
+        "Fehler[unsafe_negation]: die Variable `X` kommt nur in einem negierten Atom vor",
+        "Fehler[wildcard_in_head]: `_` im Kopf einer Regel",
+        "Fehler[syntax]: am Ende der Klausel fehlt `.`",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in:\n{err}");
+    }
+    let problems = english_in_errors(&err);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    let (code, _, err) = sphere(&["check", model, "--rules", rules]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error[unknown_relation]: unknown relation `activty`"),
+        "{err}"
+    );
+    assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+}
