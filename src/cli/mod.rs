@@ -427,7 +427,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             let lang = args.lang.into();
             diff::run(args).map_err(|e| e.in_lang(lang))
         }
-        Command::Eval(args) => eval::run(args),
+        Command::Eval(args) => {
+            let lang = args.lang.into();
+            eval::run(args).map_err(|e| e.in_lang(lang))
+        }
         Command::Graph(args) => graph::run(args),
         Command::Report(args) => report::run(args),
         Command::Gen(args) => gen::run(args),

@@ -1581,3 +1581,65 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
     );
     assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
 }
+
+/// `sphere eval -F DIR --lang de`: the problems of a facts file (a value of the wrong type, a
+/// line of too few columns), a missing facts directory and a program that does not compile
+/// are said in German; English without `--lang de`.
+#[test]
+fn eval_says_its_file_errors_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let program = dir.path().join("p.dl");
+    std::fs::write(
+        &program,
+        ".decl edge(a: number, b: symbol)\n.input edge\n.decl path(a: number, b: symbol)\n.output path\npath(A, B) :- edge(A, B).\n",
+    )
+    .expect("write");
+    let broken = dir.path().join("broken.dl");
+    std::fs::write(&broken, "path(A, B) :- edg(A, B).\n").expect("write");
+    let facts = dir.path().join("facts");
+    std::fs::create_dir(&facts).expect("mkdir");
+    std::fs::write(facts.join("edge.facts"), "1\tx\nzwei\ty\n3\n").expect("write");
+    let (program, broken, facts) = (
+        program.to_str().expect("utf-8"),
+        broken.to_str().expect("utf-8"),
+        facts.to_str().expect("utf-8"),
+    );
+    let nowhere = dir.path().join("nowhere");
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["eval", program, "-F", facts],
+            vec![
+                "Fehler[type_mismatch]: erwartet: eine Zahl, gefunden: `zwei`",
+                "Fehler[arity_mismatch]: diese Zeile hat 1 Spalte, `edge` hat aber 2",
+                "Fehler: 2 Fehler in den Fakten, nichts wurde ausgewertet",
+            ],
+        ),
+        (
+            vec!["eval", program, "-F", nowhere.to_str().expect("utf-8")],
+            vec!["Fehler: das Faktenverzeichnis"],
+        ),
+        (
+            vec!["eval", broken, "-F", facts],
+            vec![
+                "Fehler[unknown_relation]: unbekannte Relation `edg`",
+                "Fehler: 2 Fehler im Programm, nichts wurde ausgewertet",
+            ],
+        ),
+    ] {
+        let mut de = args.clone();
+        de.extend(["--lang", "de"]);
+        let (code, _, err) = sphere(&de);
+        assert_eq!(code, Some(2), "{err}");
+        for e in expected {
+            assert!(err.contains(e), "no `{e}` in:\n{err}");
+        }
+        text.push_str(&err);
+        let (code, _, err) = sphere(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("error"), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
