@@ -309,11 +309,24 @@ pub fn evaluate<'p>(
 /// The hint to raise a bound on evaluation.
 pub const LIMIT_HINT: &str = "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results";
 
+/// [`LIMIT_HINT`] in German.
+pub const LIMIT_HINT_DE: &str = "die Grenze anheben (--max-tuples, --timeout), wenn die Regeln stimmen; sonst die Regel daran hindern, aus ihren eigenen Ergebnissen neue Werte abzuleiten";
+
+/// The error of a bound reached, in English and German.
+pub fn limit_error(e: &eval::EvalError) -> Error {
+    Error::texts(
+        ErrorKind::Evaluation,
+        crate::Texts::new(
+            e.message.clone(),
+            e.message_de.clone().unwrap_or_else(|| e.message.clone()),
+        ),
+    )
+    .with_hint_texts(crate::Texts::new(LIMIT_HINT, LIMIT_HINT_DE))
+}
+
 fn eval_error(e: eval::EvalError) -> Error {
     match e.kind {
-        eval::EvalErrorKind::Limit { .. } => {
-            Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(LIMIT_HINT)
-        }
+        eval::EvalErrorKind::Limit { .. } => limit_error(&e),
         eval::EvalErrorKind::Internal => {
             Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
                 .with_hint(EVAL_BUG_HINT)

@@ -1643,3 +1643,38 @@ fn eval_says_its_file_errors_in_german() {
     let problems = english_in_errors(&text);
     assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
 }
+
+/// A bound reached while rules from outside run, and the receipt line of a check recorded in
+/// a journal, are said in German under `--lang de`.
+#[test]
+fn a_bound_reached_and_the_receipt_are_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = manifest.join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let grow = manifest.join("tests/cmd/inputs/grow_kb.dl");
+    let grow = grow.to_str().expect("utf-8");
+    let args = ["check", model, "--rules", grow, "--max-tuples", "20000"];
+    let mut de = args.to_vec();
+    de.extend(["--lang", "de"]);
+    let (code, _, err) = sphere(&de);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "Anmerkung: mit --rules läuft der Interpreter\n\
+         Fehler: Auswertung angehalten: die Relationen zusammen wuchsen über 20000 Tupel, während die Regel `grow#1` `grow` ableitete; eine Regel, die aus ihren eigenen Ergebnissen neue Werte ableitet, etwa `n(X + 1) :- n(X).`, endet nie\n  \
+         Hinweis: die Grenze anheben (--max-tuples, --timeout), wenn die Regeln stimmen; sonst die Regel daran hindern, aus ihren eigenen Ergebnissen neue Werte abzuleiten\n"
+    );
+    let mut text = err;
+    let (_, _, err) = sphere(&args);
+    assert!(err.contains("error: evaluation stopped: "), "{err}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let journal = dir.path().join("j.db");
+    let journal = journal.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--journal", journal, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.starts_with("Kopf des Journals: 1:"), "{err}");
+    assert!(err.ends_with(" (Beleg)\n"), "{err}");
+    text.push_str(&err);
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
