@@ -50,7 +50,7 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let mut model = load_models(&args.models)?;
+    let mut model = load_models_in(&args.models, args.lang.into())?;
     if let Some(d) = args.as_of {
         model = model.with_as_of(d);
     }
@@ -85,9 +85,18 @@ pub fn run(args: Args) -> CmdResult {
 /// Loads and validates model files; on problems prints every one on stderr and ends the
 /// command with exit code 2. Models without `as_of` are evaluated at today's date (UTC).
 pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
+    load_models_in(files, sphere::Lang::En)
+}
+
+/// [`load_models`], the problems said in `lang`.
+pub fn load_models_in(files: &[PathBuf], lang: sphere::Lang) -> Result<Model, CliError> {
     Model::from_files(files, today()).map_err(|e| {
+        let e = e.in_lang(lang);
         report(&e);
-        eprintln!("error: {} problem(s) in the model", e.len());
+        match lang {
+            sphere::Lang::En => eprintln!("error: {} problem(s) in the model", e.len()),
+            sphere::Lang::De => eprintln!("Fehler: {} Problem(e) im Modell", e.len()),
+        }
         CliError::Reported
     })
 }

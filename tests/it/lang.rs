@@ -1678,3 +1678,76 @@ fn a_bound_reached_and_the_receipt_are_german_under_lang_de() {
     let problems = english_in_errors(&text);
     assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
 }
+
+/// The usage errors of the German commands: `explain` without a finding, `diff` with nothing
+/// to compare, a knowledge directory or rule file that cannot be read, a report period that
+/// ends before it starts, and a model the report and the graph cannot read.
+#[test]
+fn the_commands_usage_errors_are_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = manifest.join("facts/s12_what_if_consent.json");
+    let model = model.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let nowhere = dir.path().join("nowhere");
+    let nowhere = nowhere.to_str().expect("utf-8");
+    let nowhere_json = format!("{nowhere}.json");
+    let nowhere_dl = format!("{nowhere}.dl");
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["explain", model],
+            "Fehler: die Modelldateien und dann die Kennung eines Befunds angeben",
+        ),
+        (vec!["diff", model], "Fehler: nichts zu vergleichen"),
+        (
+            vec!["check", model, "--kb", nowhere],
+            "Fehler: das Verzeichnis der Wissensbasis",
+        ),
+        (
+            vec!["check", model, "--rules", &nowhere_dl],
+            "Fehler: die Regeldatei",
+        ),
+        (
+            vec![
+                "report",
+                model,
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2024-01-01",
+            ],
+            "Fehler: der Zeitraum endet (2024-01-01), bevor er beginnt (2025-01-01)",
+        ),
+        (
+            vec![
+                "report",
+                &nowhere_json,
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-02-01",
+            ],
+            "Fehler: 1 Problem(e) im Modell",
+        ),
+        (
+            vec!["graph", &nowhere_json],
+            "Fehler[io]: die Datei gibt es nicht",
+        ),
+    ] {
+        let mut de = args.clone();
+        de.extend(["--lang", "de"]);
+        let (code, _, err) = sphere(&de);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: no `{expected}` in:\n{err}"
+        );
+        text.push_str(&err);
+        let (code, _, err) = sphere(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("error"), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
