@@ -88,12 +88,15 @@ pub fn journal_path(arg: Option<PathBuf>) -> PathBuf {
 
 /// A journal error as the CLI reports it (exit 2).
 pub fn cli_error(e: JournalError) -> CliError {
-    let hint = e.hint();
-    let err = CliError::new(e.to_string());
-    match hint {
-        Some(h) => err.with_hint(h),
-        None => err,
-    }
+    let err = sphere::Error::texts(
+        sphere::ErrorKind::Usage,
+        sphere::Texts::new(e.to_string(), e.message_de()),
+    );
+    CliError::from(match (e.hint(), e.hint_de()) {
+        (Some(en), Some(de)) => err.with_hint_texts(sphere::Texts::new(en, de)),
+        (Some(en), None) => err.with_hint(en),
+        _ => err,
+    })
 }
 
 /// The journal at `path`, which must exist.

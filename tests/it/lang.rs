@@ -1681,7 +1681,8 @@ fn a_bound_reached_and_the_receipt_are_german_under_lang_de() {
 
 /// The usage errors of the German commands: `explain` without a finding, `diff` with nothing
 /// to compare, a knowledge directory or rule file that cannot be read, a report period that
-/// ends before it starts, and a model the report and the graph cannot read.
+/// ends before it starts, a model the report and the graph cannot read, and a journal that is
+/// missing, is no journal or cannot be opened.
 #[test]
 fn the_commands_usage_errors_are_german_under_lang_de() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1692,6 +1693,11 @@ fn the_commands_usage_errors_are_german_under_lang_de() {
     let nowhere = nowhere.to_str().expect("utf-8");
     let nowhere_json = format!("{nowhere}.json");
     let nowhere_dl = format!("{nowhere}.dl");
+    let not_a_journal = dir.path().join("notes.db");
+    std::fs::write(&not_a_journal, "not a journal\n").expect("write");
+    let not_a_journal = not_a_journal.to_str().expect("utf-8").to_string();
+    // A journal below a file: the folder cannot exist.
+    let not_a_folder = format!("{model}/j.db");
     let mut text = String::new();
     for (args, expected) in [
         (
@@ -1732,6 +1738,18 @@ fn the_commands_usage_errors_are_german_under_lang_de() {
         (
             vec!["graph", &nowhere_json],
             "Fehler[io]: die Datei gibt es nicht",
+        ),
+        (
+            vec!["pending", model, "--journal", &nowhere_dl],
+            "an diesem Pfad ist kein Journal",
+        ),
+        (
+            vec!["pending", model, "--journal", &not_a_journal],
+            "kein Journal von sphere",
+        ),
+        (
+            vec!["gate", model, "act-s4-call", "--journal", &not_a_folder],
+            "das Öffnen des Journals ist fehlgeschlagen",
         ),
     ] {
         let mut de = args.clone();
