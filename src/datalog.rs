@@ -83,14 +83,23 @@ pub fn read_inputs(
     let has_inputs = program.relations.iter().any(|r| r.input);
     if has_inputs && !dir.is_dir() {
         // Every input would silently be empty: far more likely a typo than intended.
-        return Err(Error::new(
+        return Err(Error::texts(
             ErrorKind::Io,
-            format!(
-                "the facts directory `{}` does not exist or is not a directory",
-                dir.display()
+            crate::Texts::new(
+                format!(
+                    "the facts directory `{}` does not exist or is not a directory",
+                    dir.display()
+                ),
+                format!(
+                    "das Faktenverzeichnis `{}` gibt es nicht, oder es ist kein Verzeichnis",
+                    dir.display()
+                ),
             ),
         )
-        .with_hint("give the directory with the `<relation>.facts` files after -F"));
+        .with_hint_texts(crate::Texts::new(
+            "give the directory with the `<relation>.facts` files after -F",
+            "nach -F das Verzeichnis mit den Dateien `<relation>.facts` angeben",
+        )));
     }
     let mut diags = Vec::new();
     for (i, rel) in program.relations.iter().enumerate() {
@@ -119,17 +128,26 @@ fn read_facts(
             return Ok(())
         }
         Err(e) => {
-            let hint = match e {
-                sphere_model::input::InputError::Io(_) => {
-                    "facts files are UTF-8 text, one tab-separated tuple per line".into()
-                }
-                ref other => other.describe().1,
+            let (hint, hint_de) = match e {
+                sphere_model::input::InputError::Io(_) => (
+                    "facts files are UTF-8 text, one tab-separated tuple per line".into(),
+                    "Faktendateien sind UTF-8-Text, ein Tupel je Zeile, durch Tabulatoren getrennt"
+                        .into(),
+                ),
+                ref other => (other.describe().1, other.describe_de().1),
             };
-            return Err(Error::new(
+            return Err(Error::texts(
                 ErrorKind::Io,
-                format!("cannot read the facts file `{}`: {e}", path.display()),
+                crate::Texts::new(
+                    format!("cannot read the facts file `{}`: {e}", path.display()),
+                    format!(
+                        "die Faktendatei `{}` lässt sich nicht lesen: {}",
+                        path.display(),
+                        e.describe_de().0
+                    ),
+                ),
             )
-            .with_hint(hint));
+            .with_hint_texts(crate::Texts::new(hint, hint_de)));
         }
     };
     // The file joins `sources` only if it has problems to show, so a large, clean facts file
@@ -181,6 +199,20 @@ fn read_facts(
                         .with_hint(format!(
                             "columns are separated by tabs; `{}` takes ({columns})",
                             relation.name
+                        ))
+                        .de(format!(
+                            "diese Zeile hat {found} {}, `{}` hat aber {}",
+                            if found == 1 { "Spalte" } else { "Spalten" },
+                            relation.name,
+                            types.len()
+                        ))
+                        .label_de(format!(
+                            "erwartet: {} durch Tabulatoren getrennte Werte",
+                            types.len()
+                        ))
+                        .hint_de(format!(
+                            "Spalten werden durch Tabulatoren getrennt; `{}` nimmt ({columns})",
+                            relation.name
                         )),
                     );
                 }
@@ -194,10 +226,18 @@ fn read_facts(
                     let start = line.start + offset;
                     let span = Span::new(file, start..start + field.len());
                     let ty = types[column];
-                    let example = match ty {
-                        Type::Number => "a whole number such as `42` or `-7`",
-                        Type::Date => "a date written `YYYY-MM-DD`",
-                        Type::Symbol => "any text without tabs",
+                    let (example, example_de) = match ty {
+                        Type::Number => (
+                            "a whole number such as `42` or `-7`",
+                            "eine ganze Zahl wie `42` oder `-7`",
+                        ),
+                        Type::Date => (
+                            "a date written `YYYY-MM-DD`",
+                            "ein Datum der Form `YYYY-MM-DD`",
+                        ),
+                        Type::Symbol => {
+                            ("any text without tabs", "beliebigen Text ohne Tabulatoren")
+                        }
                     };
                     diags.push(
                         Diagnostic::error(
@@ -211,7 +251,19 @@ fn read_facts(
                             relation.columns[column].name,
                             relation.name
                         ))
-                        .with_hint(format!("write {example} here")),
+                        .with_hint(format!("write {example} here"))
+                        .de(format!(
+                            "erwartet: {}, gefunden: `{field}`",
+                            sphere_engine::ir::query::type_de(ty)
+                        ))
+                        .label_de(format!(
+                            "Spalte {} (`{}`) von `{}` ist {}",
+                            column + 1,
+                            relation.columns[column].name,
+                            relation.name,
+                            sphere_engine::ir::query::type_de(ty)
+                        ))
+                        .hint_de(format!("hier {example_de} schreiben")),
                     );
                 }
                 None => {}
@@ -257,11 +309,24 @@ pub fn evaluate<'p>(
 /// The hint to raise a bound on evaluation.
 pub const LIMIT_HINT: &str = "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results";
 
+/// [`LIMIT_HINT`] in German.
+pub const LIMIT_HINT_DE: &str = "die Grenze anheben (--max-tuples, --timeout), wenn die Regeln stimmen; sonst die Regel daran hindern, aus ihren eigenen Ergebnissen neue Werte abzuleiten";
+
+/// The error of a bound reached, in English and German.
+pub fn limit_error(e: &eval::EvalError) -> Error {
+    Error::texts(
+        ErrorKind::Evaluation,
+        crate::Texts::new(
+            e.message.clone(),
+            e.message_de.clone().unwrap_or_else(|| e.message.clone()),
+        ),
+    )
+    .with_hint_texts(crate::Texts::new(LIMIT_HINT, LIMIT_HINT_DE))
+}
+
 fn eval_error(e: eval::EvalError) -> Error {
     match e.kind {
-        eval::EvalErrorKind::Limit { .. } => {
-            Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(LIMIT_HINT)
-        }
+        eval::EvalErrorKind::Limit { .. } => limit_error(&e),
         eval::EvalErrorKind::Internal => {
             Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
                 .with_hint(EVAL_BUG_HINT)

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use sphere_engine::diag::{render, RenderOptions, Severity};
+use sphere_engine::diag::{render_in, RenderOptions, Severity};
 use sphere_engine::{Diagnostic, SourceMap};
 use sphere_model::ValidationError;
 
@@ -104,8 +104,9 @@ enum Detail {
     /// Problems of a model or a facts export, every one of them, and the language to say
     /// them in (German where a problem has German words, see [`Error::in_lang`]).
     Validation(Vec<ValidationError>, Lang),
-    /// The rule compiler's diagnostics, with the sources they point into.
-    Diagnostics(Box<(Vec<Diagnostic>, SourceMap)>),
+    /// The rule compiler's diagnostics, with the sources they point into, and the language
+    /// to say them in (German where a diagnostic has German words).
+    Diagnostics(Box<(Vec<Diagnostic>, SourceMap)>, Lang),
 }
 
 impl Error {
@@ -149,10 +150,10 @@ impl Error {
 
     /// The error in `lang`: an error of one message made with German words ([`Error::texts`])
     /// becomes its German message and hint for [`Lang::De`] (a hint given only in English
-    /// stays), and a model's problems are said with their German words; every other error
-    /// is returned as it is.
+    /// stays), and a model's problems and the compiler's diagnostics are said with their
+    /// German words; every other error is returned as it is.
     pub fn in_lang(mut self, lang: Lang) -> Error {
-        if let Detail::Validation(_, l) = &mut self.detail {
+        if let Detail::Validation(_, l) | Detail::Diagnostics(_, l) = &mut self.detail {
             *l = lang;
         }
         if lang == Lang::De {
@@ -204,7 +205,7 @@ impl Error {
     pub fn diagnostics(kind: ErrorKind, diagnostics: Vec<Diagnostic>, sources: SourceMap) -> Error {
         Error {
             kind,
-            detail: Detail::Diagnostics(Box::new((diagnostics, sources))),
+            detail: Detail::Diagnostics(Box::new((diagnostics, sources)), Lang::En),
         }
     }
 
@@ -244,7 +245,7 @@ impl Error {
     /// The compiler's diagnostics and their sources, when this is an error of rules.
     pub fn compiler_diagnostics(&self) -> Option<(&[Diagnostic], &SourceMap)> {
         match &self.detail {
-            Detail::Diagnostics(d) => Some((&d.0, &d.1)),
+            Detail::Diagnostics(d, _) => Some((&d.0, &d.1)),
             _ => None,
         }
     }
@@ -284,7 +285,7 @@ impl Error {
                     warning: false,
                 })
                 .collect(),
-            Detail::Diagnostics(d) => {
+            Detail::Diagnostics(d, lang) => {
                 let (diags, sources) = (&d.0, &d.1);
                 diags
                     .iter()
@@ -303,8 +304,14 @@ impl Error {
                             code: Some(d.code.as_str().to_string()),
                             file,
                             place,
-                            message: d.message.clone(),
-                            hint: d.hint.clone(),
+                            message: match lang {
+                                Lang::En => d.message.clone(),
+                                Lang::De => d.german_message().to_string(),
+                            },
+                            hint: match lang {
+                                Lang::En => d.hint.clone(),
+                                Lang::De => d.german_hint().map(str::to_string),
+                            },
                             warning: d.severity == Severity::Warning,
                         }
                     })
@@ -335,7 +342,9 @@ impl Error {
                 out
             }
             Detail::Validation(errors, lang) => sphere_model::render_in(errors, *lang == Lang::De),
-            Detail::Diagnostics(d) => render(&d.0, &d.1, RenderOptions { color }),
+            Detail::Diagnostics(d, lang) => {
+                render_in(&d.0, &d.1, RenderOptions { color }, *lang == Lang::De)
+            }
         }
     }
 
@@ -344,7 +353,7 @@ impl Error {
         match &self.detail {
             Detail::Message { .. } => 1,
             Detail::Validation(e, _) => e.len(),
-            Detail::Diagnostics(d) => d.0.iter().filter(|d| d.is_error()).count(),
+            Detail::Diagnostics(d, _) => d.0.iter().filter(|d| d.is_error()).count(),
         }
     }
 
@@ -363,7 +372,7 @@ impl fmt::Display for Error {
                 Some(e) => write!(f, "{}: {}", e.file, e.message),
                 None => f.write_str("invalid input"),
             },
-            Detail::Diagnostics(_) => f.write_str(&self.message()),
+            Detail::Diagnostics(..) => f.write_str(&self.message()),
         }
     }
 }

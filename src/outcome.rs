@@ -312,9 +312,7 @@ impl KnowledgeBase {
             // same relation.
             let result = match result {
                 Err(e) if matches!(e.kind, EvalErrorKind::Limit { .. }) => {
-                    return Err(Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(
-                        "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results",
-                    ))
+                    return Err(crate::datalog::limit_error(&e))
                 }
                 other => other.map_err(|e| e.to_string()),
             };

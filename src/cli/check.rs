@@ -256,7 +256,10 @@ pub fn run(args: Args) -> CmdResult {
         }
     }
     if let Some(head) = receipt {
-        eprintln!("journal head: {head} (receipt)");
+        match args.lang {
+            Lang::En => eprintln!("journal head: {head} (receipt)"),
+            Lang::De => eprintln!("Kopf des Journals: {head} (Beleg)"),
+        }
     }
     leave_to_exit(outcome);
     leave_to_exit(model);

@@ -8,7 +8,7 @@ use sphere::{Date, EvalOptions, Model};
 
 use super::check::Lang;
 use super::load::load_kb;
-use super::{exit, leave_to_exit, parse_date, write_stdout, CliError, CmdResult};
+use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -48,9 +48,14 @@ pub enum Format {
 
 pub fn run(args: Args) -> CmdResult {
     if args.kb_old.is_none() && args.as_of_old.is_none() && args.model_old.is_empty() {
-        return Err(CliError::new(
-            "nothing to compare: give --kb-old DIR, --as-of-old DATE or --model-old FILE...",
-        ));
+        return Err(sphere::Error::texts(
+            sphere::ErrorKind::Usage,
+            sphere::Texts::new(
+                "nothing to compare: give --kb-old DIR, --as-of-old DATE or --model-old FILE...",
+                "nichts zu vergleichen: --kb-old DIR, --as-of-old DATE oder --model-old FILE... angeben",
+            ),
+        )
+        .into());
     }
     let today = super::today();
     let load = |files: &[PathBuf], as_of: Option<Date>| -> Result<Model, sphere::Error> {

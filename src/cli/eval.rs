@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use sphere::datalog::{self, Response};
 use sphere::query::{self, Resolved};
 use sphere::render;
-use sphere_engine::diag::{render as render_diagnostics, RenderOptions};
+use sphere_engine::diag::{render_in as render_diagnostics, RenderOptions};
 use sphere_engine::eval::{Database, Evaluation};
 use sphere_engine::explain::render_why_not;
 use sphere_engine::{Diagnostic, SourceMap, Value};
@@ -56,6 +56,9 @@ pub struct Args {
     pub why_not: Vec<String>,
     #[command(flatten)]
     pub limits: super::LimitArgs,
+    /// Language of the errors in program and facts files (`--json` answers in English)
+    #[arg(long, value_enum, default_value_t = super::check::Lang::En)]
+    pub lang: super::check::Lang,
 }
 
 /// The time `eval --json` allows when `--timeout` is not given: its rules come from a client.
@@ -72,27 +75,40 @@ pub fn run(args: Args) -> CmdResult {
 /// At most this many tuples are explained for one `--explain` pattern.
 const MAX_EXPLAINED: usize = 20;
 
-fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
+fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, lang: sphere::Lang) {
     if diags.is_empty() {
         return;
     }
-    super::eprint_safe(|color| render_diagnostics(diags, sources, RenderOptions { color }));
+    let de = lang == sphere::Lang::De;
+    super::eprint_safe(|color| render_diagnostics(diags, sources, RenderOptions { color }, de));
 }
 
 fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()
 }
 
+/// `N errors in the program|facts, nothing was evaluated`, in English and German.
 fn errors_summary(n: usize, what: &str) -> CliError {
     let s = if n == 1 { "" } else { "s" };
-    CliError::new(format!("{n} error{s} in the {what}, nothing was evaluated"))
+    let in_de = if what == "program" {
+        "im Programm"
+    } else {
+        "in den Fakten"
+    };
+    CliError::from(sphere::Error::texts(
+        sphere::ErrorKind::Usage,
+        sphere::Texts::new(
+            format!("{n} error{s} in the {what}, nothing was evaluated"),
+            format!("{n} Fehler {in_de}, nichts wurde ausgewertet"),
+        ),
+    ))
 }
 
 /// Prints the diagnostics of a failed compilation and the summary line.
-fn failed(e: sphere::Error, what: &str) -> CliError {
+fn failed(e: sphere::Error, what: &str, lang: sphere::Lang) -> CliError {
     match e.compiler_diagnostics() {
         Some((diags, sources)) => {
-            print_diagnostics(diags, sources);
+            print_diagnostics(diags, sources, lang);
             errors_summary(count_errors(diags), what)
         }
         None => e.into(),
@@ -103,8 +119,9 @@ fn failed(e: sphere::Error, what: &str) -> CliError {
 // Program files, `.facts` in, `.csv` out.
 
 fn run_files(args: &Args) -> CmdResult {
-    let loaded = datalog::load(&args.programs).map_err(|e| failed(e, "program"))?;
-    print_diagnostics(&loaded.warnings, &loaded.sources);
+    let lang = args.lang.into();
+    let loaded = datalog::load(&args.programs).map_err(|e| failed(e, "program", lang))?;
+    print_diagnostics(&loaded.warnings, &loaded.sources, lang);
     let datalog::Loaded {
         mut sources,
         program,
@@ -113,7 +130,7 @@ fn run_files(args: &Args) -> CmdResult {
     let mut db = Database::new(&program);
     let facts_diags = datalog::read_inputs(&program, &args.facts_dir, &mut db, &mut sources)?;
     if !facts_diags.is_empty() {
-        print_diagnostics(&facts_diags, &sources);
+        print_diagnostics(&facts_diags, &sources, lang);
         return Err(errors_summary(count_errors(&facts_diags), "facts"));
     }
 
@@ -157,7 +174,7 @@ fn resolve_query(
 ) -> Result<Resolved, CliError> {
     query::resolve(evaluation, text, sources).map_err(|e| {
         if let Some((diags, sources)) = e.compiler_diagnostics() {
-            print_diagnostics(diags, sources);
+            print_diagnostics(diags, sources, sphere::Lang::En);
         }
         CliError::new(format!("cannot read the {option} atom `{text}`"))
             .with_hint("write one atom such as `path(1, 3)`; strings in double quotes")
@@ -247,7 +264,7 @@ fn why_not(
 
 /// Prints the error object on stdout and the rendered diagnostics on stderr; exit 2.
 fn fail_json(diags: &[Diagnostic], sources: &SourceMap) -> CmdResult {
-    print_diagnostics(diags, sources);
+    print_diagnostics(diags, sources, sphere::Lang::En);
     let mut text = datalog::json_error(diags, sources).to_string();
     text.push('\n');
     write_stdout(&text)?;
@@ -273,7 +290,7 @@ fn run_json(args: &Args) -> CmdResult {
     };
     let guard = args.limits.guard(true, Some(JSON_TIMEOUT_SECONDS));
     let (response, warnings, sources) = datalog::answer_json(&input, guard);
-    print_diagnostics(&warnings, &sources);
+    print_diagnostics(&warnings, &sources, sphere::Lang::En);
     match response {
         Response::Relations(json) => {
             let mut text = json.to_string();

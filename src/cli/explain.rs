@@ -58,9 +58,14 @@ pub fn run(args: Args) -> CmdResult {
         None => match args.args.split_last() {
             Some((id, models)) if !models.is_empty() => (id.as_str(), models),
             _ => {
-                return Err(super::CliError::new(
-                    "give the model files and then a finding id, or `--why-not RULE ACTIVITY`",
-                ))
+                return Err(sphere::Error::texts(
+                    sphere::ErrorKind::Usage,
+                    sphere::Texts::new(
+                        "give the model files and then a finding id, or `--why-not RULE ACTIVITY`",
+                        "die Modelldateien und dann die Kennung eines Befunds angeben, oder `--why-not` mit Regel und Tätigkeit",
+                    ),
+                )
+                .into())
             }
         },
     };

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use sphere::graph::{picture, render, Format, Options};
 use sphere::{EvalOptions, KnowledgeBase};
 
-use super::load::load_models;
+use super::load::load_models_in;
 use super::{exit, leave_to_exit, parse_date, write_stdout, CliError, CmdResult};
 use sphere::Date;
 
@@ -51,7 +51,7 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let mut model = load_models(&args.models)?;
+    let mut model = load_models_in(&args.models, args.lang.into())?;
     if let Some(d) = args.as_of {
         model = model.with_as_of(d);
     }

@@ -49,9 +49,18 @@ pub fn read_model(
 /// Loads and validates model files; on problems prints every one on stderr and ends the
 /// command with exit code 2. Models without `as_of` are evaluated at today's date (UTC).
 pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
+    load_models_in(files, sphere::Lang::En)
+}
+
+/// [`load_models`], the problems said in `lang`.
+pub fn load_models_in(files: &[PathBuf], lang: sphere::Lang) -> Result<Model, CliError> {
     Model::from_files(files, today()).map_err(|e| {
+        let e = e.in_lang(lang);
         report(&e);
-        eprintln!("error: {} problem(s) in the model", e.len());
+        match lang {
+            sphere::Lang::En => eprintln!("error: {} problem(s) in the model", e.len()),
+            sphere::Lang::De => eprintln!("Fehler: {} Problem(e) im Modell", e.len()),
+        }
         CliError::Reported
     })
 }
@@ -98,12 +107,15 @@ pub fn journal_path(arg: Option<PathBuf>) -> PathBuf {
 
 /// A journal error as the CLI reports it (exit 2).
 pub fn cli_error(e: JournalError) -> CliError {
-    let hint = e.hint();
-    let err = CliError::new(e.to_string());
-    match hint {
-        Some(h) => err.with_hint(h),
-        None => err,
-    }
+    let err = sphere::Error::texts(
+        sphere::ErrorKind::Usage,
+        sphere::Texts::new(e.to_string(), e.message_de()),
+    );
+    CliError::from(match (e.hint(), e.hint_de()) {
+        (Some(en), Some(de)) => err.with_hint_texts(sphere::Texts::new(en, de)),
+        (Some(en), None) => err.with_hint(en),
+        _ => err,
+    })
 }
 
 /// The journal at `path`, which must exist.

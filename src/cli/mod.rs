@@ -454,9 +454,18 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             let lang = args.lang.into();
             diff::run(args).map_err(|e| e.in_lang(lang))
         }
-        Command::Eval(args) => eval::run(args),
-        Command::Graph(args) => graph::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Eval(args) => {
+            let lang = args.lang.into();
+            eval::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Graph(args) => {
+            let lang = args.lang.into();
+            graph::run(args).map_err(|e| e.in_lang(lang))
+        }
+        Command::Report(args) => {
+            let lang = args.lang.into();
+            report::run(args).map_err(|e| e.in_lang(lang))
+        }
         Command::Gen(args) => gen::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),

@@ -8,7 +8,7 @@ use sphere::report::{html, markdown, Options, Period, Report};
 use sphere::{Date, EvalOptions, KnowledgeBase};
 
 use super::check::Lang;
-use super::load::{cli_error, load_models};
+use super::load::{cli_error, load_models_in};
 use super::{exit, leave_to_exit, parse_date, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
@@ -62,7 +62,7 @@ pub fn run(args: Args) -> CmdResult {
         Some(p) => Some(Journal::open(p, &Config::default()).map_err(cli_error)?),
         None => None,
     };
-    let mut model = load_models(&args.models)?;
+    let mut model = load_models_in(&args.models, args.lang.into())?;
     if let Some(d) = args.as_of {
         model = model.with_as_of(d);
     }

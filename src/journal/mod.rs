@@ -543,6 +543,91 @@ impl JournalError {
     }
 }
 
+impl JournalError {
+    /// The message in German. SQLite's own words (an internal detail) are left out; the
+    /// English message has them.
+    pub fn message_de(&self) -> String {
+        match self {
+            JournalError::NotFound { path } => {
+                format!("{}: an diesem Pfad ist kein Journal", path.display())
+            }
+            JournalError::NotAJournal { path, .. } => {
+                format!("{}: kein Journal von sphere", path.display())
+            }
+            JournalError::UnsupportedFormat { path, found } => format!(
+                "{}: das Journalformat `{found}` wird nicht unterstützt (diese Version liest `{FORMAT}`)",
+                path.display()
+            ),
+            JournalError::InvalidEntry { detail } => {
+                format!("ungültiger Eintrag für das Journal: {detail}")
+            }
+            JournalError::Sqlite { path, doing, .. } => {
+                let what = match *doing {
+                    "open the journal" => "das Öffnen des Journals",
+                    "append an entry" => "das Anfügen eines Eintrags",
+                    "read an entry" => "das Lesen eines Eintrags",
+                    "read entries" => "das Lesen der Einträge",
+                    "read the journal's head" => "das Lesen des Kopfs des Journals",
+                    "read the journal's format" => "das Lesen des Formats des Journals",
+                    "read the journal's tables" => "das Lesen der Tabellen des Journals",
+                    "create the journal's tables" => "das Anlegen der Tabellen des Journals",
+                    "check the journal's file" => "das Prüfen der Datei des Journals",
+                    "verify the journal" => "das Prüfen des Journals",
+                    "prune the journal" => "das Kürzen des Journals",
+                    _ => "der Zugriff auf das Journal",
+                };
+                format!(
+                    "{}: {what} ist fehlgeschlagen (die Meldung von SQLite zeigt `--lang en`)",
+                    path.display()
+                )
+            }
+            JournalError::BadEntry { seq, .. } => {
+                format!("der Eintrag {seq} des Journals lässt sich nicht lesen")
+            }
+            JournalError::NotIntact { .. } => {
+                "das Journal besteht die Prüfung nicht, deshalb wurde nichts gekürzt".to_string()
+            }
+        }
+    }
+
+    /// [`JournalError::hint`] in German.
+    pub fn hint_de(&self) -> Option<String> {
+        match self {
+            JournalError::NotFound { .. } => Some(
+                "das Journal mit --journal PATH oder SPHERE_JOURNAL angeben; ein Journal entsteht beim ersten gate, approve oder reject".into(),
+            ),
+            JournalError::NotAJournal { .. } => Some(
+                "den Pfad prüfen: diese Datei hat nicht sphere geschrieben, oder ihr Anfang ist beschädigt; aus einer Sicherung wiederherstellen".into(),
+            ),
+            JournalError::UnsupportedFormat { .. } => {
+                Some("die Version von sphere verwenden, die dieses Journal geschrieben hat".into())
+            }
+            JournalError::InvalidEntry { .. } => None,
+            JournalError::Sqlite { source, .. } => Some(match sqlite_code(source) {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    "ein anderer Prozess hielt das Journal länger als die Wartezeit; erneut versuchen".into()
+                }
+                Some(rusqlite::ErrorCode::DiskFull) => {
+                    "Platz auf dem Datenträger des Journals schaffen".into()
+                }
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                    "prüfen, ob Journal und Ordner beschreibbar sind".into()
+                }
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                    "die Datei ist beschädigt: `sphere journal verify` ausführen und sie aus einer Sicherung wiederherstellen".into()
+                }
+                _ => "der fehlgeschlagene Vorgang hat nichts aufgezeichnet; `sphere journal verify` ausführen".into(),
+            }),
+            JournalError::BadEntry { .. } => Some(
+                "`sphere journal verify` ausführen, um den ersten beschädigten Eintrag zu finden".into(),
+            ),
+            JournalError::NotIntact { .. } => Some(
+                "dieses Journal zur Untersuchung unverändert aufbewahren; vor dem Kürzen eine geprüfte Kopie wiederherstellen".into(),
+            ),
+        }
+    }
+}
+
 fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ErrorCode> {
     match e {
         rusqlite::Error::SqliteFailure(f, _) => Some(f.code),

@@ -57,20 +57,31 @@ pub fn sources(origin: &Origin) -> Result<Vec<Source>> {
             })
             .collect()),
         Origin::Dir(dir) => {
-            let io = |m: String| Error::new(ErrorKind::Io, m);
+            let io =
+                |en: String, de: String| Error::texts(ErrorKind::Io, crate::Texts::new(en, de));
             let files = crate::files::files_below(dir, &crate::files::is_dl).map_err(|e| {
-                io(format!(
-                    "cannot read knowledge directory {}: {e}",
-                    dir.display()
-                ))
+                io(
+                    format!("cannot read knowledge directory {}: {e}", dir.display()),
+                    format!(
+                        "das Verzeichnis der Wissensbasis {} lässt sich nicht lesen",
+                        dir.display()
+                    ),
+                )
             })?;
             if files.is_empty() {
-                return Err(io(format!("no .dl files under {}", dir.display())));
+                return Err(io(
+                    format!("no .dl files under {}", dir.display()),
+                    format!("keine .dl-Dateien unter {}", dir.display()),
+                ));
             }
             let mut out = Vec::new();
             for f in files {
-                let text = std::fs::read_to_string(&f)
-                    .map_err(|e| io(format!("cannot read {}: {e}", f.display())))?;
+                let text = std::fs::read_to_string(&f).map_err(|e| {
+                    io(
+                        format!("cannot read {}: {e}", f.display()),
+                        format!("{} lässt sich nicht lesen", f.display()),
+                    )
+                })?;
                 let rel = f
                     .strip_prefix(dir)
                     .unwrap_or(&f)
@@ -155,11 +166,17 @@ impl Builder {
             match e {
                 Extra::File(f) => {
                     let text = std::fs::read_to_string(f).map_err(|e| {
-                        Error::new(
+                        Error::texts(
                             ErrorKind::Io,
-                            format!("cannot read rules file {}: {e}", f.display()),
+                            crate::Texts::new(
+                                format!("cannot read rules file {}: {e}", f.display()),
+                                format!("die Regeldatei {} lässt sich nicht lesen", f.display()),
+                            ),
                         )
-                        .with_hint("check the path given to --rules")
+                        .with_hint_texts(crate::Texts::new(
+                            "check the path given to --rules",
+                            "den bei --rules angegebenen Pfad prüfen",
+                        ))
                     })?;
                     map.add(f.display().to_string(), text);
                 }

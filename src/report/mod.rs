@@ -60,11 +60,17 @@ impl Period {
     /// A period from `from` to `to`, both inclusive.
     pub fn new(from: Date, to: Date) -> Result<Period> {
         if to < from {
-            return Err(Error::new(
+            return Err(Error::texts(
                 ErrorKind::Usage,
-                format!("the period ends ({to}) before it starts ({from})"),
+                crate::Texts::new(
+                    format!("the period ends ({to}) before it starts ({from})"),
+                    format!("der Zeitraum endet ({to}), bevor er beginnt ({from})"),
+                ),
             )
-            .with_hint("give --from the first day and --to the last day, e.g. --from 2025-06-09 --to 2025-06-15"));
+            .with_hint_texts(crate::Texts::new(
+                "give --from the first day and --to the last day, e.g. --from 2025-06-09 --to 2025-06-15",
+                "bei --from den ersten und bei --to den letzten Tag angeben, z. B. --from 2025-06-09 --to 2025-06-15",
+            )));
         }
         Ok(Period { from, to })
     }

@@ -233,18 +233,27 @@ pub(crate) fn authorize(
 ) -> Result<Principal, ApiError> {
     let Some(token) = bearer(headers) else {
         app.refuse("anonymous", attempted, "no-token")?;
-        return Err(ApiError::new(
+        return Err(ApiError::texts(
             StatusCode::UNAUTHORIZED,
-            "no bearer token",
-            "send `Authorization: Bearer TOKEN`; the server's configuration lists who may ask",
+            Texts::new("no bearer token", "kein Bearer-Token"),
+            Texts::new(
+                "send `Authorization: Bearer TOKEN`; the server's configuration lists who may ask",
+                "`Authorization: Bearer TOKEN` senden; die Konfiguration des Servers führt, wer fragen darf",
+            ),
         ));
     };
     let Some(p) = app.auth.principal(token).cloned() else {
         app.refuse("anonymous", attempted, "bad-token")?;
-        return Err(ApiError::new(
+        return Err(ApiError::texts(
             StatusCode::UNAUTHORIZED,
-            "the token is not known to this server",
-            "ask the server's administrator for a token",
+            Texts::new(
+                "the token is not known to this server",
+                "dieser Server kennt das Token nicht",
+            ),
+            Texts::new(
+                "ask the server's administrator for a token",
+                "die Administration des Servers um ein Token bitten",
+            ),
         ));
     };
     check_role(app, &p, attempted, role)?;
@@ -260,14 +269,24 @@ pub(crate) fn check_role(
     if let Some(r) = role {
         if !p.has(r) {
             app.refuse(&p.staff, attempted, "wrong-role")?;
-            return Err(ApiError::new(
+            return Err(ApiError::texts(
                 StatusCode::FORBIDDEN,
-                format!(
-                    "{} may not do this: it needs the role `{}`",
-                    p.staff,
-                    r.as_str()
+                Texts::new(
+                    format!(
+                        "{} may not do this: it needs the role `{}`",
+                        p.staff,
+                        r.as_str()
+                    ),
+                    format!(
+                        "{} darf das nicht: es braucht die Rolle `{}`",
+                        p.staff,
+                        r.as_str()
+                    ),
                 ),
-                "the refusal is recorded in the journal",
+                Texts::new(
+                    "the refusal is recorded in the journal",
+                    "die Weigerung ist im Journal vermerkt",
+                ),
             ));
         }
     }
@@ -472,7 +491,8 @@ async fn gate_route(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     blocking(app, move |app| {
-        let p = authorize(app, &headers, "POST /v1/gate", Some(Role::Crm))?;
+        let p = authorize(app, &headers, "POST /v1/gate", Some(Role::Crm))
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
         let lang = lang_of(&q)?;
         gate_answer(app, &p, body, lang).map_err(|e| e.in_lang(lang))
     })
@@ -628,7 +648,8 @@ async fn findings(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     blocking(app, move |app| {
-        authorize(app, &headers, "GET /v1/findings", None)?;
+        authorize(app, &headers, "GET /v1/findings", None)
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
         Ok(json_response(findings_doc(app, &q)?))
     })
     .await
@@ -673,7 +694,8 @@ async fn finding(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     blocking(app, move |app| {
-        authorize(app, &headers, "GET /v1/findings/{id}", None)?;
+        authorize(app, &headers, "GET /v1/findings/{id}", None)
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
         let lang = lang_of(&q)?;
         Ok(json_response(
             finding_doc(app, &id, lang).map_err(|e| e.in_lang(lang))?,
@@ -877,7 +899,8 @@ async fn pending(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     blocking(app, move |app| {
-        authorize(app, &headers, "GET /v1/pending", None)?;
+        authorize(app, &headers, "GET /v1/pending", None)
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
         let lang = lang_of(&q)?;
         Ok(json_response(Value::Array(pending_list(app, lang)?)))
     })
@@ -925,7 +948,8 @@ async fn post_changes(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     blocking(app, move |app| {
-        let p = authorize(app, &headers, "POST /v1/model/changes", Some(Role::Crm))?;
+        let p = authorize(app, &headers, "POST /v1/model/changes", Some(Role::Crm))
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
         let lang = lang_of(&q)?;
         let apply = || -> ApiResult {
             let bytes = body_bytes(body)?;

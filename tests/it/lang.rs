@@ -1477,3 +1477,295 @@ fn the_notes_on_the_compiled_evaluator_are_german_under_lang_de() {
         "note: the knowledge base given with --kb is not the compiled one; running the interpreter\n"
     );
 }
+
+/// The rule compiler's diagnostics in German: a bad `?-` query or assumption in a German REPL
+/// (a syntax error, an unknown relation, the wrong number of arguments, a value of the wrong
+/// type, a date that is no day, an expression) and the common problems of a rule file given
+/// with `check --rules ... --lang de` are said in German with their carets (`Fehler[code]`,
+/// `Hinweis:`); in English without `--lang de`.
+#[test]
+fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
+    let kb = Arc::new(KnowledgeBase::shipped().expect("kb"));
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = sphere::repl::Repl::new(
+        kb,
+        vec![manifest.join("facts/s12_what_if_consent.json")],
+        today(),
+        EvalOptions::default(),
+    )
+    .expect("repl");
+    repl.run("lang de").expect("lang de");
+    let mut text = String::new();
+    for line in [
+        "?- finding(R, A, S).",
+        "?- findng(R, A, S, D).",
+        "?- finding(R, A, S, D",
+        "?- finding(R A).",
+        "?- finding(R, A, S, D), x.",
+        "?- \"x\".",
+        "?- activity_channel(\"act-s4-call\", 5).",
+        "?- finding(R, _, _, 2025-13-40).",
+        "?- finding(R, _, _, X + 1).",
+        "?- finding(R, _, _, \"x\\q\").",
+        "?- finding(R, _, _, #).",
+        "assume foo(\"x\").",
+        "assume activity_channel(\"a\").",
+    ] {
+        let e = repl.run(line).expect_err(line);
+        let rendered = e.render(false);
+        assert!(rendered.starts_with("Fehler["), "{line}: {rendered}");
+        text.push_str(&rendered);
+    }
+    for expected in [
+        "Fehler[arity_mismatch]: `finding` hat 4 Spalten, die Anfrage gibt aber 3",
+        "Fehler[unknown_relation]: unbekannte Relation `findng`",
+        "= Hinweis: meinten Sie `finding`?",
+        "Fehler[syntax]: erwartet: `,` oder `)`, gefunden: das Ende der Eingabe",
+        "Fehler[type_mismatch]: Typfehler: erwartet: ein Symbol, gefunden: eine Zahl",
+        "Fehler[syntax]: `2025-13-40` ist kein Kalendertag",
+        "Fehler[syntax]: unerwartetes Zeichen `#`",
+    ] {
+        assert!(text.contains(expected), "no `{expected}` in:\n{text}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+    // The same query in English.
+    repl.run("lang en").expect("lang en");
+    let e = repl.run("?- findng(R, A, S, D).").expect_err("unknown");
+    assert!(
+        e.render(false)
+            .starts_with("error[unknown_relation]: unknown relation `findng`"),
+        "{}",
+        e.render(false)
+    );
+    // A rule file with the common mistakes, on the command line.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rules = dir.path().join("bad.dl");
+    std::fs::write(
+        &rules,
+        ".decl my_flag(a: symbol)\n\
+         my_flag(A) :- activty(A, _, _, _, _, _).\n\
+         my_flag(A) :- activity(A, _, _).\n\
+         my_flag(B) :- activity(A, _, _, _, _, _).\n\
+         my_flag(A) :- activity(A, _, _, _, _, _), !consent(A, X, _, _, _).\n\
+         my_flag(_) :- activity(A, _, _, _, _, _)\n\
+         my_flag(\"x\") :- activity(A, _, _, _, _, _), \"a\" < \"b\", X = 3 + _.\n\
+         my_flag(\"y\").\n\
+         .frobnicate\n",
+    )
+    .expect("write");
+    let rules = rules.to_str().expect("utf-8");
+    let model = manifest.join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--rules", rules, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    for expected in [
+        "Fehler[unknown_relation]: unbekannte Relation `activty`",
+        "= Hinweis: meinten Sie `activity`?",
+        "Fehler[arity_mismatch]: `activity` hat 6 Spalten, hier stehen aber 3 Argumente",
+        "hier deklariert",
+        "Fehler[unbound_variable]: die Variable `B` im Kopf wird vom Rumpf nicht gebunden",
+        "Fehler[unsafe_negation]: die Variable `X` kommt nur in einem negierten Atom vor",
+        "Fehler[wildcard_in_head]: `_` im Kopf einer Regel",
+        "Fehler[syntax]: am Ende der Klausel fehlt `.`",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in:\n{err}");
+    }
+    let problems = english_in_errors(&err);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    let (code, _, err) = sphere(&["check", model, "--rules", rules]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error[unknown_relation]: unknown relation `activty`"),
+        "{err}"
+    );
+    assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+}
+
+/// `sphere eval -F DIR --lang de`: the problems of a facts file (a value of the wrong type, a
+/// line of too few columns), a missing facts directory and a program that does not compile
+/// are said in German; English without `--lang de`.
+#[test]
+fn eval_says_its_file_errors_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let program = dir.path().join("p.dl");
+    std::fs::write(
+        &program,
+        ".decl edge(a: number, b: symbol)\n.input edge\n.decl path(a: number, b: symbol)\n.output path\npath(A, B) :- edge(A, B).\n",
+    )
+    .expect("write");
+    let broken = dir.path().join("broken.dl");
+    std::fs::write(&broken, "path(A, B) :- edg(A, B).\n").expect("write");
+    let facts = dir.path().join("facts");
+    std::fs::create_dir(&facts).expect("mkdir");
+    std::fs::write(facts.join("edge.facts"), "1\tx\nzwei\ty\n3\n").expect("write");
+    let (program, broken, facts) = (
+        program.to_str().expect("utf-8"),
+        broken.to_str().expect("utf-8"),
+        facts.to_str().expect("utf-8"),
+    );
+    let nowhere = dir.path().join("nowhere");
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["eval", program, "-F", facts],
+            vec![
+                "Fehler[type_mismatch]: erwartet: eine Zahl, gefunden: `zwei`",
+                "Fehler[arity_mismatch]: diese Zeile hat 1 Spalte, `edge` hat aber 2",
+                "Fehler: 2 Fehler in den Fakten, nichts wurde ausgewertet",
+            ],
+        ),
+        (
+            vec!["eval", program, "-F", nowhere.to_str().expect("utf-8")],
+            vec!["Fehler: das Faktenverzeichnis"],
+        ),
+        (
+            vec!["eval", broken, "-F", facts],
+            vec![
+                "Fehler[unknown_relation]: unbekannte Relation `edg`",
+                "Fehler: 2 Fehler im Programm, nichts wurde ausgewertet",
+            ],
+        ),
+    ] {
+        let mut de = args.clone();
+        de.extend(["--lang", "de"]);
+        let (code, _, err) = sphere(&de);
+        assert_eq!(code, Some(2), "{err}");
+        for e in expected {
+            assert!(err.contains(e), "no `{e}` in:\n{err}");
+        }
+        text.push_str(&err);
+        let (code, _, err) = sphere(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("error"), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
+
+/// A bound reached while rules from outside run, and the receipt line of a check recorded in
+/// a journal, are said in German under `--lang de`.
+#[test]
+fn a_bound_reached_and_the_receipt_are_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = manifest.join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let grow = manifest.join("tests/cmd/inputs/grow_kb.dl");
+    let grow = grow.to_str().expect("utf-8");
+    let args = ["check", model, "--rules", grow, "--max-tuples", "20000"];
+    let mut de = args.to_vec();
+    de.extend(["--lang", "de"]);
+    let (code, _, err) = sphere(&de);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "Anmerkung: mit --rules läuft der Interpreter\n\
+         Fehler: Auswertung angehalten: die Relationen zusammen wuchsen über 20000 Tupel, während die Regel `grow#1` `grow` ableitete; eine Regel, die aus ihren eigenen Ergebnissen neue Werte ableitet, etwa `n(X + 1) :- n(X).`, endet nie\n  \
+         Hinweis: die Grenze anheben (--max-tuples, --timeout), wenn die Regeln stimmen; sonst die Regel daran hindern, aus ihren eigenen Ergebnissen neue Werte abzuleiten\n"
+    );
+    let mut text = err;
+    let (_, _, err) = sphere(&args);
+    assert!(err.contains("error: evaluation stopped: "), "{err}");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let journal = dir.path().join("j.db");
+    let journal = journal.to_str().expect("utf-8");
+    let (code, _, err) = sphere(&["check", model, "--journal", journal, "--lang", "de"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.starts_with("Kopf des Journals: 1:"), "{err}");
+    assert!(err.ends_with(" (Beleg)\n"), "{err}");
+    text.push_str(&err);
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
+
+/// The usage errors of the German commands: `explain` without a finding, `diff` with nothing
+/// to compare, a knowledge directory or rule file that cannot be read, a report period that
+/// ends before it starts, a model the report and the graph cannot read, and a journal that is
+/// missing, is no journal or cannot be opened.
+#[test]
+fn the_commands_usage_errors_are_german_under_lang_de() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = manifest.join("facts/s12_what_if_consent.json");
+    let model = model.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let nowhere = dir.path().join("nowhere");
+    let nowhere = nowhere.to_str().expect("utf-8");
+    let nowhere_json = format!("{nowhere}.json");
+    let nowhere_dl = format!("{nowhere}.dl");
+    let not_a_journal = dir.path().join("notes.db");
+    std::fs::write(&not_a_journal, "not a journal\n").expect("write");
+    let not_a_journal = not_a_journal.to_str().expect("utf-8").to_string();
+    // A journal below a file: the folder cannot exist.
+    let not_a_folder = format!("{model}/j.db");
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["explain", model],
+            "Fehler: die Modelldateien und dann die Kennung eines Befunds angeben",
+        ),
+        (vec!["diff", model], "Fehler: nichts zu vergleichen"),
+        (
+            vec!["check", model, "--kb", nowhere],
+            "Fehler: das Verzeichnis der Wissensbasis",
+        ),
+        (
+            vec!["check", model, "--rules", &nowhere_dl],
+            "Fehler: die Regeldatei",
+        ),
+        (
+            vec![
+                "report",
+                model,
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2024-01-01",
+            ],
+            "Fehler: der Zeitraum endet (2024-01-01), bevor er beginnt (2025-01-01)",
+        ),
+        (
+            vec![
+                "report",
+                &nowhere_json,
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-02-01",
+            ],
+            "Fehler: 1 Problem(e) im Modell",
+        ),
+        (
+            vec!["graph", &nowhere_json],
+            "Fehler[io]: die Datei gibt es nicht",
+        ),
+        (
+            vec!["pending", model, "--journal", &nowhere_dl],
+            "an diesem Pfad ist kein Journal",
+        ),
+        (
+            vec!["pending", model, "--journal", &not_a_journal],
+            "kein Journal von sphere",
+        ),
+        (
+            vec!["gate", model, "act-s4-call", "--journal", &not_a_folder],
+            "das Öffnen des Journals ist fehlgeschlagen",
+        ),
+    ] {
+        let mut de = args.clone();
+        de.extend(["--lang", "de"]);
+        let (code, _, err) = sphere(&de);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: no `{expected}` in:\n{err}"
+        );
+        text.push_str(&err);
+        let (code, _, err) = sphere(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("error"), "{err}");
+        assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}

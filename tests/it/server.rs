@@ -1743,3 +1743,43 @@ fn the_json_api_in_german_says_every_problem_in_german() {
     assert!(text.contains("der Server nimmt keine"), "{text}");
     assert!(text.contains("unbekannter Filter `colour`"), "{text}");
 }
+
+/// Refusals with `?lang=de`: no token, a token the server does not know, a role that may not
+/// gate; in English without it.
+#[test]
+fn refusals_in_german_with_lang_de() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let body = json!({"activity": "act-s4-call"}).to_string();
+    let mut said = String::new();
+    for (token, status, expected) in [
+        (None, 401, "kein Bearer-Token"),
+        (
+            Some("no-such-token"),
+            401,
+            "dieser Server kennt das Token nicht",
+        ),
+        (
+            Some(MM_TOKEN),
+            403,
+            "darf das nicht: es braucht die Rolle `crm`",
+        ),
+    ] {
+        let (s, v) = call(&app, "POST", "/v1/gate?lang=de", token, &body);
+        assert_eq!(s, status, "{v}");
+        let m = v["error"]["message"].as_str().expect("a message");
+        assert!(m.contains(expected), "{v}");
+        said.push_str(&format!(
+            "{m}\n{}\n",
+            v["error"]["hint"].as_str().unwrap_or("")
+        ));
+        let (s, v) = call(&app, "POST", "/v1/gate", token, &body);
+        assert_eq!(s, status, "{v}");
+        assert!(!v.to_string().contains("Fehler"), "{v}");
+    }
+    let (s, v) = call(&app, "GET", "/v1/pending?lang=de", None, "");
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(v["error"]["message"], "kein Bearer-Token", "{v}");
+    let english = crate::lang::english_in_errors(&said);
+    assert!(english.is_empty(), "{said}\n{}", english.join("\n"));
+}

@@ -126,6 +126,19 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// What to do about it, rendered as `hint: ...`.
     pub hint: Option<String>,
+    /// The message, label and hint in German, where the site that found the problem gave
+    /// them ([`Diagnostic::de`], [`Diagnostic::label_de`], [`Diagnostic::hint_de`]);
+    /// [`render_in`] shows them.
+    pub de: Option<Box<German>>,
+}
+
+/// A diagnostic's words in German; a part left `None` (or a message left empty) is said in
+/// English.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct German {
+    pub message: String,
+    pub label: Option<String>,
+    pub hint: Option<String>,
 }
 
 impl Diagnostic {
@@ -139,6 +152,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             hint: None,
+            de: None,
         }
     }
 
@@ -177,6 +191,58 @@ impl Diagnostic {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// The message in German (the English one stays the message).
+    pub fn de(mut self, message: impl Into<String>) -> Self {
+        self.de.get_or_insert_with(Default::default).message = message.into();
+        self
+    }
+
+    /// The label under the caret in German.
+    pub fn label_de(mut self, label: impl Into<String>) -> Self {
+        self.de.get_or_insert_with(Default::default).label = Some(label.into());
+        self
+    }
+
+    /// The hint in German.
+    pub fn hint_de(mut self, hint: impl Into<String>) -> Self {
+        self.de.get_or_insert_with(Default::default).hint = Some(hint.into());
+        self
+    }
+
+    /// The label and its German.
+    pub fn with_labels(self, en: impl Into<String>, de: impl Into<String>) -> Self {
+        self.with_label(en).label_de(de)
+    }
+
+    /// The hint and its German.
+    pub fn with_hints(self, en: impl Into<String>, de: impl Into<String>) -> Self {
+        self.with_hint(en).hint_de(de)
+    }
+
+    /// The message in German where there is one, else the English message.
+    pub fn german_message(&self) -> &str {
+        match &self.de {
+            Some(g) if !g.message.is_empty() => &g.message,
+            _ => &self.message,
+        }
+    }
+
+    /// The hint in German where there is one, else the English hint.
+    pub fn german_hint(&self) -> Option<&str> {
+        match &self.de {
+            Some(g) if g.hint.is_some() => g.hint.as_deref(),
+            _ => self.hint.as_deref(),
+        }
+    }
+
+    /// The label in German where there is one, else the English label.
+    pub fn german_label(&self) -> &str {
+        match &self.de {
+            Some(g) if g.label.is_some() => g.label.as_deref().unwrap_or_default(),
+            _ => &self.label,
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -299,6 +365,17 @@ pub struct RenderOptions {
 /// Renders diagnostics rustc-style (`error[code]: message`, `--> file:line:col`, caret),
 /// in the order given.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) -> String {
+    render_in(diags, sources, opts, false)
+}
+
+/// [`render`], in German when `de`: `Fehler[code]` and `Warnung[code]`, the German message,
+/// label and hint (`Hinweis:`) where the diagnostic has them (English where not).
+pub fn render_in(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    opts: RenderOptions,
+    de: bool,
+) -> String {
     use codespan_reporting::diagnostic as cd;
     use codespan_reporting::term;
 
@@ -310,21 +387,32 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) ->
             Severity::Warning => cd::Diagnostic::warning(),
         }
         .with_code(d.code.as_str())
-        .with_message(d.message.clone());
+        .with_message(if de {
+            d.german_message().to_string()
+        } else {
+            d.message.clone()
+        });
         let mut labels = Vec::new();
         // A span into a file the map does not hold (facts given from outside) is shown
         // without a snippet rather than failing.
         let known = |span: &Span| (span.file.0 as usize) < sources.files.len();
         if let Some(span) = d.span.filter(known) {
-            labels.push(cd::Label::primary(span.file, span.range()).with_message(d.label.clone()));
+            let label = if de { d.german_label() } else { &d.label };
+            labels.push(cd::Label::primary(span.file, span.range()).with_message(label));
         }
         for l in d.secondary.iter().filter(|l| known(&l.span)) {
-            labels.push(
-                cd::Label::secondary(l.span.file, l.span.range()).with_message(l.message.clone()),
-            );
+            let message = match secondary_de(&l.message) {
+                Some(m) if de => m,
+                _ => &l.message,
+            };
+            labels.push(cd::Label::secondary(l.span.file, l.span.range()).with_message(message));
         }
         let mut notes = d.notes.clone();
-        if let Some(h) = &d.hint {
+        if de {
+            if let Some(h) = d.german_hint() {
+                notes.push(format!("Hinweis: {h}"));
+            }
+        } else if let Some(h) = &d.hint {
             notes.push(format!("hint: {h}"));
         }
         cdiag = cdiag.with_labels(labels).with_notes(notes);
@@ -336,7 +424,55 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) ->
             let _ = term::emit_to_write_style(&mut w, &config, sources, &cdiag);
         }
     }
-    cut_long_lines(&String::from_utf8_lossy(&out), opts.color)
+    let text = cut_long_lines(&String::from_utf8_lossy(&out), opts.color);
+    if de {
+        german_severities(&text)
+    } else {
+        text
+    }
+}
+
+/// The fixed labels of secondary places, in German.
+fn secondary_de(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "declared here" => "hier deklariert",
+        "first declared here" => "zuerst hier deklariert",
+        "first used here" => "zuerst hier verwendet",
+        "first given here" => "zuerst hier angegeben",
+        "the earlier version" => "die frühere Fassung",
+        "annotated with `exception_to` here" => "hier mit `exception_to` annotiert",
+        "annotated with a `decision` here" => "hier mit einer `decision` annotiert",
+        _ => return None,
+    })
+}
+
+/// `error[` and `warning[` at the start of a line (after colour codes) as `Fehler[` and
+/// `Warnung[`: the words codespan-reporting writes for a diagnostic's severity.
+fn german_severities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        // The colour codes before the word: `ESC [ ... m`, any number of them.
+        let mut rest = line;
+        while let Some(after) = rest.strip_prefix("\x1b[") {
+            match after.find('m') {
+                Some(i) => rest = &after[i + 1..],
+                None => break,
+            }
+        }
+        let prefix = &line[..line.len() - rest.len()];
+        match [("error[", "Fehler["), ("warning[", "Warnung[")]
+            .iter()
+            .find(|(en, _)| rest.starts_with(en))
+        {
+            Some((en, de)) => {
+                out.push_str(prefix);
+                out.push_str(de);
+                out.push_str(&rest[en.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// The most characters of one rendered line: a line of a megabyte (a minified file, a facts
@@ -385,6 +521,42 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("hint: use one type per column"), "{out}");
+    }
+
+    #[test]
+    fn german_words_render_where_given_and_english_stays_as_it_was() {
+        let mut m = SourceMap::new();
+        let f = m.add("a.dl", "p(X) :- q(X).\n");
+        let d = Diagnostic::error(
+            Code::UnknownRelation,
+            Span::new(f, 8..9),
+            "unknown relation `q`",
+        )
+        .with_labels("not declared", "nicht deklariert")
+        .with_hints("declare it", "deklarieren");
+        let w = Diagnostic::warning(Code::Syntax, Span::new(f, 0..1), "a warning");
+        let en = render(&[d.clone(), w.clone()], &m, RenderOptions::default());
+        assert!(
+            en.starts_with("error[unknown_relation]: unknown relation `q`"),
+            "{en}"
+        );
+        assert!(
+            en.contains("= hint: declare it") && en.contains("warning[syntax]"),
+            "{en}"
+        );
+        let de = render_in(&[d.clone(), w], &m, RenderOptions::default(), true);
+        assert!(
+            de.starts_with("Fehler[unknown_relation]: unknown relation `q`"),
+            "{de}"
+        );
+        assert!(de.contains("^ nicht deklariert"), "{de}");
+        assert!(de.contains("= Hinweis: deklarieren"), "{de}");
+        assert!(de.contains("Warnung[syntax]: a warning"), "{de}");
+        let d = d.de("unbekannte Relation `q`");
+        let colored = render_in(&[d], &m, RenderOptions { color: true }, true);
+        assert!(colored.contains("Fehler[unknown_relation]"), "{colored:?}");
+        assert!(!colored.contains("error["), "{colored:?}");
+        assert!(colored.contains("unbekannte Relation `q`"), "{colored:?}");
     }
 
     #[test]

@@ -240,8 +240,26 @@ pub(crate) fn limit_error(
             r.id
         ),
     };
+    let what_de = match limit {
+        Limit::Tuples(m) => format!("die Relationen zusammen wuchsen über {m} Tupel"),
+        Limit::RelationTuples(m) => format!("die Relation `{name}` wuchs über {m} Tupel"),
+        Limit::Memory(m) => format!("die Auswertung wuchs über geschätzt {} MiB", m >> 20),
+        Limit::Symbols => "die Symboltabelle ist voll".to_string(),
+        Limit::Interrupted => "die Auswertung wurde unterbrochen".to_string(),
+    };
+    let message_de = match limit {
+        Limit::Interrupted => format!(
+            "{what_de}, während die Regel `{}` `{name}` ableitete (ein Zeitlimit oder eine Aufforderung anzuhalten)",
+            r.id
+        ),
+        _ => format!(
+            "Auswertung angehalten: {what_de}, während die Regel `{}` `{name}` ableitete; eine Regel, die aus ihren eigenen Ergebnissen neue Werte ableitet, etwa `n(X + 1) :- n(X).`, endet nie",
+            r.id
+        ),
+    };
     EvalError {
         message,
+        message_de: Some(message_de),
         kind: EvalErrorKind::Limit {
             limit,
             rule,

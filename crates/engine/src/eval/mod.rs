@@ -67,6 +67,8 @@ pub struct Database {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
     pub message: String,
+    /// The message in German, where there is one (a bound reached).
+    pub message_de: Option<String>,
     pub kind: EvalErrorKind,
 }
 
@@ -87,6 +89,7 @@ impl EvalError {
     pub fn internal(message: impl Into<String>) -> EvalError {
         EvalError {
             message: message.into(),
+            message_de: None,
             kind: EvalErrorKind::Internal,
         }
     }

@@ -37,11 +37,14 @@ pub fn parse_query(
     let mut diags = Vec::new();
     let Some(atom) = parse_atom_text(file, text, &mut diags) else {
         if diags.is_empty() {
-            diags.push(Diagnostic::error(
-                Code::Syntax,
-                Span::new(file, 0..text.len()),
-                "expected a query such as `path(1, X)`",
-            ));
+            diags.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(file, 0..text.len()),
+                    "expected a query such as `path(1, X)`",
+                )
+                .de("erwartet: eine Anfrage wie `path(1, X)`"),
+            );
         }
         return Err(diags);
     };
@@ -52,14 +55,28 @@ pub fn parse_query(
             atom.name.span,
             format!("unknown relation `{}`", atom.name.text),
         )
-        .with_label("the program has no such relation");
+        .with_label("the program has no such relation")
+        .de(format!("unbekannte Relation `{}`", atom.name.text))
+        .label_de("das Programm hat keine solche Relation");
         return Err(vec![match did_you_mean(&atom.name.text, names) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None => d.with_hint("`sphere eval` lists the relations of a program"),
+            Some(s) => d.with_hints(
+                format!("did you mean `{s}`?"),
+                format!("meinten Sie `{s}`?"),
+            ),
+            None => d.with_hints(
+                "`sphere eval` lists the relations of a program",
+                "`sphere eval` zeigt die Relationen eines Programms",
+            ),
         }]);
     };
     let relation = program.relation(rel);
     if relation.arity() != atom.args.len() {
+        let columns = relation
+            .columns
+            .iter()
+            .map(|c| format!("{}: {}", c.name, c.ty))
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(vec![Diagnostic::error(
             Code::ArityMismatch,
             atom.span,
@@ -71,16 +88,15 @@ pub fn parse_query(
             ),
         )
         .with_label(format!("expected {} arguments", relation.arity()))
-        .with_hint(format!(
-            "`{}` takes ({})",
+        .with_hint(format!("`{}` takes ({columns})", relation.name))
+        .de(format!(
+            "`{}` hat {} Spalten, die Anfrage gibt aber {}",
             relation.name,
-            relation
-                .columns
-                .iter()
-                .map(|c| format!("{}: {}", c.name, c.ty))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))]);
+            relation.arity(),
+            atom.args.len()
+        ))
+        .label_de(format!("erwartet: {} Argumente", relation.arity()))
+        .hint_de(format!("`{}` nimmt ({columns})", relation.name))]);
     }
     let mut args = Vec::new();
     for (arg, col) in atom.args.iter().zip(&relation.columns) {
@@ -93,6 +109,17 @@ pub fn parse_query(
             .with_label(format!(
                 "column `{}` of `{}` is a {}",
                 col.name, relation.name, col.ty
+            ))
+            .de(format!(
+                "Typfehler: erwartet: {}, gefunden: {}",
+                type_de(col.ty),
+                type_de(found)
+            ))
+            .label_de(format!(
+                "Spalte `{}` von `{}` ist {}",
+                col.name,
+                relation.name,
+                type_de(col.ty)
             ))
         };
         let a = match (&arg.kind, col.ty) {
@@ -128,7 +155,9 @@ pub fn parse_query(
                         arg.span,
                         "a query argument is a variable, a constant or `_`",
                     )
-                    .with_label("expressions are not allowed here"),
+                    .with_label("expressions are not allowed here")
+                    .de("ein Argument einer Anfrage ist eine Variable, eine Konstante oder `_`")
+                    .label_de("Ausdrücke sind hier nicht erlaubt"),
                 );
                 continue;
             }
@@ -149,6 +178,15 @@ fn symbol(program: &Program, s: String) -> QueryArg {
     match program.interner.get(&s) {
         Some(sym) => QueryArg::Const(Value::Sym(sym)),
         None => QueryArg::UnknownSymbol(s),
+    }
+}
+
+/// A type with its article, in German (`ein Symbol`), for messages.
+pub fn type_de(ty: Type) -> &'static str {
+    match ty {
+        Type::Symbol => "ein Symbol",
+        Type::Number => "eine Zahl",
+        Type::Date => "ein Datum",
     }
 }
 

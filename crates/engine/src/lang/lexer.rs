@@ -74,6 +74,21 @@ impl TokenKind {
         }
     }
 
+    /// [`TokenKind::describe`] in German.
+    pub fn describe_de(&self) -> String {
+        match self {
+            TokenKind::Ident(s) => format!("Bezeichner `{s}`"),
+            TokenKind::Directive(s) => format!("Direktive `.{s}`"),
+            TokenKind::Number(n) => format!("Zahl `{n}`"),
+            TokenKind::Date(d) => format!("Datum `{d}`"),
+            TokenKind::Str(_) => "eine Zeichenkette".into(),
+            TokenKind::DocComment(_) => "ein `///`-Kommentar".into(),
+            TokenKind::Eof => "das Ende der Eingabe".into(),
+            TokenKind::Error | TokenKind::Invalid => "ein Fehler".into(),
+            other => other.describe(),
+        }
+    }
+
     fn punct(&self) -> &'static str {
         match self {
             TokenKind::LParen => "(",
@@ -233,8 +248,14 @@ impl Lexer<'_, '_> {
                 self.bump();
                 let word = self.eat_while(is_ident_char).to_string();
                 if word.is_empty() {
-                    self.error(start, "`@` must be followed by a function name")
-                        .hint = Some("built-in date functions are `@days_between`, `@add_days`, `@add_months`, `@year`, `@date`".into());
+                    let d = self.error(start, "`@` must be followed by a function name");
+                    d.hint = Some("built-in date functions are `@days_between`, `@add_days`, `@add_months`, `@year`, `@date`".into());
+                    german(
+                        d,
+                        "auf `@` folgt der Name einer Funktion".into(),
+                        None,
+                        Some("die eingebauten Datumsfunktionen sind `@days_between`, `@add_days`, `@add_months`, `@year`, `@date`".into()),
+                    );
                 } else {
                     self.push(TokenKind::AtIdent(word), start);
                 }
@@ -290,8 +311,14 @@ impl Lexer<'_, '_> {
                 '|' => TokenKind::Pipe,
                 ';' => TokenKind::Semicolon,
                 other => {
-                    self.error(start, format!("unexpected character `{other}`"))
-                        .label = "not part of the language".into();
+                    let d = self.error(start, format!("unexpected character `{other}`"));
+                    d.label = "not part of the language".into();
+                    german(
+                        d,
+                        format!("unerwartetes Zeichen `{other}`"),
+                        Some("gehört nicht zur Sprache"),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -310,6 +337,17 @@ impl Lexer<'_, '_> {
         self.diags.last_mut().expect("just pushed")
     }
 
+    fn unterminated_string(&mut self, start: usize) {
+        let d = self.error(start, "unterminated string");
+        d.with_hint_mut("close it with `\"` on the same line");
+        german(
+            d,
+            "nicht abgeschlossene Zeichenkette".into(),
+            None,
+            Some("mit `\"` in derselben Zeile schließen".into()),
+        );
+    }
+
     fn block_comment(&mut self, start: usize) {
         self.pos += 2;
         let mut depth = 1;
@@ -322,8 +360,14 @@ impl Lexer<'_, '_> {
                 depth += 1;
                 self.pos += 2;
             } else if self.bump().is_none() {
-                self.error(start, "unterminated block comment")
-                    .with_hint_mut("close it with `*/`");
+                let d = self.error(start, "unterminated block comment");
+                d.with_hint_mut("close it with `*/`");
+                german(
+                    d,
+                    "nicht abgeschlossener Blockkommentar".into(),
+                    None,
+                    Some("mit `*/` schließen".into()),
+                );
                 return;
             }
         }
@@ -349,9 +393,16 @@ impl Lexer<'_, '_> {
                 Some(d) => self.push(TokenKind::Date(d), start),
                 None => {
                     let msg = format!("`{text}` is not a calendar date");
+                    let msg_de = format!("`{text}` ist kein Kalendertag");
                     let d = self.error(start, msg);
                     d.label = "no such day".into();
                     d.hint = Some("dates are written `YYYY-MM-DD`, e.g. `2018-05-25`".into());
+                    german(
+                        d,
+                        msg_de,
+                        Some("diesen Tag gibt es nicht"),
+                        Some("Daten werden `YYYY-MM-DD` geschrieben, z. B. `2018-05-25`".into()),
+                    );
                     // The item is skipped without a second diagnostic.
                     self.push(TokenKind::Invalid, start);
                 }
@@ -362,14 +413,28 @@ impl Lexer<'_, '_> {
         if self.peek().is_some_and(is_ident_char) {
             let tail = self.eat_while(is_ident_char).to_string();
             let msg = format!("`{digits}{tail}` is neither a number nor an identifier");
-            self.error(start, msg).hint = Some("identifiers start with a letter or `_`".into());
+            let msg_de = format!("`{digits}{tail}` ist weder eine Zahl noch ein Bezeichner");
+            let d = self.error(start, msg);
+            d.hint = Some("identifiers start with a letter or `_`".into());
+            german(
+                d,
+                msg_de,
+                None,
+                Some("Bezeichner beginnen mit einem Buchstaben oder `_`".into()),
+            );
             return;
         }
         match digits.parse::<i64>() {
             Ok(n) => self.push(TokenKind::Number(n), start),
             Err(_) => {
-                self.error(start, format!("number `{digits}` does not fit in 64 bits"))
-                    .hint = Some(format!("numbers range from {} to {}", i64::MIN, i64::MAX));
+                let d = self.error(start, format!("number `{digits}` does not fit in 64 bits"));
+                d.hint = Some(format!("numbers range from {} to {}", i64::MIN, i64::MAX));
+                german(
+                    d,
+                    format!("die Zahl `{digits}` passt nicht in 64 Bit"),
+                    None,
+                    Some(format!("Zahlen reichen von {} bis {}", i64::MIN, i64::MAX)),
+                );
                 self.push(TokenKind::Number(0), start);
             }
         }
@@ -380,8 +445,7 @@ impl Lexer<'_, '_> {
         let mut s = String::new();
         loop {
             let Some(c) = self.bump() else {
-                self.error(start, "unterminated string")
-                    .with_hint_mut("close it with `\"` on the same line");
+                self.unterminated_string(start);
                 self.push(TokenKind::Error, start);
                 return;
             };
@@ -389,8 +453,7 @@ impl Lexer<'_, '_> {
                 '"' => break,
                 '\n' => {
                     self.pos -= 1;
-                    self.error(start, "unterminated string")
-                        .with_hint_mut("close it with `\"` on the same line");
+                    self.unterminated_string(start);
                     self.push(TokenKind::Error, start);
                     return;
                 }
@@ -403,15 +466,22 @@ impl Lexer<'_, '_> {
                         Some('t') => s.push('\t'),
                         Some('\n') | None => {
                             self.pos = self.pos.min(self.text.len());
-                            self.error(start, "unterminated string")
-                                .with_hint_mut("close it with `\"` on the same line");
+                            self.unterminated_string(start);
                             self.push(TokenKind::Error, start);
                             return;
                         }
                         Some(other) => {
                             let msg = format!("unknown escape `\\{other}`");
-                            self.error(esc_start, msg).hint =
-                                Some("escapes are `\\\"`, `\\\\`, `\\n` and `\\t`".into());
+                            let d = self.error(esc_start, msg);
+                            d.hint = Some("escapes are `\\\"`, `\\\\`, `\\n` and `\\t`".into());
+                            german(
+                                d,
+                                format!("unbekannte Escape-Sequenz `\\{other}`"),
+                                None,
+                                Some(
+                                    "Escape-Sequenzen sind `\\\"`, `\\\\`, `\\n` und `\\t`".into(),
+                                ),
+                            );
                         }
                     }
                 }
@@ -430,6 +500,15 @@ impl HintMut for Diagnostic {
     fn with_hint_mut(&mut self, hint: &str) {
         self.hint = Some(hint.to_string());
     }
+}
+
+/// Gives a lexer's diagnostic its German words.
+fn german(d: &mut Diagnostic, message: String, label: Option<&str>, hint: Option<String>) {
+    d.de = Some(Box::new(crate::diag::German {
+        message,
+        label: label.map(str::to_string),
+        hint,
+    }));
 }
 
 #[cfg(test)]

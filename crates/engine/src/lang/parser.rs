@@ -70,6 +70,53 @@ type PResult<T> = Result<T, Reported>;
 const MAX_NESTING: usize = 64;
 const MAX_TREE_DEPTH: usize = 200;
 
+/// The hint of [`Parser::nested`] and of a too long expression, in German.
+const SPLIT_DE: &str = "den Ausdruck mit `=`-Bindungen in mehrere Schritte teilen";
+
+/// What the parser expected (the `what` of [`Parser::expected`]), in German: the phrases the
+/// parser uses, and tokens in backticks joined by `or`; anything else as it is.
+fn what_de(what: &str) -> String {
+    let known = match what {
+        "end of the query" => "das Ende der Anfrage",
+        "a relation name" => "der Name einer Relation",
+        "a type name" => "der Name eines Typs",
+        "a base type (`symbol`, `number` or `date`)" => {
+            "ein Grundtyp (`symbol`, `number` oder `date`)"
+        }
+        "a column name" => "der Name einer Spalte",
+        "a column type (`symbol`, `number` or `date`)" => {
+            "ein Spaltentyp (`symbol`, `number` oder `date`)"
+        }
+        "a name" => "ein Name",
+        "a key" => "ein Schlüssel",
+        "a value" => "ein Wert",
+        "a comparison operator (`=`, `!=`, `<`, `<=`, `>`, `>=`)" => {
+            "ein Vergleichsoperator (`=`, `!=`, `<`, `<=`, `>`, `>=`)"
+        }
+        "`(` after the function name" => "`(` nach dem Namen der Funktion",
+        "a term (variable, constant, `_` or expression)" => {
+            "ein Term (Variable, Konstante, `_` oder Ausdruck)"
+        }
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    // Tokens only: "`<:` or `=`", "`.`, `:-` or `,`".
+    let tokens_only = what.split('`').step_by(2).all(|outside| {
+        outside
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .all(|w| w.is_empty() || w == "or")
+    });
+    if tokens_only {
+        return what.replace(" or ", " oder ");
+    }
+    match what.strip_prefix("identifier ") {
+        Some(rest) => format!("Bezeichner {rest}"),
+        None => what.to_string(),
+    }
+}
+
 struct Parser<'t, 'd> {
     text: &'t str,
     /// Current nesting (see [`MAX_NESTING`]).
@@ -127,15 +174,21 @@ impl Parser<'_, '_> {
             return Err(Reported);
         }
         let found = self.peek().describe();
+        let (what_de, found_de) = (what_de(what), self.peek().describe_de());
         let span = self.span();
         let mut d = Diagnostic::error(
             Code::Syntax,
             span,
             format!("expected {what}, found {found}"),
         )
-        .with_label(format!("expected {what}"));
+        .with_label(format!("expected {what}"))
+        .de(format!("erwartet: {what_de}, gefunden: {found_de}"))
+        .label_de(format!("erwartet: {what_de}"));
         if matches!(self.peek(), TokenKind::Eof | TokenKind::Directive(_)) && what.contains("`.`") {
-            d = d.with_hint("every fact and rule ends with `.`");
+            d = d.with_hints(
+                "every fact and rule ends with `.`",
+                "jede Tatsache und jede Regel endet mit `.`",
+            );
         }
         self.diags.push(d);
         Err(Reported)
@@ -183,7 +236,10 @@ impl Parser<'_, '_> {
             self.diags.push(
                 Diagnostic::error(Code::Syntax, span, "nested too deeply")
                     .with_label(format!("more than {MAX_NESTING} levels of nesting here"))
-                    .with_hint("split the expression with `=` bindings into several steps"),
+                    .with_hint("split the expression with `=` bindings into several steps")
+                    .de("zu tief verschachtelt")
+                    .label_de(format!("hier mehr als {MAX_NESTING} Ebenen"))
+                    .hint_de(SPLIT_DE),
             );
             return Err(Reported);
         }
@@ -200,7 +256,10 @@ impl Parser<'_, '_> {
             self.diags.push(
                 Diagnostic::error(Code::Syntax, span, "expression too long")
                     .with_label(format!("more than {MAX_TREE_DEPTH} operations deep"))
-                    .with_hint("split the expression with `=` bindings into several steps"),
+                    .with_hint("split the expression with `=` bindings into several steps")
+                    .de("der Ausdruck ist zu lang")
+                    .label_de(format!("mehr als {MAX_TREE_DEPTH} Operationen tief"))
+                    .hint_de(SPLIT_DE),
             );
             return Err(Reported);
         }
@@ -292,7 +351,13 @@ impl Parser<'_, '_> {
                 format!("annotation `{}` is not followed by a rule", b.id.text),
             )
             .with_label("this `.rule` annotates nothing")
-            .with_hint("put the rule it describes directly after the `.rule { ... }` block"),
+            .with_hint("put the rule it describes directly after the `.rule { ... }` block")
+            .de(format!(
+                "auf die Annotation `{}` folgt keine Regel",
+                b.id.text
+            ))
+            .label_de("dieses `.rule` beschreibt nichts")
+            .hint_de("die beschriebene Regel direkt nach den Block `.rule { ... }` setzen"),
         );
     }
 
@@ -336,7 +401,10 @@ impl Parser<'_, '_> {
                     self.diags.push(
                         Diagnostic::error(Code::Syntax, span, "union types are not supported")
                             .with_label("here")
-                            .with_hint("declare the column with one base type"),
+                            .with_hint("declare the column with one base type")
+                            .de("Vereinigungstypen werden nicht unterstützt")
+                            .label_de("hier")
+                            .hint_de("die Spalte mit einem Grundtyp deklarieren"),
                     );
                     return Err(Reported);
                 }
@@ -351,8 +419,12 @@ impl Parser<'_, '_> {
             "authority" => self.block(tok.span, doc).map(|b| Some(Item::Authority(b))),
             other => {
                 let msg = format!("unknown directive `.{other}`");
-                self.diags
-                    .push(Diagnostic::error(Code::Syntax, tok.span, msg).with_label("here"));
+                self.diags.push(
+                    Diagnostic::error(Code::Syntax, tok.span, msg)
+                        .with_label("here")
+                        .de(format!("unbekannte Direktive `.{other}`"))
+                        .label_de("hier"),
+                );
                 Err(Reported)
             }
         }
@@ -368,7 +440,9 @@ impl Parser<'_, '_> {
                 TokenKind::Eof => {
                     self.diags.push(
                         Diagnostic::error(Code::Syntax, open, "unclosed `(`")
-                            .with_label("opened here"),
+                            .with_label("opened here")
+                            .de("nicht geschlossene `(`")
+                            .label_de("hier geöffnet"),
                     );
                     return Err(Reported);
                 }
@@ -513,7 +587,10 @@ impl Parser<'_, '_> {
             self.diags.push(
                 Diagnostic::error(Code::Syntax, span, "a rule has exactly one head")
                     .with_label("a second head starts here")
-                    .with_hint("write one rule per head relation"),
+                    .with_hint("write one rule per head relation")
+                    .de("eine Regel hat genau einen Kopf")
+                    .label_de("hier beginnt ein zweiter Kopf")
+                    .hint_de("eine Regel je Kopfrelation schreiben"),
             );
             return Err(Reported);
         }
@@ -540,7 +617,10 @@ impl Parser<'_, '_> {
                             "missing `.` at the end of the clause",
                         )
                         .with_label("expected `.` after this")
-                        .with_hint("every fact and rule ends with `.`"),
+                        .with_hint("every fact and rule ends with `.`")
+                        .de("am Ende der Klausel fehlt `.`")
+                        .label_de("danach wird `.` erwartet")
+                        .hint_de("jede Tatsache und jede Regel endet mit `.`"),
                     );
                 } else {
                     let what = if body.is_empty() {

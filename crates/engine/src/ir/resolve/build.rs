@@ -179,7 +179,10 @@ impl Resolver<'_> {
                         format!("a fact cannot contain the variable `{name}`"),
                     )
                     .with_label("variable in a fact")
-                    .with_hint("facts are ground: write a constant, or turn it into a rule with `:-` and a body that binds the variable"),
+                    .with_hint("facts are ground: write a constant, or turn it into a rule with `:-` and a body that binds the variable")
+                    .de(format!("eine Tatsache kann die Variable `{name}` nicht enthalten"))
+                    .label_de("Variable in einer Tatsache")
+                    .hint_de("Tatsachen sind variablenfrei: eine Konstante schreiben oder daraus eine Regel mit `:-` und einem Rumpf machen, der die Variable bindet"),
                 );
                 None
             }
@@ -187,7 +190,10 @@ impl Resolver<'_> {
                 diags.push(
                     Diagnostic::error(Code::WildcardInHead, e.span, "`_` in a fact")
                         .with_label("a fact needs a value here")
-                        .with_hint("write the value; `_` only means \"any value\" in a rule body"),
+                        .with_hint("write the value; `_` only means \"any value\" in a rule body")
+                        .de("`_` in einer Tatsache")
+                        .label_de("eine Tatsache braucht hier einen Wert")
+                        .hint_de("den Wert schreiben; `_` bedeutet nur im Rumpf einer Regel \"ein beliebiger Wert\""),
                 );
                 None
             }
@@ -261,7 +267,10 @@ impl Resolver<'_> {
                 diags.push(
                     Diagnostic::error(Code::WildcardInHead, arg.span, "`_` in the head of a rule")
                         .with_label("the head needs a value here")
-                        .with_hint("use a variable bound in the body, or a constant"),
+                        .with_hint("use a variable bound in the body, or a constant")
+                        .de("`_` im Kopf einer Regel")
+                        .label_de("der Kopf braucht hier einen Wert")
+                        .hint_de("eine im Rumpf gebundene Variable oder eine Konstante verwenden"),
                 );
                 b.errors = true;
                 head_args.push(Expr::Const(Value::Num(0)));
@@ -395,7 +404,10 @@ impl Resolver<'_> {
                         "`_` cannot be used in a comparison or an expression",
                     )
                     .with_label("`_` has no value to compute with")
-                    .with_hint("use a variable bound by a positive atom"),
+                    .with_hint("use a variable bound by a positive atom")
+                    .de("`_` kann nicht in einem Vergleich oder Ausdruck stehen")
+                    .label_de("mit `_` lässt sich nicht rechnen")
+                    .hint_de("eine von einem positiven Atom gebundene Variable verwenden"),
                 );
                 b.errors = true;
                 Expr::Const(Value::Num(0))

@@ -149,7 +149,9 @@ impl Resolver<'_> {
             n.span,
             format!("unknown relation `{}`", n.text),
         )
-        .with_label("not declared");
+        .with_label("not declared")
+        .de(format!("unbekannte Relation `{}`", n.text))
+        .label_de("nicht deklariert");
         let names: Vec<&str> = self
             .rels
             .iter()
@@ -157,11 +159,20 @@ impl Resolver<'_> {
             .map(|r| r.name.as_str())
             .collect();
         d = match did_you_mean(&n.text, names.into_iter()) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None => d.with_hint(format!(
-                "declare it with `.decl {}(...)` and the types of its columns",
-                n.text
-            )),
+            Some(s) => d.with_hints(
+                format!("did you mean `{s}`?"),
+                format!("meinten Sie `{s}`?"),
+            ),
+            None => d.with_hints(
+                format!(
+                    "declare it with `.decl {}(...)` and the types of its columns",
+                    n.text
+                ),
+                format!(
+                    "mit `.decl {}(...)` und den Typen ihrer Spalten deklarieren",
+                    n.text
+                ),
+            ),
         };
         diags.push(d);
         None
@@ -187,6 +198,32 @@ impl Resolver<'_> {
                 "expected {} argument{}",
                 rel.slots.len(),
                 plural(rel.slots.len())
+            ))
+            .de(format!(
+                "`{}` hat {} {}, hier {} aber {} {}",
+                rel.name,
+                rel.slots.len(),
+                if rel.slots.len() == 1 {
+                    "Spalte"
+                } else {
+                    "Spalten"
+                },
+                if a.args.len() == 1 { "steht" } else { "stehen" },
+                a.args.len(),
+                if a.args.len() == 1 {
+                    "Argument"
+                } else {
+                    "Argumente"
+                }
+            ))
+            .label_de(format!(
+                "erwartet: {} {}",
+                rel.slots.len(),
+                if rel.slots.len() == 1 {
+                    "Argument"
+                } else {
+                    "Argumente"
+                }
             ));
             if let Some(span) = rel
                 .declared
@@ -199,7 +236,18 @@ impl Resolver<'_> {
                 };
                 d = d.with_secondary(span, what);
             }
-            d = d.with_hint(format!("`{}` takes ({})", rel.name, rel.columns.join(", ")));
+            d = d.with_hints(
+                format!("`{}` takes ({})", rel.name, rel.columns.join(", ")),
+                format!(
+                    "`{}` nimmt ({})",
+                    rel.name,
+                    rel.columns
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
             diags.push(d);
             return None;
         }

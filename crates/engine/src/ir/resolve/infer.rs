@@ -137,7 +137,10 @@ impl Resolver<'_> {
                         format!("`{f}` compares numbers or dates, not symbols"),
                     )
                     .with_label("the arguments here are symbols")
-                    .with_hint("compare texts with `<` or `>` in a comparison instead"),
+                    .with_hint("compare texts with `<` or `>` in a comparison instead")
+                    .de(format!("`{f}` vergleicht Zahlen oder Daten, keine Symbole"))
+                    .label_de("die Argumente hier sind Symbole")
+                    .hint_de("Texte stattdessen mit `<` oder `>` in einem Vergleich vergleichen"),
                 );
             }
         }
@@ -182,7 +185,18 @@ impl Resolver<'_> {
                     k.value.show()
                 ),
             )
-            .with_label(format!("this is a {found}"));
+            .with_label(format!("this is a {found}"))
+            .de(format!(
+                "Typfehler: erwartet: {}, gefunden: {} {}",
+                crate::ir::query::type_de(have),
+                match found {
+                    Type::Symbol => "das Symbol",
+                    Type::Number => "die Zahl",
+                    Type::Date => "das Datum",
+                },
+                k.value.show()
+            ))
+            .label_de(format!("das ist {}", crate::ir::query::type_de(found)));
             if let Some(o) = origin {
                 if let Some(s) = o.span {
                     d = d.with_secondary(s, format!("{have} because of {}", o.why));
@@ -261,7 +275,13 @@ impl Walk<'_> {
             span,
             format!("type mismatch: expected a {expected} {context}, found a {found}"),
         )
-        .with_label(format!("this is a {found}"));
+        .with_label(format!("this is a {found}"))
+        .de(format!(
+            "Typfehler: erwartet: {}, gefunden: {}",
+            crate::ir::query::type_de(expected),
+            crate::ir::query::type_de(found)
+        ))
+        .label_de(format!("das ist {}", crate::ir::query::type_de(found)));
         let (t, o) = explained;
         match o.span {
             Some(s) if s != span => d = d.with_secondary(s, format!("{t} because of {}", o.why)),

@@ -137,6 +137,11 @@ impl RuleBuilder {
                     .with_label(format!("`{name}` is not bound by a positive atom"))
                     .with_hint(format!(
                         "bind `{name}` in a positive atom of the body, or write `_` if any value will do"
+                    ))
+                    .de(format!("die Variable `{name}` kommt nur in einem negierten Atom vor"))
+                    .label_de(format!("kein positives Atom bindet `{name}`"))
+                    .hint_de(format!(
+                        "`{name}` in einem positiven Atom des Rumpfs binden, oder `_` schreiben, wenn jeder Wert passt"
                     )),
                 );
                 continue;
@@ -155,6 +160,16 @@ impl RuleBuilder {
             .with_label(format!("`{name}` has no value here"))
             .with_hint(format!(
                 "use `{name}` as an argument of a positive atom of the body, or bind it with `{name} = ...`"
+            ))
+            .de(match occ {
+                Occ::Head => {
+                    format!("die Variable `{name}` im Kopf wird vom Rumpf nicht gebunden")
+                }
+                _ => format!("die Variable `{name}` ist nicht gebunden"),
+            })
+            .label_de(format!("`{name}` hat hier keinen Wert"))
+            .hint_de(format!(
+                "`{name}` als Argument eines positiven Atoms des Rumpfs verwenden oder mit `{name} = ...` binden"
             ));
             if occs.iter().any(|o| o.2 == Occ::PosExpr) {
                 d = d.with_note(format!(
