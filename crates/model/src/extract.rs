@@ -413,61 +413,21 @@ pub struct InputRelation {
     pub doc: String,
 }
 
-/// The text of `knowledge/model.dl`, compiled in so the declarations and the extraction
-/// cannot drift apart between builds.
-pub const MODEL_DL: &str = include_str!("../../../knowledge/model.dl");
-
-/// The input relations declared in `knowledge/model.dl`, in file order.
-///
-/// Read with a deliberately small reader of `.decl` lines (one declaration per line), not the
-/// engine's parser: the model crate depends on the engine only for its date type.
+/// The input relations declared in `knowledge/model.dl`, in file order: from the table
+/// `sphere-codegen` generates from model.dl with the engine's own front end
+/// (`src/input_relations.rs`, committed; a test of sphere-codegen fails when it and model.dl
+/// differ), so that this crate reads no rule text and does not depend on the engine.
 pub fn input_relations() -> &'static [InputRelation] {
     static DECLS: OnceLock<Vec<InputRelation>> = OnceLock::new();
-    DECLS.get_or_init(|| parse_decls(MODEL_DL))
-}
-
-/// Reads `/// doc` + `.decl name(col: type, ...)` lines. Lines it cannot read are skipped;
-/// a test checks that every `.decl` line of model.dl is read.
-pub fn parse_decls(text: &str) -> Vec<InputRelation> {
-    let mut out = Vec::new();
-    let mut doc = String::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(d) = line.strip_prefix("///") {
-            if !doc.is_empty() {
-                doc.push(' ');
-            }
-            doc.push_str(d.trim());
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(".decl ") {
-            if let Some(rel) = parse_decl(rest, std::mem::take(&mut doc)) {
-                out.push(rel);
-            }
-        }
-        doc.clear();
-    }
-    out
-}
-
-fn parse_decl(rest: &str, doc: String) -> Option<InputRelation> {
-    let (name, cols) = rest.split_once('(')?;
-    let cols = cols.split_once(')')?.0;
-    let mut columns = Vec::new();
-    for c in cols.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let (n, t) = c.split_once(':')?;
-        let ty = match t.trim() {
-            "symbol" => Type::Symbol,
-            "number" => Type::Number,
-            "date" => Type::Date,
-            _ => return None,
-        };
-        columns.push((n.trim().to_string(), ty));
-    }
-    Some(InputRelation {
-        name: name.trim().to_string(),
-        columns,
-        doc,
+    DECLS.get_or_init(|| {
+        crate::input_relations::INPUT_RELATIONS
+            .iter()
+            .map(|&(name, columns, doc)| InputRelation {
+                name: name.to_string(),
+                columns: columns.iter().map(|&(c, t)| (c.to_string(), t)).collect(),
+                doc: doc.to_string(),
+            })
+            .collect()
     })
 }
 

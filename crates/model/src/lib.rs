@@ -15,6 +15,7 @@ pub mod facts_io;
 pub mod gen;
 pub mod graph;
 pub mod input;
+mod input_relations;
 pub mod json_check;
 pub mod load;
 pub mod output;

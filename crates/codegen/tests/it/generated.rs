@@ -67,3 +67,28 @@ fn a_changed_rule_makes_the_knowledge_base_stale() {
         sphere_engine::eval::native::program_digest(&other)
     );
 }
+
+#[test]
+fn a_changed_model_dl_makes_the_input_relations_table_stale() {
+    // The table the model crate extracts into follows model.dl as the engine reads it: a
+    // relation declared there (its `///` comment on two lines) is in the table, in order.
+    let dir = std::env::temp_dir().join(format!("sphere-codegen-model-dl-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("knowledge")).expect("a temporary folder");
+    let text = std::fs::read_to_string(root().join("knowledge/model.dl")).expect("model.dl");
+    let before = sphere_codegen::input_relations_file(&root()).expect("generates");
+    std::fs::write(
+        dir.join("knowledge/model.dl"),
+        format!("{text}\n/// A probe:\n/// two lines.\n.decl codegen_probe(x: symbol, n: number)\n.input codegen_probe\n"),
+    )
+    .expect("writable");
+    let after = sphere_codegen::input_relations_file(&dir).expect("generates");
+    std::fs::remove_dir_all(&dir).expect("removable");
+    assert_eq!(before.path, "crates/model/src/input_relations.rs");
+    assert_eq!(
+        after.text,
+        before.text.replace(
+            "];\n",
+            "    (\"codegen_probe\", &[(\"x\", Type::Symbol), (\"n\", Type::Number)], \"A probe: two lines.\"),\n];\n"
+        )
+    );
+}

@@ -195,6 +195,88 @@ pub struct Evaluation<'p> {
     /// Rounds run so far, across strata: the round number stamped on the rows derived in
     /// the current one.
     round: u32,
+    /// Strata run so far.
+    strata_done: usize,
+    /// By stratum: the relations whose deduplication tables go once it is done
+    /// ([`dedup_drops`]).
+    drops: Vec<Vec<RelId>>,
+}
+
+/// When each relation's deduplication tables can go: the relations complete once the facts
+/// are in (first) and once each stratum is done (then by stratum) that no later stratum may
+/// look up by whole tuple. A rule looks an atom's tuples up whole (a probe, or a negation
+/// tested in the deduplication table) when every argument is bound when the join reaches it:
+/// a negated atom without `_`, or a positive atom without `_` whose variables all occur in
+/// other literals of the body (which may bind them first, whatever the join order). Nothing
+/// else in an evaluation reads those tables: a relation takes no rows once its stratum is
+/// done, and joins read indexes.
+fn dedup_drops(program: &Program) -> (Vec<RelId>, Vec<Vec<RelId>>) {
+    use crate::ir::{Expr, Literal, Term};
+    fn expr_vars(e: &Expr, out: &mut Vec<u32>) {
+        match e {
+            Expr::Var(v) => out.push(v.0),
+            Expr::Const(_) => {}
+            Expr::Binary(_, a, b) => {
+                expr_vars(a, out);
+                expr_vars(b, out);
+            }
+            Expr::Neg(a) => expr_vars(a, out),
+            Expr::Call(_, args) => args.iter().for_each(|a| expr_vars(a, out)),
+        }
+    }
+    fn literal_vars(l: &Literal) -> Vec<u32> {
+        let mut out = Vec::new();
+        match l {
+            Literal::Atom(a) => out.extend(a.args.iter().filter_map(|t| match t {
+                Term::Var(v) => Some(v.0),
+                _ => None,
+            })),
+            Literal::Cmp(c) => {
+                expr_vars(&c.lhs, &mut out);
+                expr_vars(&c.rhs, &mut out);
+            }
+        }
+        out
+    }
+    let n = program.relations.len();
+    // The stratum that defines each relation (none for a relation of facts only), and the
+    // last stratum that may look it up whole.
+    let mut defined: Vec<Option<usize>> = vec![None; n];
+    let mut last_whole: Vec<Option<usize>> = vec![None; n];
+    for (s, stratum) in program.strata.iter().enumerate() {
+        for &rel in &stratum.relations {
+            defined[rel.0 as usize] = Some(s);
+        }
+        for &ri in &stratum.rules {
+            let body = &program.rule(ri).body;
+            let vars: Vec<Vec<u32>> = body.iter().map(literal_vars).collect();
+            for (i, lit) in body.iter().enumerate() {
+                let Literal::Atom(a) = lit else { continue };
+                if a.args.iter().any(|t| matches!(t, Term::Wildcard)) {
+                    continue;
+                }
+                let bound_elsewhere = |v: &u32| {
+                    vars.iter()
+                        .enumerate()
+                        .any(|(j, vs)| j != i && vs.contains(v))
+                };
+                if a.negated || vars[i].iter().all(bound_elsewhere) {
+                    last_whole[a.rel.0 as usize] = Some(s);
+                }
+            }
+        }
+    }
+    let mut first = Vec::new();
+    let mut by_stratum = vec![Vec::new(); program.strata.len()];
+    for r in 0..n {
+        // Complete after this stratum (`None`: once the facts are in); dropped after the
+        // later of that and its last lookup of a whole tuple.
+        match (defined[r], last_whole[r]) {
+            (None, None) => first.push(RelId(r as u32)),
+            (d, w) => by_stratum[d.max(w).expect("one of them")].push(RelId(r as u32)),
+        }
+    }
+    (first, by_stratum)
 }
 
 /// Evaluates `program` on `db`, without bounds (see [`evaluate_with`]).
@@ -330,6 +412,10 @@ impl<'p> Evaluation<'p> {
         }
         let indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
         let explain_indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
+        let (first, drops) = dedup_drops(program);
+        for rel in first {
+            stores[rel.0 as usize].drop_dedup();
+        }
         for s in &mut stores {
             s.publish_all(&mut []);
             // Input facts are all in: their tables take no more rows (or grow again).
@@ -357,6 +443,8 @@ impl<'p> Evaluation<'p> {
             explain_indexes: std::cell::RefCell::new(explain_indexes),
             heights: std::cell::RefCell::new(rustc_hash::FxHashMap::default()),
             round: 0,
+            strata_done: 0,
+            drops,
         }
     }
 
@@ -457,9 +545,14 @@ impl<'p> Evaluation<'p> {
             let r = rel.0 as usize;
             self.stores[r].publish_all(&mut self.indexes[r]);
         }
-        // No later stratum adds rows to a relation of this one or of an earlier one: their
-        // tables, and the indexes this stratum built on earlier relations, shrink to at most
-        // three quarters full (the memory of a large model's evaluation is mostly tables).
+        // No later stratum adds rows to a relation of this one or of an earlier one: the
+        // deduplication tables no later stratum reads go, the other tables, and the indexes
+        // this stratum built on earlier relations, shrink to at most three quarters full
+        // (the memory of a large model's evaluation is mostly tables).
+        for &rel in &self.drops[self.strata_done] {
+            self.stores[rel.0 as usize].drop_dedup();
+        }
+        self.strata_done += 1;
         for (store, indexes) in self.stores.iter_mut().zip(&mut self.indexes) {
             store.compact(indexes);
         }
@@ -674,6 +767,70 @@ mod tests {
         let row = ev.row_of(rel("h"), &[Value::Num(1)]).expect("h(1)");
         let (rule, round) = ev.prov_of(rel("h"), row).expect("provenance");
         (rule, round, ev.height(rel("h"), row))
+    }
+
+    #[test]
+    fn deduplication_tables_go_after_the_last_stratum_that_looks_tuples_up_whole() {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "t.dl",
+            ".decl e(x: number, y: number)\n.input e\n.decl n(x: number)\n.input n\n\
+             .decl w(x: number)\n.input w\n\
+             .decl a(x: number)\na(x) :- e(x, _).\n\
+             .decl b(x: number)\nb(x) :- a(x), !n(x).\n\
+             .decl c(x: number)\nc(y) :- b(x), e(x, y), a(y).\n\
+             .decl d(x: number)\nd(x) :- c(x), !w(_).\n",
+        );
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        let (first, by_stratum) = dedup_drops(&p);
+        // `w` is only read under `_`: it goes at once.
+        assert_eq!(first, [rel("w")]);
+        let stratum_of = |r: RelId| {
+            by_stratum
+                .iter()
+                .position(|rs| rs.contains(&r))
+                .expect("dropped after some stratum")
+        };
+        let defines = |r: RelId| {
+            p.strata
+                .iter()
+                .position(|s| s.relations.contains(&r))
+                .expect("derived")
+        };
+        // `n` is negated whole by b's rule; every atom of c's rule may be probed whole (its
+        // variables occur in the others, which may bind them first); `c` and `d` go with their
+        // own strata.
+        assert_eq!(stratum_of(rel("n")), defines(rel("b")));
+        for r in ["a", "b", "e"] {
+            assert_eq!(stratum_of(rel(r)), defines(rel("c")), "{r}");
+        }
+        for r in ["c", "d"] {
+            assert_eq!(stratum_of(rel(r)), defines(rel(r)), "{r}");
+        }
+        // And the evaluation finds what it would with every table kept.
+        let mut db = Database::new(&p);
+        for (x, y) in [(1, 2), (2, 3), (3, 1), (4, 9)] {
+            db.insert(rel("e"), &[Value::Num(x), Value::Num(y)]);
+        }
+        db.insert(rel("n"), &[Value::Num(3)]);
+        let ev = evaluate(&p, db, &EvalOptions::default()).expect("evaluates");
+        let nums = |r: &str| -> Vec<i64> {
+            ev.tuples(rel(r))
+                .iter()
+                .map(|t| match t[..] {
+                    [Value::Num(x)] => x,
+                    _ => panic!("one number"),
+                })
+                .collect()
+        };
+        assert_eq!(nums("c"), [2, 3]);
+        assert_eq!(nums("d"), [2, 3]);
+        assert!(ev.contains(rel("a"), &[Value::Num(4)]));
+        assert!(!ev.contains(rel("b"), &[Value::Num(3)]));
+        assert!(ev.stores.iter().all(|s| s.dropped));
     }
 
     #[test]

@@ -63,6 +63,79 @@ pub(crate) struct Store {
     /// Provenance, when recorded: the rows each run of a rule added, as segments in row
     /// order ([`Store::record`]); rows before the first segment are input facts.
     pub prov: Option<Vec<Segment>>,
+    /// The deduplication tables were let go ([`Store::drop_dedup`]): the relation is complete
+    /// and no later stratum looks its tuples up whole. A lookup of a whole tuple then goes to
+    /// `lookup`, made on first use.
+    pub(super) dropped: bool,
+    /// For a relation whose tables were let go: its rows by the hash of their tuple, 4 bytes
+    /// a slot ([`RowTable`]), made when something (an explanation) first looks a tuple up.
+    lookup: std::cell::OnceCell<RowTable>,
+}
+
+/// The rows of a complete relation placed by the hash of their tuple: open addressing with
+/// linear probing over a power-of-two array of row numbers plus one (0: free), at most three
+/// quarters full, the tuple compared in the row data. 5 to 11 bytes a row, against 16 to 32
+/// for the deduplication tables it stands in for, at the price of reading the row to compare
+/// (a second memory access): for the lookups of explanations, which are few.
+struct RowTable {
+    slots: Vec<u32>,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
+}
+
+impl RowTable {
+    /// The table of rows `0..rows` of `data`.
+    fn new(data: &[u64], arity: usize, rows: usize) -> RowTable {
+        debug_assert!(
+            rows < u32::MAX as usize,
+            "a relation holds fewer than 2^31 rows"
+        );
+        let cap = (rows * 4).div_ceil(3).next_power_of_two().max(8);
+        let mut t = RowTable {
+            slots: vec![0; cap],
+            shift: 64 - cap.trailing_zeros(),
+        };
+        let mask = cap - 1;
+        let row = |r: usize| &data[r * arity..(r + 1) * arity];
+        for r in 0..rows {
+            if r + PREFETCH_AHEAD < rows {
+                let home = t.home(hash_slice(row(r + PREFETCH_AHEAD)));
+                prefetch(t.slots.as_ptr().wrapping_add(home));
+            }
+            let mut i = t.home(hash_slice(row(r)));
+            while t.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            t.slots[i] = r as u32 + 1;
+        }
+        t
+    }
+
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    /// The row of the tuple `word(i)` among `data`'s rows, if any.
+    fn find(&self, data: &[u64], arity: usize, word: impl Fn(usize) -> u64) -> Option<Row> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash_words((0..arity).map(&word)));
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return None;
+            }
+            let base = (s - 1) as usize * arity;
+            if (0..arity).all(|c| data[base + c] == word(c)) {
+                return Some(s - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.capacity() * 4
+    }
 }
 
 /// The free slot of a [`Packed`] table (so that a new table is zeroed memory, which the
@@ -675,6 +748,8 @@ impl Store {
             stable: 0,
             recent: 0,
             prov: provenance.then(Vec::new),
+            dropped: false,
+            lookup: std::cell::OnceCell::new(),
         }
     }
 
@@ -767,6 +842,9 @@ impl Store {
     #[inline]
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
         let ar = self.arity;
+        if self.dropped {
+            return self.find_dropped(&word);
+        }
         if let Some(k) = pack(&word, ar) {
             return self.packed.find(k);
         }
@@ -774,6 +852,56 @@ impl Store {
         let key = inline_key(&word, ar);
         self.wide
             .find(hash, |s| slot_matches(s, key, &word, &self.data, ar))
+    }
+
+    /// [`Store::find_with`] in a relation whose deduplication tables were let go: in its
+    /// [`RowTable`], made on the first lookup.
+    #[cold]
+    #[inline(never)]
+    fn find_dropped(&self, word: &dyn Fn(usize) -> u64) -> Option<Row> {
+        self.lookup
+            .get_or_init(|| RowTable::new(&self.data, self.arity, self.len))
+            .find(&self.data, self.arity, word)
+    }
+
+    /// Lets go of the deduplication tables of a complete relation whose tuples no later
+    /// stratum looks up whole (they are most of an evaluation's memory at a million
+    /// activities): lookups of whole tuples (explanations) go to a [`RowTable`] made when
+    /// first needed. Rows added all the same (nothing does, but it costs nothing to be
+    /// right) bring the tables back first.
+    pub fn drop_dedup(&mut self) {
+        if self.dropped {
+            return;
+        }
+        self.dropped = true;
+        self.packed = Packed::new(self.arity == 1);
+        self.wide = Wide::new();
+    }
+
+    /// Undoes [`Store::drop_dedup`]: the tables made again from the rows.
+    #[cold]
+    #[inline(never)]
+    fn restore_dedup(&mut self) {
+        self.dropped = false;
+        self.lookup = std::cell::OnceCell::new();
+        let ar = self.arity;
+        let mut wide = 0;
+        self.packed.reserve(self.len);
+        for r in 0..self.len {
+            let t = &self.data[r * ar..(r + 1) * ar];
+            match pack(|i| t[i], ar) {
+                Some(k) => {
+                    let slot = self.packed.probe(k).expect_err("rows are distinct");
+                    self.packed.put(k, r as Row, slot);
+                }
+                None => wide += 1,
+            }
+        }
+        if wide > 0 {
+            self.wide.len = wide;
+            let cap = (wide * 2).next_power_of_two().max(16);
+            self.wide.rebuild(cap, &self.data, ar, self.len);
+        }
     }
 
     /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
@@ -789,7 +917,7 @@ impl Store {
         match pack(|i| tuple[i], tuple.len()) {
             Some(k) => {
                 let slot = self.packed.probe(k).err()?;
-                Some(self.insert_packed(k, slot, tuple))
+                self.insert_packed(k, slot, tuple)
             }
             None => self.insert_wide(tuple).ok(),
         }
@@ -828,19 +956,27 @@ impl Store {
         })
     }
 
-    /// [`Store::insert`] of a new tuple that packs into `k`, whose free slot is `slot`.
+    /// [`Store::insert`] of a tuple that packs into `k`, new to the packed table, whose free
+    /// slot is `slot` (in a relation whose tables were let go, the tables first).
     #[inline(never)]
-    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64]) -> Row {
+    fn insert_packed(&mut self, k: u64, mut slot: usize, tuple: &[u64]) -> Option<Row> {
+        if self.dropped {
+            self.restore_dedup();
+            slot = self.packed.probe(k).err()?;
+        }
         let row = self.len as Row;
         self.packed.put(k, row, slot);
         self.append(tuple);
-        row
+        Some(row)
     }
 
     /// [`Store::insert`] of a tuple that does not pack: `Ok(its new row)`, or `Err(the row that
     /// holds it)`.
     #[inline(never)]
     fn insert_wide(&mut self, tuple: &[u64]) -> Result<Row, Row> {
+        if self.dropped {
+            self.restore_dedup();
+        }
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
@@ -945,17 +1081,23 @@ impl Store {
     pub fn memory_parts(&self) -> (usize, usize, usize) {
         (
             self.data.len() * 8,
-            self.packed.memory_bytes() + self.wide.memory_bytes(),
+            self.dedup_bytes(),
             self.prov
                 .as_ref()
                 .map_or(0, |p| p.capacity() * std::mem::size_of::<Segment>()),
         )
     }
 
+    /// Bytes of the deduplication tables, or of the [`RowTable`] standing in for them.
+    fn dedup_bytes(&self) -> usize {
+        self.packed.memory_bytes()
+            + self.wide.memory_bytes()
+            + self.lookup.get().map_or(0, RowTable::memory_bytes)
+    }
+
     pub fn memory_bytes(&self) -> usize {
         self.data.capacity() * 8
-            + self.packed.memory_bytes()
-            + self.wide.memory_bytes()
+            + self.dedup_bytes()
             + self
                 .prov
                 .as_ref()
@@ -1552,6 +1694,55 @@ mod tests {
         };
         for (n, (row, on_a, on_b)) in before.iter().enumerate().take(3000) {
             assert_eq!(after[n], (*row, grown(on_a, 0), grown(on_b, 1)));
+        }
+    }
+
+    #[test]
+    fn a_relation_without_its_tables_finds_every_tuple_and_gets_them_back() {
+        // At arity 0 to 3, tuples that pack and tuples that do not: once the deduplication
+        // tables are let go, every tuple is found at its row (in the table of rows made on the
+        // first lookup) and absent ones are not; a row added afterwards brings the tables
+        // back, a tuple already there is not added again.
+        for ar in 0..=3 {
+            let mut s = Store::new(ar, false);
+            let mut next = words(ar as u64 + 11);
+            let mut reference: std::collections::HashMap<Vec<u64>, Row> = Default::default();
+            for _ in 0..3000 {
+                let t: Vec<u64> = (0..ar).map(|_| next()).collect();
+                if let Some(row) = s.insert(&t) {
+                    reference.insert(t, row);
+                }
+            }
+            s.drop_dedup();
+            assert!(s.lookup.get().is_none(), "made on the first lookup only");
+            assert_eq!(s.memory_parts().1, s.packed.memory_bytes());
+            for (t, &row) in &reference {
+                assert_eq!(s.find_with(|i| t[i]), Some(row), "arity {ar}: {t:?}");
+            }
+            assert!(s.lookup.get().is_some());
+            if ar > 0 {
+                for w in [3u64, 1 << 40, u64::MAX - 2] {
+                    assert_eq!(s.find_with(|_| w), None, "arity {ar}: {w}");
+                }
+            }
+            // Some tuple already there: not added. A new one: added, and found with the rest.
+            let (old, &old_row) = reference.iter().next().expect("some tuple");
+            assert_eq!(s.insert(old), None);
+            assert_eq!(s.find_with(|i| old[i]), Some(old_row));
+            if ar > 0 {
+                let new = vec![7; ar];
+                assert!(!reference.contains_key(&new));
+                let row = s.len() as Row;
+                assert_eq!(s.insert(&new), Some(row));
+                assert_eq!(s.insert(&new), None);
+                reference.insert(new, row);
+            }
+            assert!(!s.dropped && s.lookup.get().is_none());
+            for (t, &row) in &reference {
+                assert_eq!(s.find_with(|i| t[i]), Some(row), "arity {ar} again: {t:?}");
+                assert_eq!(s.insert(t), None);
+            }
+            assert_eq!(s.len(), reference.len());
         }
     }
 
