@@ -1551,6 +1551,8 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
          my_flag(_) :- activity(A, _, _, _, _, _)\n\
          my_flag(\"x\") :- activity(A, _, _, _, _, _), \"a\" < \"b\", X = 3 + _.\n\
          my_flag(\"y\").\n\
+         my_flag(A) :- activity(A, _, _, _, _, _), A = 5.\n\
+         my_flag(A) :- activity(A, _, _, D, _, _), D + 1 = 3.\n\
          .frobnicate\n",
     )
     .expect("write");
@@ -1568,6 +1570,9 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
         "Fehler[unsafe_negation]: die Variable `X` kommt nur in einem negierten Atom vor",
         "Fehler[wildcard_in_head]: `_` im Kopf einer Regel",
         "Fehler[syntax]: am Ende der Klausel fehlt `.`",
+        "Fehler[type_mismatch]: Typfehler: erwartet: ein Symbol, gefunden: die Zahl 5",
+        "ein Symbol laut der Deklaration der Spalte `",
+        "Fehler[type_mismatch]: Typfehler: erwartet: eine Zahl, gefunden: ein Datum",
     ] {
         assert!(err.contains(expected), "no `{expected}` in:\n{err}");
     }
