@@ -140,7 +140,7 @@ pub fn run(args: Args) -> CmdResult {
         .with_hint("leave out --rules, --assume and --kb, or choose another --engine")
         .into());
     }
-    let line = progress::Line::new();
+    let line = progress::Line::in_lang(args.lang.into());
     let started = args.stats.then(std::time::Instant::now);
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
     super::release_freed_memory();

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> CmdResult {
         },
     };
     let models: Vec<PathBuf> = models.iter().map(PathBuf::from).collect();
-    let line = progress::Line::new();
+    let line = progress::Line::in_lang(args.lang.into());
     let model = load_model(&models, None, args.as_of, &line)?;
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under the bounds `check` puts on them: they may never end.

@@ -410,15 +410,87 @@ fn journal_command(args: journal::Args) -> CmdResult {
     }
 }
 
+/// The command line's own error (an unknown option, a value that is none, a missing
+/// argument) in German when the command line asks for `--lang de`; `None` for English or a
+/// kind of error not said in German here.
+fn german_usage_error(args: &[std::ffi::OsString], e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as Kind};
+    let de = args.windows(2).any(|w| w[0] == "--lang" && w[1] == "de")
+        || args.iter().any(|a| a == "--lang=de");
+    if !de {
+        return None;
+    }
+    let context = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let message = match e.kind() {
+        Kind::InvalidValue | Kind::ValueValidation => {
+            let arg = context(ContextKind::InvalidArg)?;
+            let value = context(ContextKind::InvalidValue)?;
+            let mut m = format!("ungültiger Wert '{value}' für '{arg}'");
+            if e.kind() == Kind::InvalidValue {
+                if let Some(valid) = context(ContextKind::ValidValue) {
+                    m.push_str(&format!(" (möglich: {valid})"));
+                }
+            } else {
+                // The reason our value parsers give ([`parse_date`], [`parse_seconds`]).
+                let reason = std::error::Error::source(e).map(|r| r.to_string())?;
+                if reason.ends_with("is not a date of the form YYYY-MM-DD") {
+                    m.push_str(&format!(": `{value}` ist kein Datum der Form YYYY-MM-DD"));
+                } else if reason.ends_with("is not a number of seconds, e.g. 30 or 0.5") {
+                    m.push_str(&format!(
+                        ": `{value}` ist keine Zahl von Sekunden, z. B. 30 oder 0.5"
+                    ));
+                } else {
+                    return None;
+                }
+            }
+            m
+        }
+        Kind::UnknownArgument => {
+            let arg = context(ContextKind::InvalidArg)?;
+            match context(ContextKind::SuggestedArg) {
+                Some(s) => format!("unbekanntes Argument '{arg}' (meinten Sie '{s}'?)"),
+                None => format!("unbekanntes Argument '{arg}'"),
+            }
+        }
+        Kind::MissingRequiredArgument => {
+            let missing = context(ContextKind::InvalidArg)?;
+            format!("diese Argumente fehlen: {missing}")
+        }
+        Kind::ArgumentConflict => {
+            let arg = context(ContextKind::InvalidArg)?;
+            match context(ContextKind::PriorArg) {
+                Some(p) => format!("'{arg}' lässt sich nicht mit '{p}' verbinden"),
+                None => format!("'{arg}' lässt sich hier nicht verwenden"),
+            }
+        }
+        Kind::TooFewValues | Kind::WrongNumberOfValues => {
+            let arg = context(ContextKind::InvalidArg)?;
+            format!("zu wenige Werte für '{arg}'")
+        }
+        _ => return None,
+    };
+    Some(format!("Fehler: {message}\n\nMehr dazu mit '--help'.\n"))
+}
+
 /// Runs the command line `args` (the program's name first) and returns its exit code: the
 /// whole command line but the process's setup (environment, signals). The fuzz target of the
 /// argument path calls it in-process.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             if e.use_stderr() {
-                let _ = e.print();
+                match german_usage_error(&args, &e) {
+                    Some(text) => eprint!("{text}"),
+                    None => {
+                        let _ = e.print();
+                    }
+                }
                 return exit::BAD_INPUT;
             }
             // `--help` and `--version` are output like any other: a failed write is exit 2.

@@ -20,12 +20,37 @@ struct State {
 #[derive(Clone)]
 pub struct Line {
     state: Option<Arc<Mutex<State>>>,
+    /// Phases named in German.
+    de: bool,
+}
+
+/// A phase's label in German (the label itself where it has none).
+fn german(label: &'static str) -> &'static str {
+    match label {
+        "reading the model" => "Modell wird gelesen",
+        "extracting facts" => "Fakten werden extrahiert",
+        "loading facts" => "Fakten werden geladen",
+        "evaluating rules" => "Regeln werden ausgewertet",
+        "collecting findings" => "Befunde werden gesammelt",
+        other => other,
+    }
 }
 
 impl Line {
+    /// The progress line with its phases named in `lang`.
+    pub fn in_lang(lang: sphere::Lang) -> Line {
+        Line {
+            de: lang == sphere::Lang::De,
+            ..Line::new()
+        }
+    }
+
     pub fn new() -> Line {
         if !std::io::stderr().is_terminal() {
-            return Line { state: None };
+            return Line {
+                state: None,
+                de: false,
+            };
         }
         let state = Arc::new(Mutex::new(State::default()));
         let ticker = Arc::clone(&state);
@@ -41,11 +66,15 @@ impl Line {
                 }
             }
         });
-        Line { state: Some(state) }
+        Line {
+            state: Some(state),
+            de: false,
+        }
     }
 
     pub fn start(&self, label: &'static str) {
         self.finish();
+        let label = if self.de { german(label) } else { label };
         if let Some(state) = &self.state {
             if let Ok(mut s) = state.lock() {
                 s.current = Some((label, Instant::now(), false));
@@ -72,5 +101,26 @@ impl Line {
             Progress::Started(phase) => line.start(phase.describe()),
             Progress::Finished(_) => line.finish(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every phase a German command shows has its German label.
+    #[test]
+    fn every_phase_has_a_german_label() {
+        use sphere::Phase;
+        let labels = [
+            "reading the model",
+            "extracting facts",
+            Phase::Facts.describe(),
+            Phase::Rules.describe(),
+            Phase::Findings.describe(),
+        ];
+        for label in labels {
+            assert_ne!(german(label), label, "`{label}` has no German");
+        }
     }
 }

@@ -1551,6 +1551,8 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
          my_flag(_) :- activity(A, _, _, _, _, _)\n\
          my_flag(\"x\") :- activity(A, _, _, _, _, _), \"a\" < \"b\", X = 3 + _.\n\
          my_flag(\"y\").\n\
+         my_flag(A) :- activity(A, _, _, _, _, _), A = 5.\n\
+         my_flag(A) :- activity(A, _, _, D, _, _), D + 1 = 3.\n\
          .frobnicate\n",
     )
     .expect("write");
@@ -1568,6 +1570,9 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
         "Fehler[unsafe_negation]: die Variable `X` kommt nur in einem negierten Atom vor",
         "Fehler[wildcard_in_head]: `_` im Kopf einer Regel",
         "Fehler[syntax]: am Ende der Klausel fehlt `.`",
+        "Fehler[type_mismatch]: Typfehler: erwartet: ein Symbol, gefunden: die Zahl 5",
+        "ein Symbol laut der Deklaration der Spalte `",
+        "Fehler[type_mismatch]: Typfehler: erwartet: eine Zahl, gefunden: ein Datum",
     ] {
         assert!(err.contains(expected), "no `{expected}` in:\n{err}");
     }
@@ -1765,6 +1770,52 @@ fn the_commands_usage_errors_are_german_under_lang_de() {
         assert_eq!(code, Some(2), "{err}");
         assert!(err.contains("error"), "{err}");
         assert!(!err.contains("Fehler") && !err.contains("Hinweis"), "{err}");
+    }
+    let problems = english_in_errors(&text);
+    assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
+
+/// The command line's own errors with `--lang de` on it: a date that is none, an unknown
+/// option (with its did-you-mean), a value not among the possible ones, a missing argument,
+/// too few values; English as before without it.
+#[test]
+fn the_command_lines_own_errors_are_german_with_lang_de() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s12_what_if_consent.json");
+    let model = model.to_str().expect("utf-8");
+    let mut text = String::new();
+    for (args, expected) in [
+        (
+            vec!["check", model, "--as-of", "2025-13-01"],
+            "Fehler: ungültiger Wert '2025-13-01' für '--as-of <YYYY-MM-DD>': `2025-13-01` ist kein Datum der Form YYYY-MM-DD",
+        ),
+        (
+            vec!["check", model, "--timeout", "soon"],
+            "ist keine Zahl von Sekunden",
+        ),
+        (
+            vec!["check", model, "--formt", "json"],
+            "Fehler: unbekanntes Argument '--formt' (meinten Sie '--format'?)",
+        ),
+        (
+            vec!["check", model, "--format", "yaml"],
+            "Fehler: ungültiger Wert 'yaml' für '--format <FORMAT>' (möglich: text, json, md, sarif)",
+        ),
+        (
+            vec!["remedies", model, "F-1", "--apply", "1"],
+            "Fehler: diese Argumente fehlen: --output <FILE>",
+        ),
+        (vec!["remedies", model], "Fehler: zu wenige Werte"),
+    ] {
+        let mut de = args.clone();
+        de.extend(["--lang", "de"]);
+        let (code, out, err) = sphere(&de);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(expected), "{args:?}: no `{expected}` in:\n{err}");
+        text.push_str(&err);
+        let (code, _, err) = sphere(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("error: "), "{err}");
     }
     let problems = english_in_errors(&text);
     assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));

@@ -110,6 +110,8 @@ pub enum Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// The message in German, where the site gave one.
+    pub de: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +141,8 @@ pub struct German {
     pub message: String,
     pub label: Option<String>,
     pub hint: Option<String>,
+    /// German notes, each beside the English note it stands for.
+    pub notes: Vec<(String, String)>,
 }
 
 impl Diagnostic {
@@ -179,7 +183,34 @@ impl Diagnostic {
         self.secondary.push(Label {
             span,
             message: message.into(),
+            de: None,
         });
+        self
+    }
+
+    /// A secondary place with its label in English and German.
+    pub fn with_secondaries(
+        mut self,
+        span: Span,
+        en: impl Into<String>,
+        de: impl Into<String>,
+    ) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: en.into(),
+            de: Some(de.into()),
+        });
+        self
+    }
+
+    /// A note in English and German.
+    pub fn with_notes(mut self, en: impl Into<String>, de: impl Into<String>) -> Self {
+        let en = en.into();
+        self.de
+            .get_or_insert_with(Default::default)
+            .notes
+            .push((en.clone(), de.into()));
+        self.notes.push(en);
         self
     }
 
@@ -401,13 +432,21 @@ pub fn render_in(
             labels.push(cd::Label::primary(span.file, span.range()).with_message(label));
         }
         for l in d.secondary.iter().filter(|l| known(&l.span)) {
-            let message = match secondary_de(&l.message) {
-                Some(m) if de => m,
+            let message = match (&l.de, secondary_de(&l.message)) {
+                (Some(m), _) if de => m.as_str(),
+                (None, Some(m)) if de => m,
                 _ => &l.message,
             };
             labels.push(cd::Label::secondary(l.span.file, l.span.range()).with_message(message));
         }
         let mut notes = d.notes.clone();
+        if let (true, Some(g)) = (de, &d.de) {
+            for n in &mut notes {
+                if let Some((_, german)) = g.notes.iter().find(|(en, _)| en == n) {
+                    *n = german.clone();
+                }
+            }
+        }
         if de {
             if let Some(h) = d.german_hint() {
                 notes.push(format!("Hinweis: {h}"));

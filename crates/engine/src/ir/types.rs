@@ -11,6 +11,9 @@ use crate::value::Type;
 pub struct Origin {
     pub span: Option<Span>,
     pub why: String,
+    /// [`Origin::why`] in German, in the dative (`der Deklaration der Spalte ...`), to follow
+    /// `laut`.
+    pub why_de: String,
     /// A declaration: preferred over other reasons when classes with one type are united, so
     /// that diagnostics point at declarations.
     pub strong: bool,
@@ -119,6 +122,7 @@ mod tests {
         Origin {
             span: None,
             why: "test".into(),
+            why_de: "Test".into(),
             strong: false,
         }
     }

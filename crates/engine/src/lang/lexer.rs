@@ -508,6 +508,7 @@ fn german(d: &mut Diagnostic, message: String, label: Option<&str>, hint: Option
         message,
         label: label.map(str::to_string),
         hint,
+        notes: Vec::new(),
     }));
 }
 

@@ -120,6 +120,10 @@ impl Resolver<'_> {
                             "the declaration of column `{}` of `{}`",
                             c.name.text, d.name.text
                         ),
+                        why_de: format!(
+                            "der Deklaration der Spalte `{}` von `{}`",
+                            c.name.text, d.name.text
+                        ),
                         strong: true,
                     },
                 );

@@ -85,6 +85,15 @@ impl Resolver<'_> {
                                     "a {found} in {}",
                                     self.external_place(&ext.name, r, Some(c))
                                 ),
+                                why_de: format!(
+                                    "{} in {}",
+                                    match found {
+                                        Type::Symbol => "einem Symbol",
+                                        Type::Number => "einer Zahl",
+                                        Type::Date => "einem Datum",
+                                    },
+                                    self.external_place(&ext.name, r, Some(c))
+                                ),
                                 strong: false,
                             };
                             let _ = self.types.require(slot, found, origin);
@@ -125,6 +134,7 @@ impl Resolver<'_> {
             let origin = Origin {
                 span: Some(span),
                 why: format!("the result of `{f}`"),
+                why_de: format!("dem Ergebnis von `{f}`"),
                 strong: false,
             };
             if self.types.get(slot).is_none() {
@@ -155,6 +165,7 @@ impl Resolver<'_> {
             let origin = Origin {
                 span: Some(k.span),
                 why: format!("the constant {}", k.value.show()),
+                why_de: format!("der Konstante {}", k.value.show()),
                 strong: false,
             };
             let Some(have) = types.get(k.slot) else {
@@ -199,9 +210,16 @@ impl Resolver<'_> {
             .label_de(format!("das ist {}", crate::ir::query::type_de(found)));
             if let Some(o) = origin {
                 if let Some(s) = o.span {
-                    d = d.with_secondary(s, format!("{have} because of {}", o.why));
+                    d = d.with_secondaries(
+                        s,
+                        format!("{have} because of {}", o.why),
+                        format!("{} laut {}", crate::ir::query::type_de(have), o.why_de),
+                    );
                 } else {
-                    d = d.with_note(format!("{have} because of {}", o.why));
+                    d = d.with_notes(
+                        format!("{have} because of {}", o.why),
+                        format!("{} laut {}", crate::ir::query::type_de(have), o.why_de),
+                    );
                 }
             }
             d = match (found, have) {
@@ -284,20 +302,37 @@ impl Walk<'_> {
         .label_de(format!("das ist {}", crate::ir::query::type_de(found)));
         let (t, o) = explained;
         match o.span {
-            Some(s) if s != span => d = d.with_secondary(s, format!("{t} because of {}", o.why)),
-            _ => d = d.with_note(format!("{t} because of {}", o.why)),
+            Some(s) if s != span => {
+                d = d.with_secondaries(
+                    s,
+                    format!("{t} because of {}", o.why),
+                    format!("{} laut {}", crate::ir::query::type_de(t), o.why_de),
+                )
+            }
+            _ => {
+                d = d.with_notes(
+                    format!("{t} because of {}", o.why),
+                    format!("{} laut {}", crate::ir::query::type_de(t), o.why_de),
+                )
+            }
         }
         if self.generated {
-            d = d.with_note("in a rule generated from the legal annotations");
+            d = d.with_notes(
+                "in a rule generated from the legal annotations",
+                "in einer Regel, die aus den rechtlichen Annotationen erzeugt ist",
+            );
         }
         self.diags.push(d);
     }
 
-    /// `what` names the use, e.g. "an operand of `+`".
-    pub(super) fn need(&mut self, slot: Slot, ty: Type, span: Span, what: &str) {
+    /// `what` names the use, e.g. "an operand of `+`", and in German in the dative
+    /// ("einem Operanden von `+`").
+    pub(super) fn need(&mut self, slot: Slot, ty: Type, span: Span, what: (&str, &str)) {
+        let (what, what_de) = what;
         let origin = Origin {
             span: Some(span),
             why: what.to_string(),
+            why_de: what_de.to_string(),
             strong: false,
         };
         if let Err(c) = self.types.require(slot, ty, origin) {
@@ -321,20 +356,39 @@ impl Walk<'_> {
             ExprKind::Date(d) => self.konst(ConstVal::Date(*d), e.span),
             ExprKind::Binary(op, a, b) => {
                 let what = format!("an operand of `{}`", op.symbol());
+                let what_de = format!("einem Operanden von `{}`", op.symbol());
                 let sa = self.expr(a);
-                self.need(sa, Type::Number, a.span, &what);
+                self.need(sa, Type::Number, a.span, (&what, &what_de));
                 let sb = self.expr(b);
-                self.need(sb, Type::Number, b.span, &what);
+                self.need(sb, Type::Number, b.span, (&what, &what_de));
                 self.result(
                     Type::Number,
                     e.span,
-                    &format!("the result of `{}`", op.symbol()),
+                    (
+                        &format!("the result of `{}`", op.symbol()),
+                        &format!("dem Ergebnis von `{}`", op.symbol()),
+                    ),
                 )
             }
             ExprKind::Neg(a) => {
                 let sa = self.expr(a);
-                self.need(sa, Type::Number, a.span, "the operand of unary `-`");
-                self.result(Type::Number, e.span, "the result of unary `-`")
+                self.need(
+                    sa,
+                    Type::Number,
+                    a.span,
+                    (
+                        "the operand of unary `-`",
+                        "dem Operanden des einstelligen `-`",
+                    ),
+                );
+                self.result(
+                    Type::Number,
+                    e.span,
+                    (
+                        "the result of unary `-`",
+                        "dem Ergebnis des einstelligen `-`",
+                    ),
+                )
             }
             ExprKind::Call(name, args) => {
                 let slots: Vec<Slot> = args.iter().map(|a| self.expr(a)).collect();
@@ -375,12 +429,20 @@ impl Walk<'_> {
                     return self.types.fresh();
                 }
                 let what = |i: usize| format!("argument {} of `{}`", i + 1, name.text);
+                let what_de = |i: usize| format!("dem Argument {} von `{}`", i + 1, name.text);
                 match sig {
                     Sig::Fixed(params, ret) => {
                         for (i, (&s, &t)) in slots.iter().zip(params.iter()).enumerate() {
-                            self.need(s, t, args[i].span, &what(i));
+                            self.need(s, t, args[i].span, (&what(i), &what_de(i)));
                         }
-                        self.result(ret, e.span, &format!("the result of `{}`", name.text))
+                        self.result(
+                            ret,
+                            e.span,
+                            (
+                                &format!("the result of `{}`", name.text),
+                                &format!("dem Ergebnis von `{}`", name.text),
+                            ),
+                        )
                     }
                     Sig::Variadic(ty) => {
                         let r = self.types.fresh();
@@ -394,6 +456,7 @@ impl Walk<'_> {
                                 Origin {
                                     span: Some(e.span),
                                     why: format!("the result of `{}`", name.text),
+                                    why_de: format!("dem Ergebnis von `{}`", name.text),
                                     strong: false,
                                 },
                             );
@@ -408,14 +471,17 @@ impl Walk<'_> {
         }
     }
 
-    pub(super) fn result(&mut self, ty: Type, span: Span, why: &str) -> Slot {
+    /// A fresh slot of type `ty`: the result of the call or operation at `span`, named in
+    /// English and in German (dative).
+    pub(super) fn result(&mut self, ty: Type, span: Span, why: (&str, &str)) -> Slot {
         let r = self.types.fresh();
         let _ = self.types.require(
             r,
             ty,
             Origin {
                 span: Some(span),
-                why: why.to_string(),
+                why: why.0.to_string(),
+                why_de: why.1.to_string(),
                 strong: false,
             },
         );

@@ -296,6 +296,9 @@ impl<'o> Resolver<'o> {
                         Origin {
                             span: None,
                             why: format!("column `{cname}` of `{name}`, made by sphere"),
+                            why_de: format!(
+                                "der Spalte `{cname}` von `{name}`, die sphere erzeugt"
+                            ),
                             strong: true,
                         },
                     );
