@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x083c986b3303a077,
+    digest: 0x8fcd06b4c3bd6635,
     strata: &[
     NativeStratum {
         indexes: &[],
@@ -586,29 +586,29 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 247, once: true, run: s101_p1 },
     ]},
     NativeStratum {
-        indexes: &[(179, &[0], 1), (157, &[0, 3], 0)],
+        indexes: &[(179, &[0], 1), (157, &[0, 3], 0), (252, &[1], 0)],
         plans: &[
         NativePlan { rule: 253, once: true, run: s102_p0 },
     ]},
     NativeStratum {
-        indexes: &[(252, &[0], 0), (179, &[0], 1), (252, &[1, 2], 1)],
+        indexes: &[(252, &[0], 1), (179, &[0], 1), (252, &[1, 2], 2)],
         plans: &[
         NativePlan { rule: 254, once: true, run: s103_p0 },
         NativePlan { rule: 255, once: true, run: s103_p1 },
     ]},
     NativeStratum {
-        indexes: &[(252, &[0, 1], 2), (166, &[1], 1), (165, &[0], 2), (170, &[0], 0), (252, &[1], 3)],
+        indexes: &[(252, &[0, 1], 3), (166, &[1], 1), (165, &[0], 2), (170, &[0], 0), (252, &[1], 0)],
         plans: &[
         NativePlan { rule: 256, once: true, run: s104_p0 },
         NativePlan { rule: 257, once: true, run: s104_p1 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(252, &[1], 0)],
         plans: &[
         NativePlan { rule: 259, once: true, run: s105_p0 },
     ]},
     NativeStratum {
-        indexes: &[(194, &[0], 1)],
+        indexes: &[(200, &[0], 0)],
         plans: &[
         NativePlan { rule: 258, once: true, run: s106_p0 },
     ]},
@@ -619,7 +619,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 263, once: true, run: s107_p1 },
     ]},
     NativeStratum {
-        indexes: &[(190, &[1], 3), (262, &[0], 0), (194, &[0], 1), (252, &[1], 3)],
+        indexes: &[(190, &[1], 3), (262, &[0], 0), (194, &[0], 1), (252, &[1], 0)],
         plans: &[
         NativePlan { rule: 264, once: true, run: s108_p0 },
     ]},
@@ -629,12 +629,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 261, once: true, run: s109_p0 },
     ]},
     NativeStratum {
-        indexes: &[(257, &[1], 0), (252, &[0, 1], 2), (200, &[0], 0)],
+        indexes: &[(252, &[0, 1], 3), (200, &[0], 0)],
         plans: &[
         NativePlan { rule: 266, once: true, run: s110_p0 },
     ]},
     NativeStratum {
-        indexes: &[(196, &[1], 0), (265, &[0], 0), (252, &[0, 1], 2)],
+        indexes: &[(196, &[1], 0), (265, &[0], 0), (252, &[0, 1], 3)],
         plans: &[
         NativePlan { rule: 252, once: true, run: s111_p0 },
     ]},
@@ -693,7 +693,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 287, once: true, run: s120_p0 },
     ]},
     NativeStratum {
-        indexes: &[(214, &[1], 0), (190, &[0], 0), (274, &[0], 0), (194, &[0], 1), (191, &[0], 1), (85, &[2], 2), (204, &[1], 1), (190, &[0, 1], 5), (205, &[0], 1), (204, &[1, 2], 2), (126, &[0], 0), (125, &[3], 0), (128, &[0], 0), (190, &[1], 3), (24, &[1, 2], 0), (34, &[0], 0), (195, &[1], 0), (178, &[0], 0), (178, &[1], 1), (194, &[1], 0), (70, &[0, 2], 0), (124, &[2], 1), (116, &[0], 0), (119, &[1], 0), (161, &[0], 0), (160, &[2], 0), (40, &[1], 0), (195, &[0], 1), (141, &[4], 3), (191, &[1], 0), (187, &[4], 3), (141, &[0, 5], 4), (193, &[1], 0), (147, &[0], 0), (196, &[1], 0), (252, &[0, 1], 2), (196, &[0], 1), (48, &[0], 1), (197, &[1], 0), (141, &[2], 0)],
+        indexes: &[(214, &[1], 0), (190, &[0], 0), (274, &[0], 0), (194, &[0], 1), (191, &[0], 1), (85, &[2], 2), (204, &[1], 1), (190, &[0, 1], 5), (205, &[0], 1), (204, &[1, 2], 2), (126, &[0], 0), (125, &[3], 0), (128, &[0], 0), (190, &[1], 3), (24, &[1, 2], 0), (34, &[0], 0), (195, &[1], 0), (178, &[0], 0), (178, &[1], 1), (194, &[1], 0), (70, &[0, 2], 0), (124, &[2], 1), (116, &[0], 0), (119, &[1], 0), (161, &[0], 0), (160, &[2], 0), (40, &[1], 0), (195, &[0], 1), (141, &[4], 3), (191, &[1], 0), (187, &[4], 3), (141, &[0, 5], 4), (193, &[1], 0), (147, &[0], 0), (196, &[1], 0), (252, &[0, 1], 3), (196, &[0], 1), (48, &[0], 1), (197, &[1], 0), (141, &[2], 0)],
         plans: &[
         NativePlan { rule: 0, once: true, run: s121_p0 },
         NativePlan { rule: 2, once: true, run: s121_p1 },
@@ -782,7 +782,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 289, once: true, run: s121_p84 },
     ]},
     NativeStratum {
-        indexes: &[(274, &[0], 0), (190, &[1], 3), (205, &[0], 1), (9, &[0], 0), (125, &[3], 0), (190, &[0], 0), (63, &[1], 0), (138, &[4], 0), (15, &[1], 0), (40, &[0], 1), (191, &[0], 1), (179, &[1], 0), (252, &[0, 1], 2), (214, &[1], 0), (253, &[0, 1], 0)],
+        indexes: &[(274, &[0], 0), (190, &[1], 3), (205, &[0], 1), (9, &[0], 0), (125, &[3], 0), (190, &[0], 0), (63, &[1], 0), (138, &[4], 0), (15, &[1], 0), (40, &[0], 1), (191, &[0], 1), (179, &[1], 0), (252, &[0, 1], 3), (214, &[1], 0), (253, &[0, 1], 0)],
         plans: &[
         NativePlan { rule: 20, once: true, run: s122_p0 },
         NativePlan { rule: 21, once: true, run: s122_p1 },
@@ -13386,31 +13386,33 @@ fn s102_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    s102_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p0_2(cx, &mut q2, &mut q3);
-    s102_p0_3(cx, &mut q3);
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s102_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p0_3(cx, &mut q3, &mut q4);
+    s102_p0_4(cx, &mut q4);
 }
 
-fn s102_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(180);
     for b in &batch {
         for row in cx.bounds(180, Full) { // notice_subject
-            let v2 = cx.get(180, row, 0);
-            let v0 = cx.get(180, row, 1);
-            q1.push([v0, v2]);
-            if q1.len() >= BATCH { s102_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            let v4 = cx.get(180, row, 0);
+            let v1 = cx.get(180, row, 1);
+            q1.push([v1, v4]);
+            if q1.len() >= BATCH { s102_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13424,16 +13426,16 @@ fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         let l = ix.lookup(cx, 179, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 2, 2); } }
-            let v1 = cx.get(179, row, 2);
-            q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s102_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            let v3 = cx.get(179, row, 2);
+            q2.push([b[0], v3, b[1]]);
+            if q2.len() >= BATCH { s102_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13446,24 +13448,51 @@ fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         let l = ix.lookup(cx, 157, 0, &[b[0], b[1]], Full); // subject_purchase
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(157, n, 0, 0); } }
-            q3.push([b[0], b[2]]);
-            if q3.len() >= BATCH { s102_p0_3(cx, q3); if cx.halted() { return; } }
+            q3.push([b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[1]]); } }
-    batch.retain(|b| cx.probe(186, &[b[1]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(256) { for b in &batch { cx.prefetch(256, &[b[0]]); } }
-    for b in &batch { cx.derive(256, &[b[0]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[2]]); } }
+    batch.retain(|b| cx.probe(186, &[b[2]], Full).is_some()); // notice_right_to_object
+    let rw = cx.rows_worth_prefetching(252);
+    if ix.worth_prefetching(252, 0) {
+        for b in &batch { ix.prefetch(252, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[b[0]], 0, 2); }
+    }
+    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 252, 0, &[b[0]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 2); } }
+            let v0 = cx.get(252, row, 0);
+            let v2 = cx.get(252, row, 2);
+            q4.push([v0, b[0], v2, b[1]]);
+            if q4.len() >= BATCH { s102_p0_4(cx, q4); if cx.halted() { return; } }
+        }
+    }
     batch.clear();
     *q3 = batch;
+}
+
+fn s102_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(256) { for b in &batch { cx.prefetch(256, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(256, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `hint_at_use#1` (hint_at_use).
@@ -13497,13 +13526,13 @@ fn s103_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 0) {
-        for b in &batch { ix.prefetch(252, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[b[0]], 1, 1); }
+    if ix.worth_prefetching(252, 1) {
+        for b in &batch { ix.prefetch(252, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 1); } } } }
+    if rw && ix.has_lists(252, 1) { for b in &batch { let l = ix.lookup(cx, 252, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 0, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 1, 1); } }
             let v1 = cx.get(252, row, 1);
@@ -13582,13 +13611,13 @@ fn s103_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 1) {
-        for b in &batch { ix.prefetch(252, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 1, &[b[0], b[1]], 0, 0); }
+    if ix.worth_prefetching(252, 2) {
+        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 2, &[b[0], b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(252, 1) { for b in &batch { let l = ix.lookup(cx, 252, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 0); } } } }
+    if rw && ix.has_lists(252, 2) { for b in &batch { let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
             let v0 = cx.get(252, row, 0);
@@ -13646,12 +13675,12 @@ fn s104_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        if ix.has_lists(252, 2) { for b in &batch { ix.prefetch_list(252, 2, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        if ix.has_lists(252, 3) { for b in &batch { ix.prefetch_list(252, 3, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
             q2.push([b[0], b[1]]);
@@ -13778,13 +13807,13 @@ fn s104_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 3) {
-        for b in &batch { ix.prefetch(252, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 3, &[b[0]], 0, 2); }
+    if ix.worth_prefetching(252, 0) {
+        for b in &batch { ix.prefetch(252, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(252, 3) { for b in &batch { let l = ix.lookup(cx, 252, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 2); } } } }
+    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 3, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 0, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 2); } }
             let v0 = cx.get(252, row, 0);
@@ -13810,39 +13839,69 @@ fn s104_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     *q5 = batch;
 }
 
-/// Rule `bought_category#1` (bought_category).
+/// Rule `bought_before#1` (bought_before).
 fn s105_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s105_p0_0(cx, &mut q0, &mut q1);
-    s105_p0_1(cx, &mut q1);
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s105_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s105_p0_1(cx, &mut q1, &mut q2);
+    s105_p0_2(cx, &mut q2);
 }
 
-fn s105_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s105_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(157);
     for b in &batch {
         for row in cx.bounds(157, Full) { // subject_purchase
-            let v0 = cx.get(157, row, 0);
-            let v1 = cx.get(157, row, 2);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s105_p0_1(cx, q1); if cx.halted() { return; } }
+            let v1 = cx.get(157, row, 0);
+            let v2 = cx.get(157, row, 2);
+            let v4 = cx.get(157, row, 3);
+            q1.push([v1, v2, v4]);
+            if q1.len() >= BATCH { s105_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s105_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s105_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(260) { for b in &batch { cx.prefetch(260, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(260, &[b[0], b[1]]); }
+    let rw = cx.rows_worth_prefetching(252);
+    if ix.worth_prefetching(252, 0) {
+        for b in &batch { ix.prefetch(252, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[b[0]], 0, 2); }
+    }
+    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 252, 0, &[b[0]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 2); } }
+            let v0 = cx.get(252, row, 0);
+            let v3 = cx.get(252, row, 2);
+            q2.push([v0, b[0], b[1], v3, b[2]]);
+            if q2.len() >= BATCH { s105_p0_2(cx, q2); if cx.halted() { return; } }
+        }
+    }
     batch.clear();
     *q1 = batch;
+}
+
+fn s105_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(260) { for b in &batch { cx.prefetch(260, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(260, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `product_not_bought#1` (product_not_bought).
@@ -13859,12 +13918,12 @@ fn s106_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(200);
+    let rw = cx.rows_worth_prefetching(252);
     for b in &batch {
-        for row in cx.bounds(200, Full) { // activity_product
-            let v0 = cx.get(200, row, 0);
-            let v2 = cx.get(200, row, 1);
-            q1.push([v0, v2]);
+        for row in cx.bounds(252, Full) { // email_ad
+            let v0 = cx.get(252, row, 0);
+            let v1 = cx.get(252, row, 1);
+            q1.push([v0, v1]);
             if q1.len() >= BATCH { s106_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
@@ -13876,18 +13935,18 @@ fn s106_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(194);
-    if ix.worth_prefetching(194, 1) {
-        for b in &batch { ix.prefetch(194, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 194, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(200);
+    if ix.worth_prefetching(200, 0) {
+        for b in &batch { ix.prefetch(200, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 200, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(194, 1) { for b in &batch { let l = ix.lookup(cx, 194, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(194, n, 1, 1); } } } }
+    if rw && ix.has_lists(200, 0) { for b in &batch { let l = ix.lookup(cx, 200, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(200, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 194, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 200, 0, &[b[0]], Full); // activity_product
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
-            let v1 = cx.get(194, row, 1);
-            q2.push([b[0], v1, b[1]]);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(200, n, 1, 1); } }
+            let v2 = cx.get(200, row, 1);
+            q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s106_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
@@ -13899,8 +13958,8 @@ fn s106_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(260) { for b in &batch { cx.prefetch(260, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(260, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(260) { for b in &batch { cx.prefetch(260, &[b[0], b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(260, &[b[0], b[1], b[2]])); // !bought_before
     if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(259, &[b[0], b[1]]); }
     batch.clear();
@@ -14065,13 +14124,13 @@ fn s108_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 3) {
-        for b in &batch { ix.prefetch(252, 3, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 3, &[b[1]], 0, 0); }
+    if ix.worth_prefetching(252, 0) {
+        for b in &batch { ix.prefetch(252, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(252, 3) { for b in &batch { let l = ix.lookup(cx, 252, 3, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 0); } } } }
+    if rw && ix.has_lists(252, 0) { for b in &batch { let l = ix.lookup(cx, 252, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 3, &[b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 0, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
             let v2 = cx.get(252, row, 0);
@@ -14136,85 +14195,63 @@ fn s109_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 /// Rule `existing_customer_conditions#1` (existing_customer_conditions).
 fn s110_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    let mut q4: Vec<[u64; 2]> = Vec::new();
-    s110_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s110_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s110_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s110_p0_3(cx, &mut q3, &mut q4);
-    s110_p0_4(cx, &mut q4);
+    s110_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s110_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s110_p0_2(cx, &mut q2, &mut q3);
+    s110_p0_3(cx, &mut q3);
 }
 
-fn s110_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s110_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(256);
     for b in &batch {
         for row in cx.bounds(256, Full) { // address_from_sale
-            let v1 = cx.get(256, row, 0);
-            q1.push([v1]);
-            if q1.len() >= BATCH { s110_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            let v0 = cx.get(256, row, 0);
+            let v1 = cx.get(256, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s110_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s110_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s110_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(257);
-    if ix.worth_prefetching(257, 0) {
-        for b in &batch { ix.prefetch(257, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 257, 0, &[b[0]], 0, 0); }
+    if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(259, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(258) { for b in &batch { cx.prefetch(258, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(258, &[b[0], b[1]])); // !refused_advertising
+    let rw = false;
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        if ix.has_lists(252, 3) { for b in &batch { ix.prefetch_list(252, 3, &[b[0], b[1]]); } }
     }
-    if rw && ix.has_lists(257, 0) { for b in &batch { let l = ix.lookup(cx, 257, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(257, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 257, 0, &[b[0]], Full); // hint_at_use
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(257, n, 0, 0); } }
-            let v0 = cx.get(257, row, 0);
-            q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s110_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
+            q2.push([b[0], b[1]]);
+            if q2.len() >= BATCH { s110_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s110_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s110_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(259) { for b in &batch { cx.prefetch(259, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(259, &[b[0], b[1]])); // !product_not_bought
-    if cx.worth_prefetching(258) { for b in &batch { cx.prefetch(258, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(258, &[b[0], b[1]])); // !refused_advertising
-    let rw = false;
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        if ix.has_lists(252, 2) { for b in &batch { ix.prefetch_list(252, 2, &[b[0], b[1]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
-            q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s110_p0_3(cx, q3, q4); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s110_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(257) { for b in &batch { cx.prefetch(257, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(257, &[b[0], b[1]], Full).is_some()); // hint_at_use
     let rw = false;
     if ix.worth_prefetching(200, 0) {
         for b in &batch { ix.prefetch(200, 0, &[b[0]]); }
@@ -14224,22 +14261,22 @@ fn s110_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
         let l = ix.lookup(cx, 200, 0, &[b[0]], Full); // activity_product
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(200, n, 0, 0); } }
-            q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s110_p0_4(cx, q4); if cx.halted() { return; } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s110_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
-    *q3 = batch;
+    *q2 = batch;
 }
 
-fn s110_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() || cx.halt() { return; }
+fn s110_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
+    let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(265) { for b in &batch { cx.prefetch(265, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(265, &[b[0], b[1]]); }
     batch.clear();
-    *q4 = batch;
+    *q3 = batch;
 }
 
 /// Rule `sms_to_existing_customer#1` (sms_to_existing_customer).
@@ -14307,12 +14344,12 @@ fn s111_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if cx.worth_prefetching(250) { for b in &batch { cx.prefetch(250, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(250, &[b[0], b[1]])); // !ad_consent
     let rw = false;
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        if ix.has_lists(252, 2) { for b in &batch { ix.prefetch_list(252, 2, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        if ix.has_lists(252, 3) { for b in &batch { ix.prefetch_list(252, 3, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 0, 0); } }
             q3.push([b[0], b[1]]);
@@ -22380,13 +22417,13 @@ fn s121_p68_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if cx.worth_prefetching(251) { for b in &batch { cx.prefetch(251, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(251, &[b[0], b[1]])); // !ad_consent_documented
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 2, &[b[0], b[1]], 2, 2); }
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 3, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(252, 2) { for b in &batch { let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
+    if rw && ix.has_lists(252, 3) { for b in &batch { let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 2, 2); } }
             let v2 = cx.get(252, row, 2);
@@ -22472,13 +22509,13 @@ fn s121_p69_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 2, &[b[0], b[1]], 2, 2); }
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 3, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(252, 2) { for b in &batch { let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
+    if rw && ix.has_lists(252, 3) { for b in &batch { let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 2, 2); } }
             let v2 = cx.get(252, row, 2);
@@ -24789,13 +24826,13 @@ fn s122_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(252);
-    if ix.worth_prefetching(252, 2) {
-        for b in &batch { ix.prefetch(252, 2, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 252, 2, &[b[0], b[1]], 2, 2); }
+    if ix.worth_prefetching(252, 3) {
+        for b in &batch { ix.prefetch(252, 3, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 252, 3, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(252, 2) { for b in &batch { let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
+    if rw && ix.has_lists(252, 3) { for b in &batch { let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(252, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 252, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 252, 3, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(252, n, 2, 2); } }
             let v2 = cx.get(252, row, 2);
