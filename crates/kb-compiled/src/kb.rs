@@ -11,12 +11,12 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x8fcd06b4c3bd6635,
+    digest: 0x106688a4a5e11530,
     strata: &[
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 134, once: true, run: s0_p0 },
+        NativePlan { rule: 135, once: true, run: s0_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -24,451 +24,452 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 27, once: true, run: s1_p0 },
     ]},
     NativeStratum {
-        indexes: &[(141, &[2], 0), (115, &[0], 0), (142, &[0], 0), (124, &[5], 0)],
-        plans: &[
-        NativePlan { rule: 117, once: true, run: s2_p0 },
-        NativePlan { rule: 118, once: true, run: s2_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(132, &[1], 0), (134, &[0], 0), (133, &[0], 0), (135, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 120, once: true, run: s3_p0 },
-        NativePlan { rule: 121, once: true, run: s3_p1 },
-        NativePlan { rule: 122, once: true, run: s3_p2 },
-    ]},
-    NativeStratum {
-        indexes: &[(132, &[1], 0), (71, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 119, once: true, run: s4_p0 },
-    ]},
-    NativeStratum {
         indexes: &[(152, &[2], 0), (154, &[0], 0)],
         plans: &[
-        NativePlan { rule: 95, once: true, run: s5_p0 },
-        NativePlan { rule: 96, once: true, run: s5_p1 },
+        NativePlan { rule: 95, once: true, run: s2_p0 },
+        NativePlan { rule: 96, once: true, run: s2_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 149, once: true, run: s6_p0 },
-        NativePlan { rule: 150, once: true, run: s6_p1 },
+        NativePlan { rule: 150, once: true, run: s3_p0 },
+        NativePlan { rule: 151, once: true, run: s3_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 146, once: true, run: s7_p0 },
-        NativePlan { rule: 147, once: true, run: s7_p1 },
-        NativePlan { rule: 148, once: true, run: s7_p2 },
+        NativePlan { rule: 147, once: true, run: s4_p0 },
+        NativePlan { rule: 148, once: true, run: s4_p1 },
+        NativePlan { rule: 149, once: true, run: s4_p2 },
     ]},
     NativeStratum {
         indexes: &[(165, &[4], 0), (124, &[5], 0)],
         plans: &[
-        NativePlan { rule: 44, once: true, run: s8_p0 },
-        NativePlan { rule: 45, once: true, run: s8_p1 },
+        NativePlan { rule: 44, once: true, run: s5_p0 },
+        NativePlan { rule: 45, once: true, run: s5_p1 },
     ]},
     NativeStratum {
         indexes: &[(165, &[1], 1), (158, &[0], 0)],
         plans: &[
-        NativePlan { rule: 91, once: true, run: s9_p0 },
-        NativePlan { rule: 92, once: true, run: s9_p1 },
+        NativePlan { rule: 91, once: true, run: s6_p0 },
+        NativePlan { rule: 92, once: true, run: s6_p1 },
     ]},
     NativeStratum {
         indexes: &[(179, &[1], 0), (180, &[0], 0)],
         plans: &[
-        NativePlan { rule: 8, once: true, run: s10_p0 },
-        NativePlan { rule: 9, once: true, run: s10_p1 },
+        NativePlan { rule: 8, once: true, run: s7_p0 },
+        NativePlan { rule: 9, once: true, run: s7_p1 },
     ]},
     NativeStratum {
         indexes: &[(179, &[1], 0), (180, &[0], 0)],
         plans: &[
-        NativePlan { rule: 181, once: true, run: s11_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(179, &[1], 0), (184, &[0], 0), (69, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 125, once: true, run: s12_p0 },
+        NativePlan { rule: 182, once: true, run: s8_p0 },
     ]},
     NativeStratum {
         indexes: &[(184, &[0], 0)],
         plans: &[
-        NativePlan { rule: 193, once: true, run: s13_p0 },
+        NativePlan { rule: 194, once: true, run: s9_p0 },
     ]},
     NativeStratum {
         indexes: &[(185, &[0], 0)],
         plans: &[
-        NativePlan { rule: 195, once: true, run: s14_p0 },
+        NativePlan { rule: 196, once: true, run: s10_p0 },
     ]},
     NativeStratum {
         indexes: &[(132, &[1], 0), (136, &[0], 0)],
         plans: &[
-        NativePlan { rule: 172, once: true, run: s15_p0 },
+        NativePlan { rule: 173, once: true, run: s11_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 170, once: true, run: s16_p0 },
-        NativePlan { rule: 171, once: true, run: s16_p1 },
+        NativePlan { rule: 171, once: true, run: s12_p0 },
+        NativePlan { rule: 172, once: true, run: s12_p1 },
     ]},
     NativeStratum {
         indexes: &[(191, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 68, once: true, run: s17_p0 },
+        NativePlan { rule: 68, once: true, run: s13_p0 },
     ]},
     NativeStratum {
         indexes: &[(191, &[1], 0)],
         plans: &[
-        NativePlan { rule: 215, once: true, run: s18_p0 },
+        NativePlan { rule: 216, once: true, run: s14_p0 },
     ]},
     NativeStratum {
         indexes: &[(132, &[1], 0), (134, &[0], 0), (191, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 219, once: true, run: s19_p0 },
+        NativePlan { rule: 220, once: true, run: s15_p0 },
     ]},
     NativeStratum {
         indexes: &[(124, &[2], 1), (115, &[0], 0), (192, &[1], 0), (187, &[2], 0), (193, &[1], 0)],
         plans: &[
-        NativePlan { rule: 108, once: true, run: s20_p0 },
-        NativePlan { rule: 109, once: true, run: s20_p1 },
+        NativePlan { rule: 108, once: true, run: s16_p0 },
+        NativePlan { rule: 109, once: true, run: s16_p1 },
     ]},
     NativeStratum {
         indexes: &[(124, &[5], 0), (192, &[1], 0), (187, &[2], 0), (193, &[1], 0)],
         plans: &[
-        NativePlan { rule: 178, once: true, run: s21_p0 },
-        NativePlan { rule: 179, once: true, run: s21_p1 },
+        NativePlan { rule: 179, once: true, run: s17_p0 },
+        NativePlan { rule: 180, once: true, run: s17_p1 },
     ]},
     NativeStratum {
         indexes: &[(132, &[1], 0), (94, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 180, once: true, run: s22_p0 },
+        NativePlan { rule: 181, once: true, run: s18_p0 },
     ]},
     NativeStratum {
         indexes: &[(165, &[0], 2), (194, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 46, once: true, run: s23_p0 },
+        NativePlan { rule: 46, once: true, run: s19_p0 },
     ]},
     NativeStratum {
         indexes: &[(194, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 43, once: true, run: s24_p0 },
+        NativePlan { rule: 43, once: true, run: s20_p0 },
     ]},
     NativeStratum {
         indexes: &[(165, &[3], 3), (170, &[0], 0), (166, &[0], 0), (194, &[1], 0), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 50, once: true, run: s25_p0 },
+        NativePlan { rule: 50, once: true, run: s21_p0 },
     ]},
     NativeStratum {
         indexes: &[(194, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 56, once: true, run: s26_p0 },
+        NativePlan { rule: 56, once: true, run: s22_p0 },
     ]},
     NativeStratum {
         indexes: &[(194, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 57, once: true, run: s27_p0 },
-        NativePlan { rule: 58, once: true, run: s27_p1 },
+        NativePlan { rule: 57, once: true, run: s23_p0 },
+        NativePlan { rule: 58, once: true, run: s23_p1 },
     ]},
     NativeStratum {
         indexes: &[(190, &[5], 2), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 59, once: true, run: s28_p0 },
+        NativePlan { rule: 59, once: true, run: s24_p0 },
     ]},
     NativeStratum {
         indexes: &[(122, &[0], 0), (193, &[1], 0), (194, &[0], 1), (124, &[5], 0), (187, &[1], 1)],
         plans: &[
-        NativePlan { rule: 71, once: true, run: s29_p0 },
-        NativePlan { rule: 72, once: true, run: s29_p1 },
-        NativePlan { rule: 73, once: true, run: s29_p2 },
+        NativePlan { rule: 71, once: true, run: s25_p0 },
+        NativePlan { rule: 72, once: true, run: s25_p1 },
+        NativePlan { rule: 73, once: true, run: s25_p2 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (194, &[0], 1), (194, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 88, once: true, run: s30_p0 },
+        NativePlan { rule: 88, once: true, run: s26_p0 },
     ]},
     NativeStratum {
         indexes: &[(19, &[0], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 94, once: true, run: s31_p0 },
+        NativePlan { rule: 94, once: true, run: s27_p0 },
     ]},
     NativeStratum {
         indexes: &[(19, &[0], 0)],
         plans: &[
-        NativePlan { rule: 93, once: true, run: s32_p0 },
+        NativePlan { rule: 93, once: true, run: s28_p0 },
     ]},
     NativeStratum {
         indexes: &[(165, &[0], 2), (166, &[0], 0), (19, &[0], 0), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 100, once: true, run: s33_p0 },
+        NativePlan { rule: 100, once: true, run: s29_p0 },
     ]},
     NativeStratum {
         indexes: &[(165, &[0], 2)],
         plans: &[
-        NativePlan { rule: 99, once: true, run: s34_p0 },
+        NativePlan { rule: 99, once: true, run: s30_p0 },
     ]},
     NativeStratum {
         indexes: &[(168, &[0], 0)],
         plans: &[
-        NativePlan { rule: 102, once: true, run: s35_p0 },
+        NativePlan { rule: 102, once: true, run: s31_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1, 2], 4), (194, &[0], 1), (164, &[0], 0)],
         plans: &[
-        NativePlan { rule: 156, once: true, run: s36_p0 },
+        NativePlan { rule: 157, once: true, run: s32_p0 },
     ]},
     NativeStratum {
         indexes: &[(166, &[0], 0), (19, &[0], 0), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 167, once: true, run: s37_p0 },
+        NativePlan { rule: 168, once: true, run: s33_p0 },
     ]},
     NativeStratum {
         indexes: &[(189, &[1], 0), (193, &[1], 0), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 166, once: true, run: s38_p0 },
+        NativePlan { rule: 167, once: true, run: s34_p0 },
     ]},
     NativeStratum {
         indexes: &[(189, &[1], 0), (193, &[1], 0), (190, &[0], 0), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 169, once: true, run: s39_p0 },
+        NativePlan { rule: 170, once: true, run: s35_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (194, &[0], 1), (96, &[0], 0)],
         plans: &[
-        NativePlan { rule: 186, once: true, run: s40_p0 },
+        NativePlan { rule: 187, once: true, run: s36_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (194, &[0], 1), (122, &[0], 0), (193, &[1], 0), (190, &[0], 0), (124, &[5], 0), (192, &[1], 0)],
         plans: &[
-        NativePlan { rule: 188, once: true, run: s41_p0 },
-        NativePlan { rule: 189, once: true, run: s41_p1 },
-        NativePlan { rule: 190, once: true, run: s41_p2 },
+        NativePlan { rule: 189, once: true, run: s37_p0 },
+        NativePlan { rule: 190, once: true, run: s37_p1 },
+        NativePlan { rule: 191, once: true, run: s37_p2 },
     ]},
     NativeStratum {
         indexes: &[(96, &[0], 0)],
         plans: &[
-        NativePlan { rule: 191, once: true, run: s42_p0 },
+        NativePlan { rule: 192, once: true, run: s38_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (194, &[0], 1), (180, &[1], 1), (179, &[0], 1)],
         plans: &[
-        NativePlan { rule: 197, once: true, run: s43_p0 },
+        NativePlan { rule: 198, once: true, run: s39_p0 },
     ]},
     NativeStratum {
         indexes: &[(194, &[1], 0)],
         plans: &[
-        NativePlan { rule: 216, once: true, run: s44_p0 },
+        NativePlan { rule: 217, once: true, run: s40_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 33, once: true, run: s45_p0 },
-        NativePlan { rule: 34, once: true, run: s45_p1 },
+        NativePlan { rule: 33, once: true, run: s41_p0 },
+        NativePlan { rule: 34, once: true, run: s41_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 47, once: true, run: s46_p0 },
+        NativePlan { rule: 47, once: true, run: s42_p0 },
     ]},
     NativeStratum {
         indexes: &[(165, &[3], 3), (166, &[0], 0), (19, &[0], 0), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 48, once: true, run: s47_p0 },
+        NativePlan { rule: 48, once: true, run: s43_p0 },
     ]},
     NativeStratum {
         indexes: &[(23, &[0], 0)],
         plans: &[
-        NativePlan { rule: 49, once: true, run: s48_p0 },
+        NativePlan { rule: 49, once: true, run: s44_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 51, once: true, run: s49_p0 },
+        NativePlan { rule: 51, once: true, run: s45_p0 },
     ]},
     NativeStratum {
         indexes: &[(23, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 90, once: true, run: s50_p0 },
+        NativePlan { rule: 90, once: true, run: s46_p0 },
     ]},
     NativeStratum {
         indexes: &[(195, &[1], 0), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 101, once: true, run: s51_p0 },
+        NativePlan { rule: 101, once: true, run: s47_p0 },
     ]},
     NativeStratum {
         indexes: &[(192, &[1], 0), (124, &[0], 2), (193, &[1], 0), (122, &[0], 0)],
         plans: &[
-        NativePlan { rule: 157, once: true, run: s52_p0 },
-        NativePlan { rule: 158, once: true, run: s52_p1 },
-        NativePlan { rule: 159, once: true, run: s52_p2 },
+        NativePlan { rule: 158, once: true, run: s48_p0 },
+        NativePlan { rule: 159, once: true, run: s48_p1 },
+        NativePlan { rule: 160, once: true, run: s48_p2 },
     ]},
     NativeStratum {
         indexes: &[(123, &[1], 0), (85, &[1, 2], 0), (190, &[0], 0), (132, &[1], 0), (136, &[0], 0)],
         plans: &[
-        NativePlan { rule: 11, once: true, run: s53_p0 },
-        NativePlan { rule: 12, once: true, run: s53_p1 },
-        NativePlan { rule: 13, once: true, run: s53_p2 },
+        NativePlan { rule: 11, once: true, run: s49_p0 },
+        NativePlan { rule: 12, once: true, run: s49_p1 },
+        NativePlan { rule: 13, once: true, run: s49_p2 },
     ]},
     NativeStratum {
         indexes: &[(196, &[1], 0)],
         plans: &[
-        NativePlan { rule: 6, once: true, run: s54_p0 },
+        NativePlan { rule: 6, once: true, run: s50_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[5], 2), (191, &[0], 1), (194, &[0], 1), (30, &[1], 0)],
         plans: &[
-        NativePlan { rule: 54, once: true, run: s55_p0 },
-        NativePlan { rule: 55, once: true, run: s55_p1 },
+        NativePlan { rule: 54, once: true, run: s51_p0 },
+        NativePlan { rule: 55, once: true, run: s51_p1 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3)],
         plans: &[
-        NativePlan { rule: 136, once: true, run: s56_p0 },
+        NativePlan { rule: 137, once: true, run: s52_p0 },
     ]},
     NativeStratum {
         indexes: &[(204, &[2], 0), (190, &[0], 0), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 25, once: true, run: s57_p0 },
+        NativePlan { rule: 25, once: true, run: s53_p0 },
     ]},
     NativeStratum {
         indexes: &[(132, &[1], 0), (205, &[1], 0), (190, &[0], 0), (122, &[0], 0), (134, &[0], 0), (191, &[1], 0), (205, &[0], 1)],
         plans: &[
-        NativePlan { rule: 14, once: true, run: s58_p0 },
-        NativePlan { rule: 15, once: true, run: s58_p1 },
+        NativePlan { rule: 14, once: true, run: s54_p0 },
+        NativePlan { rule: 15, once: true, run: s54_p1 },
     ]},
     NativeStratum {
-        indexes: &[(141, &[3], 1), (191, &[1], 0), (205, &[0], 1)],
+        indexes: &[(141, &[3], 0), (191, &[1], 0), (205, &[0], 1)],
         plans: &[
-        NativePlan { rule: 74, once: true, run: s59_p0 },
+        NativePlan { rule: 74, once: true, run: s55_p0 },
     ]},
     NativeStratum {
-        indexes: &[(190, &[1], 3), (191, &[0], 1), (141, &[0], 2), (194, &[0], 1), (193, &[0], 1), (187, &[0], 2)],
+        indexes: &[(190, &[1], 3), (191, &[0], 1), (141, &[0], 1), (194, &[0], 1), (193, &[0], 1), (187, &[0], 2)],
         plans: &[
-        NativePlan { rule: 69, once: true, run: s60_p0 },
-        NativePlan { rule: 70, once: true, run: s60_p1 },
+        NativePlan { rule: 69, once: true, run: s56_p0 },
+        NativePlan { rule: 70, once: true, run: s56_p1 },
     ]},
     NativeStratum {
-        indexes: &[(141, &[2], 0), (115, &[0], 0), (191, &[1], 0), (190, &[0], 0), (194, &[0], 1), (190, &[1], 3), (43, &[0], 0), (191, &[0], 1), (193, &[0], 1), (196, &[0], 1)],
+        indexes: &[(141, &[2], 2), (115, &[0], 0), (191, &[1], 0), (190, &[0], 0), (194, &[0], 1), (190, &[1], 3), (43, &[0], 0), (191, &[0], 1), (193, &[0], 1), (196, &[0], 1)],
         plans: &[
-        NativePlan { rule: 75, once: true, run: s61_p0 },
-        NativePlan { rule: 76, once: true, run: s61_p1 },
-        NativePlan { rule: 77, once: true, run: s61_p2 },
+        NativePlan { rule: 75, once: true, run: s57_p0 },
+        NativePlan { rule: 76, once: true, run: s57_p1 },
+        NativePlan { rule: 77, once: true, run: s57_p2 },
     ]},
     NativeStratum {
         indexes: &[(194, &[1], 0), (191, &[0], 1)],
         plans: &[
-        NativePlan { rule: 104, once: true, run: s62_p0 },
-        NativePlan { rule: 105, once: true, run: s62_p1 },
+        NativePlan { rule: 104, once: true, run: s58_p0 },
+        NativePlan { rule: 105, once: true, run: s58_p1 },
     ]},
     NativeStratum {
         indexes: &[(40, &[1], 0)],
         plans: &[
-        NativePlan { rule: 182, once: true, run: s63_p0 },
+        NativePlan { rule: 183, once: true, run: s59_p0 },
     ]},
     NativeStratum {
         indexes: &[(179, &[0], 1), (40, &[1], 0)],
         plans: &[
-        NativePlan { rule: 199, once: true, run: s64_p0 },
+        NativePlan { rule: 200, once: true, run: s60_p0 },
     ]},
     NativeStratum {
         indexes: &[(179, &[1], 0), (180, &[0], 0), (44, &[1], 0), (184, &[0], 0), (191, &[1], 0), (44, &[0], 1)],
         plans: &[
-        NativePlan { rule: 201, once: true, run: s65_p0 },
-        NativePlan { rule: 202, once: true, run: s65_p1 },
+        NativePlan { rule: 202, once: true, run: s61_p0 },
+        NativePlan { rule: 203, once: true, run: s61_p1 },
     ]},
     NativeStratum {
         indexes: &[(214, &[1], 0), (190, &[0], 0), (121, &[0], 0)],
         plans: &[
-        NativePlan { rule: 1, once: true, run: s66_p0 },
+        NativePlan { rule: 1, once: true, run: s62_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 129, once: true, run: s67_p0 },
-        NativePlan { rule: 130, once: true, run: s67_p1 },
+        NativePlan { rule: 130, once: true, run: s63_p0 },
+        NativePlan { rule: 131, once: true, run: s63_p1 },
     ]},
     NativeStratum {
         indexes: &[(195, &[1], 0), (190, &[0], 0), (124, &[2], 1), (190, &[1], 3)],
         plans: &[
-        NativePlan { rule: 131, once: true, run: s68_p0 },
-        NativePlan { rule: 132, once: true, run: s68_p1 },
-        NativePlan { rule: 133, once: true, run: s68_p2 },
-        NativePlan { rule: 135, once: true, run: s68_p3 },
+        NativePlan { rule: 132, once: true, run: s64_p0 },
+        NativePlan { rule: 133, once: true, run: s64_p1 },
+        NativePlan { rule: 134, once: true, run: s64_p2 },
+        NativePlan { rule: 136, once: true, run: s64_p3 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 35, once: true, run: s69_p0 },
-        NativePlan { rule: 36, once: true, run: s69_p1 },
-        NativePlan { rule: 37, once: true, run: s69_p2 },
-        NativePlan { rule: 38, once: true, run: s69_p3 },
-        NativePlan { rule: 39, once: true, run: s69_p4 },
-        NativePlan { rule: 40, once: true, run: s69_p5 },
+        NativePlan { rule: 35, once: true, run: s65_p0 },
+        NativePlan { rule: 36, once: true, run: s65_p1 },
+        NativePlan { rule: 37, once: true, run: s65_p2 },
+        NativePlan { rule: 38, once: true, run: s65_p3 },
+        NativePlan { rule: 39, once: true, run: s65_p4 },
+        NativePlan { rule: 40, once: true, run: s65_p5 },
     ]},
     NativeStratum {
         indexes: &[(138, &[4], 0), (15, &[1], 0), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 41, once: true, run: s70_p0 },
+        NativePlan { rule: 41, once: true, run: s66_p0 },
     ]},
     NativeStratum {
         indexes: &[(138, &[1, 4], 1), (139, &[0], 0), (15, &[1], 0), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 42, once: true, run: s71_p0 },
+        NativePlan { rule: 42, once: true, run: s67_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[0], 0), (16, &[1], 0), (85, &[0], 1)],
         plans: &[
-        NativePlan { rule: 173, once: true, run: s72_p0 },
-        NativePlan { rule: 174, once: true, run: s72_p1 },
+        NativePlan { rule: 174, once: true, run: s68_p0 },
+        NativePlan { rule: 175, once: true, run: s68_p1 },
     ]},
     NativeStratum {
         indexes: &[(85, &[2], 2), (190, &[0], 0), (123, &[1], 0), (85, &[1, 2], 0), (132, &[1], 0), (136, &[0], 0), (85, &[1], 3), (189, &[1], 0), (193, &[1], 0), (85, &[0], 1), (194, &[0], 1), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 160, once: true, run: s73_p0 },
-        NativePlan { rule: 161, once: true, run: s73_p1 },
-        NativePlan { rule: 162, once: true, run: s73_p2 },
-        NativePlan { rule: 163, once: true, run: s73_p3 },
-        NativePlan { rule: 164, once: true, run: s73_p4 },
-        NativePlan { rule: 165, once: true, run: s73_p5 },
-        NativePlan { rule: 168, once: true, run: s73_p6 },
+        NativePlan { rule: 161, once: true, run: s69_p0 },
+        NativePlan { rule: 162, once: true, run: s69_p1 },
+        NativePlan { rule: 163, once: true, run: s69_p2 },
+        NativePlan { rule: 164, once: true, run: s69_p3 },
+        NativePlan { rule: 165, once: true, run: s69_p4 },
+        NativePlan { rule: 166, once: true, run: s69_p5 },
+        NativePlan { rule: 169, once: true, run: s69_p6 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 203, once: true, run: s74_p0 },
-        NativePlan { rule: 204, once: true, run: s74_p1 },
-        NativePlan { rule: 205, once: true, run: s74_p2 },
-        NativePlan { rule: 206, once: true, run: s74_p3 },
-        NativePlan { rule: 207, once: true, run: s74_p4 },
-        NativePlan { rule: 208, once: true, run: s74_p5 },
+        NativePlan { rule: 204, once: true, run: s70_p0 },
+        NativePlan { rule: 205, once: true, run: s70_p1 },
+        NativePlan { rule: 206, once: true, run: s70_p2 },
+        NativePlan { rule: 207, once: true, run: s70_p3 },
+        NativePlan { rule: 208, once: true, run: s70_p4 },
+        NativePlan { rule: 209, once: true, run: s70_p5 },
     ]},
     NativeStratum {
         indexes: &[(190, &[0, 1], 5), (190, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 209, once: true, run: s75_p0 },
-        NativePlan { rule: 210, once: true, run: s75_p1 },
-        NativePlan { rule: 211, once: true, run: s75_p2 },
-        NativePlan { rule: 212, once: true, run: s75_p3 },
-        NativePlan { rule: 213, once: true, run: s75_p4 },
-        NativePlan { rule: 214, once: true, run: s75_p5 },
+        NativePlan { rule: 210, once: true, run: s71_p0 },
+        NativePlan { rule: 211, once: true, run: s71_p1 },
+        NativePlan { rule: 212, once: true, run: s71_p2 },
+        NativePlan { rule: 213, once: true, run: s71_p3 },
+        NativePlan { rule: 214, once: true, run: s71_p4 },
+        NativePlan { rule: 215, once: true, run: s71_p5 },
     ]},
     NativeStratum {
-        indexes: &[(141, &[3], 1)],
+        indexes: &[(141, &[3], 0)],
         plans: &[
-        NativePlan { rule: 221, once: true, run: s76_p0 },
+        NativePlan { rule: 222, once: true, run: s72_p0 },
     ]},
     NativeStratum {
         indexes: &[(147, &[0], 0)],
         plans: &[
-        NativePlan { rule: 223, once: true, run: s77_p0 },
-        NativePlan { rule: 224, once: true, run: s77_p1 },
+        NativePlan { rule: 224, once: true, run: s73_p0 },
+        NativePlan { rule: 225, once: true, run: s73_p1 },
     ]},
     NativeStratum {
-        indexes: &[(141, &[2], 0)],
+        indexes: &[(141, &[2], 2)],
         plans: &[
-        NativePlan { rule: 227, once: true, run: s78_p0 },
+        NativePlan { rule: 228, once: true, run: s74_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(141, &[2], 2), (115, &[0], 0), (142, &[0], 0), (124, &[5], 0), (147, &[2], 1), (148, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 117, once: true, run: s75_p0 },
+        NativePlan { rule: 118, once: true, run: s75_p1 },
+        NativePlan { rule: 119, once: true, run: s75_p2 },
+    ]},
+    NativeStratum {
+        indexes: &[(132, &[1], 0), (134, &[0], 0), (133, &[0], 0), (135, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 121, once: true, run: s76_p0 },
+        NativePlan { rule: 122, once: true, run: s76_p1 },
+        NativePlan { rule: 123, once: true, run: s76_p2 },
+    ]},
+    NativeStratum {
+        indexes: &[(132, &[1], 0), (71, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 120, once: true, run: s77_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(179, &[1], 0), (184, &[0], 0), (69, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 126, once: true, run: s78_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (191, &[0], 1)],
         plans: &[
-        NativePlan { rule: 230, once: true, run: s79_p0 },
+        NativePlan { rule: 231, once: true, run: s79_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -476,7 +477,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 67, once: true, run: s80_p0 },
     ]},
     NativeStratum {
-        indexes: &[(190, &[1], 3), (191, &[0], 1), (141, &[0], 2), (115, &[0], 0)],
+        indexes: &[(190, &[1], 3), (191, &[0], 1), (141, &[0], 1), (115, &[0], 0)],
         plans: &[
         NativePlan { rule: 66, once: true, run: s81_p0 },
     ]},
@@ -493,8 +494,8 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(190, &[5], 2)],
         plans: &[
-        NativePlan { rule: 232, once: true, run: s84_p0 },
-        NativePlan { rule: 233, once: true, run: s84_p1 },
+        NativePlan { rule: 233, once: true, run: s84_p0 },
+        NativePlan { rule: 234, once: true, run: s84_p1 },
     ]},
     NativeStratum {
         indexes: &[(207, &[1], 0), (191, &[0], 1)],
@@ -505,8 +506,8 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(166, &[0], 0), (194, &[1], 0), (190, &[0, 5], 1), (166, &[1], 1), (165, &[0], 2), (190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 234, once: true, run: s86_p0 },
-        NativePlan { rule: 235, once: true, run: s86_p1 },
+        NativePlan { rule: 235, once: true, run: s86_p0 },
+        NativePlan { rule: 236, once: true, run: s86_p1 },
     ]},
     NativeStratum {
         indexes: &[(165, &[3], 3), (242, &[0], 0), (19, &[0, 1], 1)],
@@ -536,129 +537,129 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 236, once: true, run: s92_p0 },
+        NativePlan { rule: 237, once: true, run: s92_p0 },
     ]},
     NativeStratum {
         indexes: &[(178, &[1], 1), (165, &[1], 1), (48, &[1], 0)],
         plans: &[
-        NativePlan { rule: 237, once: true, run: s93_p0 },
+        NativePlan { rule: 238, once: true, run: s93_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 241, once: true, run: s94_p0 },
+        NativePlan { rule: 242, once: true, run: s94_p0 },
     ]},
     NativeStratum {
         indexes: &[(167, &[0], 0), (165, &[3], 3)],
         plans: &[
-        NativePlan { rule: 239, once: true, run: s95_p0 },
-        NativePlan { rule: 240, once: true, run: s95_p1 },
+        NativePlan { rule: 240, once: true, run: s95_p0 },
+        NativePlan { rule: 241, once: true, run: s95_p1 },
     ]},
     NativeStratum {
         indexes: &[(165, &[3], 3), (167, &[0], 0), (242, &[0], 0), (19, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 238, once: true, run: s96_p0 },
+        NativePlan { rule: 239, once: true, run: s96_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 242, once: true, run: s97_p0 },
+        NativePlan { rule: 243, once: true, run: s97_p0 },
     ]},
     NativeStratum {
         indexes: &[(249, &[0], 0)],
         plans: &[
-        NativePlan { rule: 243, once: true, run: s98_p0 },
+        NativePlan { rule: 244, once: true, run: s98_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (196, &[0], 1), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 244, once: true, run: s99_p0 },
+        NativePlan { rule: 245, once: true, run: s99_p0 },
     ]},
     NativeStratum {
         indexes: &[(196, &[1], 0), (190, &[0, 1], 5), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 245, once: true, run: s100_p0 },
+        NativePlan { rule: 246, once: true, run: s100_p0 },
     ]},
     NativeStratum {
         indexes: &[(152, &[2], 0)],
         plans: &[
-        NativePlan { rule: 246, once: true, run: s101_p0 },
-        NativePlan { rule: 247, once: true, run: s101_p1 },
+        NativePlan { rule: 247, once: true, run: s101_p0 },
+        NativePlan { rule: 248, once: true, run: s101_p1 },
     ]},
     NativeStratum {
         indexes: &[(179, &[0], 1), (157, &[0, 3], 0), (252, &[1], 0)],
         plans: &[
-        NativePlan { rule: 253, once: true, run: s102_p0 },
+        NativePlan { rule: 254, once: true, run: s102_p0 },
     ]},
     NativeStratum {
         indexes: &[(252, &[0], 1), (179, &[0], 1), (252, &[1, 2], 2)],
         plans: &[
-        NativePlan { rule: 254, once: true, run: s103_p0 },
-        NativePlan { rule: 255, once: true, run: s103_p1 },
+        NativePlan { rule: 255, once: true, run: s103_p0 },
+        NativePlan { rule: 256, once: true, run: s103_p1 },
     ]},
     NativeStratum {
         indexes: &[(252, &[0, 1], 3), (166, &[1], 1), (165, &[0], 2), (170, &[0], 0), (252, &[1], 0)],
         plans: &[
-        NativePlan { rule: 256, once: true, run: s104_p0 },
-        NativePlan { rule: 257, once: true, run: s104_p1 },
+        NativePlan { rule: 257, once: true, run: s104_p0 },
+        NativePlan { rule: 258, once: true, run: s104_p1 },
     ]},
     NativeStratum {
         indexes: &[(252, &[1], 0)],
         plans: &[
-        NativePlan { rule: 259, once: true, run: s105_p0 },
+        NativePlan { rule: 260, once: true, run: s105_p0 },
     ]},
     NativeStratum {
         indexes: &[(200, &[0], 0)],
         plans: &[
-        NativePlan { rule: 258, once: true, run: s106_p0 },
+        NativePlan { rule: 259, once: true, run: s106_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 262, once: true, run: s107_p0 },
-        NativePlan { rule: 263, once: true, run: s107_p1 },
+        NativePlan { rule: 263, once: true, run: s107_p0 },
+        NativePlan { rule: 264, once: true, run: s107_p1 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (262, &[0], 0), (194, &[0], 1), (252, &[1], 0)],
         plans: &[
-        NativePlan { rule: 264, once: true, run: s108_p0 },
+        NativePlan { rule: 265, once: true, run: s108_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 261, once: true, run: s109_p0 },
+        NativePlan { rule: 262, once: true, run: s109_p0 },
     ]},
     NativeStratum {
         indexes: &[(252, &[0, 1], 3), (200, &[0], 0)],
         plans: &[
-        NativePlan { rule: 266, once: true, run: s110_p0 },
+        NativePlan { rule: 267, once: true, run: s110_p0 },
     ]},
     NativeStratum {
         indexes: &[(196, &[1], 0), (265, &[0], 0), (252, &[0, 1], 3)],
         plans: &[
-        NativePlan { rule: 252, once: true, run: s111_p0 },
+        NativePlan { rule: 253, once: true, run: s111_p0 },
     ]},
     NativeStratum {
         indexes: &[(196, &[1], 0), (265, &[0], 0)],
         plans: &[
-        NativePlan { rule: 267, once: true, run: s112_p0 },
+        NativePlan { rule: 268, once: true, run: s112_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 265, once: true, run: s113_p0 },
+        NativePlan { rule: 266, once: true, run: s113_p0 },
     ]},
     NativeStratum {
         indexes: &[(214, &[1], 0)],
         plans: &[
-        NativePlan { rule: 269, once: true, run: s114_p0 },
-        NativePlan { rule: 270, once: true, run: s114_p1 },
-        NativePlan { rule: 271, once: true, run: s114_p2 },
+        NativePlan { rule: 270, once: true, run: s114_p0 },
+        NativePlan { rule: 271, once: true, run: s114_p1 },
+        NativePlan { rule: 272, once: true, run: s114_p2 },
     ]},
     NativeStratum {
         indexes: &[(165, &[3], 3), (174, &[0], 0), (242, &[0], 0), (19, &[0, 1], 1), (253, &[0, 1], 0), (152, &[0, 2], 1)],
         plans: &[
-        NativePlan { rule: 283, once: true, run: s115_p0 },
+        NativePlan { rule: 284, once: true, run: s115_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -685,15 +686,15 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 286, once: true, run: s119_p0 },
+        NativePlan { rule: 287, once: true, run: s119_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[1], 3), (196, &[0], 1), (194, &[0], 1)],
         plans: &[
-        NativePlan { rule: 287, once: true, run: s120_p0 },
+        NativePlan { rule: 288, once: true, run: s120_p0 },
     ]},
     NativeStratum {
-        indexes: &[(214, &[1], 0), (190, &[0], 0), (274, &[0], 0), (194, &[0], 1), (191, &[0], 1), (85, &[2], 2), (204, &[1], 1), (190, &[0, 1], 5), (205, &[0], 1), (204, &[1, 2], 2), (126, &[0], 0), (125, &[3], 0), (128, &[0], 0), (190, &[1], 3), (24, &[1, 2], 0), (34, &[0], 0), (195, &[1], 0), (178, &[0], 0), (178, &[1], 1), (194, &[1], 0), (70, &[0, 2], 0), (124, &[2], 1), (116, &[0], 0), (119, &[1], 0), (161, &[0], 0), (160, &[2], 0), (40, &[1], 0), (195, &[0], 1), (141, &[4], 3), (191, &[1], 0), (187, &[4], 3), (141, &[0, 5], 4), (193, &[1], 0), (147, &[0], 0), (196, &[1], 0), (252, &[0, 1], 3), (196, &[0], 1), (48, &[0], 1), (197, &[1], 0), (141, &[2], 0)],
+        indexes: &[(214, &[1], 0), (190, &[0], 0), (274, &[0], 0), (194, &[0], 1), (191, &[0], 1), (85, &[2], 2), (204, &[1], 1), (190, &[0, 1], 5), (205, &[0], 1), (204, &[1, 2], 2), (126, &[0], 0), (125, &[3], 0), (128, &[0], 0), (190, &[1], 3), (24, &[1, 2], 0), (34, &[0], 0), (195, &[1], 0), (178, &[0], 0), (178, &[1], 1), (194, &[1], 0), (70, &[0, 2], 0), (124, &[2], 1), (116, &[0], 0), (119, &[1], 0), (161, &[0], 0), (160, &[2], 0), (40, &[1], 0), (195, &[0], 1), (141, &[4], 3), (191, &[1], 0), (187, &[4], 3), (141, &[0, 5], 4), (193, &[1], 0), (147, &[0], 0), (196, &[1], 0), (252, &[0, 1], 3), (196, &[0], 1), (48, &[0], 1), (197, &[1], 0), (141, &[2], 2)],
         plans: &[
         NativePlan { rule: 0, once: true, run: s121_p0 },
         NativePlan { rule: 2, once: true, run: s121_p1 },
@@ -723,63 +724,63 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 114, once: true, run: s121_p25 },
         NativePlan { rule: 115, once: true, run: s121_p26 },
         NativePlan { rule: 116, once: true, run: s121_p27 },
-        NativePlan { rule: 123, once: true, run: s121_p28 },
-        NativePlan { rule: 124, once: true, run: s121_p29 },
-        NativePlan { rule: 126, once: true, run: s121_p30 },
-        NativePlan { rule: 127, once: true, run: s121_p31 },
-        NativePlan { rule: 128, once: true, run: s121_p32 },
-        NativePlan { rule: 137, once: true, run: s121_p33 },
-        NativePlan { rule: 138, once: true, run: s121_p34 },
-        NativePlan { rule: 139, once: true, run: s121_p35 },
-        NativePlan { rule: 140, once: true, run: s121_p36 },
-        NativePlan { rule: 141, once: true, run: s121_p37 },
-        NativePlan { rule: 142, once: true, run: s121_p38 },
-        NativePlan { rule: 143, once: true, run: s121_p39 },
-        NativePlan { rule: 144, once: true, run: s121_p40 },
-        NativePlan { rule: 145, once: true, run: s121_p41 },
-        NativePlan { rule: 151, once: true, run: s121_p42 },
-        NativePlan { rule: 152, once: true, run: s121_p43 },
-        NativePlan { rule: 153, once: true, run: s121_p44 },
-        NativePlan { rule: 154, once: true, run: s121_p45 },
-        NativePlan { rule: 155, once: true, run: s121_p46 },
-        NativePlan { rule: 175, once: true, run: s121_p47 },
-        NativePlan { rule: 176, once: true, run: s121_p48 },
-        NativePlan { rule: 177, once: true, run: s121_p49 },
-        NativePlan { rule: 183, once: true, run: s121_p50 },
-        NativePlan { rule: 185, once: true, run: s121_p51 },
-        NativePlan { rule: 187, once: true, run: s121_p52 },
-        NativePlan { rule: 192, once: true, run: s121_p53 },
-        NativePlan { rule: 194, once: true, run: s121_p54 },
-        NativePlan { rule: 196, once: true, run: s121_p55 },
-        NativePlan { rule: 198, once: true, run: s121_p56 },
-        NativePlan { rule: 200, once: true, run: s121_p57 },
-        NativePlan { rule: 217, once: true, run: s121_p58 },
-        NativePlan { rule: 218, once: true, run: s121_p59 },
-        NativePlan { rule: 220, once: true, run: s121_p60 },
-        NativePlan { rule: 222, once: true, run: s121_p61 },
-        NativePlan { rule: 225, once: true, run: s121_p62 },
-        NativePlan { rule: 226, once: true, run: s121_p63 },
-        NativePlan { rule: 228, once: true, run: s121_p64 },
-        NativePlan { rule: 229, once: true, run: s121_p65 },
-        NativePlan { rule: 231, once: true, run: s121_p66 },
-        NativePlan { rule: 248, once: true, run: s121_p67 },
-        NativePlan { rule: 249, once: true, run: s121_p68 },
-        NativePlan { rule: 251, once: true, run: s121_p69 },
-        NativePlan { rule: 260, once: true, run: s121_p70 },
-        NativePlan { rule: 268, once: true, run: s121_p71 },
-        NativePlan { rule: 272, once: true, run: s121_p72 },
-        NativePlan { rule: 273, once: true, run: s121_p73 },
-        NativePlan { rule: 275, once: true, run: s121_p74 },
-        NativePlan { rule: 276, once: true, run: s121_p75 },
-        NativePlan { rule: 277, once: true, run: s121_p76 },
-        NativePlan { rule: 278, once: true, run: s121_p77 },
-        NativePlan { rule: 279, once: true, run: s121_p78 },
-        NativePlan { rule: 280, once: true, run: s121_p79 },
-        NativePlan { rule: 281, once: true, run: s121_p80 },
-        NativePlan { rule: 284, once: true, run: s121_p81 },
-        NativePlan { rule: 285, once: true, run: s121_p82 },
-        NativePlan { rule: 288, once: true, run: s121_p83 },
-        NativePlan { rule: 289, once: true, run: s121_p84 },
+        NativePlan { rule: 124, once: true, run: s121_p28 },
+        NativePlan { rule: 125, once: true, run: s121_p29 },
+        NativePlan { rule: 127, once: true, run: s121_p30 },
+        NativePlan { rule: 128, once: true, run: s121_p31 },
+        NativePlan { rule: 129, once: true, run: s121_p32 },
+        NativePlan { rule: 138, once: true, run: s121_p33 },
+        NativePlan { rule: 139, once: true, run: s121_p34 },
+        NativePlan { rule: 140, once: true, run: s121_p35 },
+        NativePlan { rule: 141, once: true, run: s121_p36 },
+        NativePlan { rule: 142, once: true, run: s121_p37 },
+        NativePlan { rule: 143, once: true, run: s121_p38 },
+        NativePlan { rule: 144, once: true, run: s121_p39 },
+        NativePlan { rule: 145, once: true, run: s121_p40 },
+        NativePlan { rule: 146, once: true, run: s121_p41 },
+        NativePlan { rule: 152, once: true, run: s121_p42 },
+        NativePlan { rule: 153, once: true, run: s121_p43 },
+        NativePlan { rule: 154, once: true, run: s121_p44 },
+        NativePlan { rule: 155, once: true, run: s121_p45 },
+        NativePlan { rule: 156, once: true, run: s121_p46 },
+        NativePlan { rule: 176, once: true, run: s121_p47 },
+        NativePlan { rule: 177, once: true, run: s121_p48 },
+        NativePlan { rule: 178, once: true, run: s121_p49 },
+        NativePlan { rule: 184, once: true, run: s121_p50 },
+        NativePlan { rule: 186, once: true, run: s121_p51 },
+        NativePlan { rule: 188, once: true, run: s121_p52 },
+        NativePlan { rule: 193, once: true, run: s121_p53 },
+        NativePlan { rule: 195, once: true, run: s121_p54 },
+        NativePlan { rule: 197, once: true, run: s121_p55 },
+        NativePlan { rule: 199, once: true, run: s121_p56 },
+        NativePlan { rule: 201, once: true, run: s121_p57 },
+        NativePlan { rule: 218, once: true, run: s121_p58 },
+        NativePlan { rule: 219, once: true, run: s121_p59 },
+        NativePlan { rule: 221, once: true, run: s121_p60 },
+        NativePlan { rule: 223, once: true, run: s121_p61 },
+        NativePlan { rule: 226, once: true, run: s121_p62 },
+        NativePlan { rule: 227, once: true, run: s121_p63 },
+        NativePlan { rule: 229, once: true, run: s121_p64 },
+        NativePlan { rule: 230, once: true, run: s121_p65 },
+        NativePlan { rule: 232, once: true, run: s121_p66 },
+        NativePlan { rule: 249, once: true, run: s121_p67 },
+        NativePlan { rule: 250, once: true, run: s121_p68 },
+        NativePlan { rule: 252, once: true, run: s121_p69 },
+        NativePlan { rule: 261, once: true, run: s121_p70 },
+        NativePlan { rule: 269, once: true, run: s121_p71 },
+        NativePlan { rule: 273, once: true, run: s121_p72 },
+        NativePlan { rule: 274, once: true, run: s121_p73 },
+        NativePlan { rule: 276, once: true, run: s121_p74 },
+        NativePlan { rule: 277, once: true, run: s121_p75 },
+        NativePlan { rule: 278, once: true, run: s121_p76 },
+        NativePlan { rule: 279, once: true, run: s121_p77 },
+        NativePlan { rule: 280, once: true, run: s121_p78 },
+        NativePlan { rule: 281, once: true, run: s121_p79 },
+        NativePlan { rule: 282, once: true, run: s121_p80 },
+        NativePlan { rule: 285, once: true, run: s121_p81 },
+        NativePlan { rule: 286, once: true, run: s121_p82 },
+        NativePlan { rule: 289, once: true, run: s121_p83 },
+        NativePlan { rule: 290, once: true, run: s121_p84 },
     ]},
     NativeStratum {
         indexes: &[(274, &[0], 0), (190, &[1], 3), (205, &[0], 1), (9, &[0], 0), (125, &[3], 0), (190, &[0], 0), (63, &[1], 0), (138, &[4], 0), (15, &[1], 0), (40, &[0], 1), (191, &[0], 1), (179, &[1], 0), (252, &[0, 1], 3), (214, &[1], 0), (253, &[0, 1], 0)],
@@ -790,25 +791,25 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 31, once: true, run: s122_p3 },
         NativePlan { rule: 98, once: true, run: s122_p4 },
         NativePlan { rule: 103, once: true, run: s122_p5 },
-        NativePlan { rule: 184, once: true, run: s122_p6 },
-        NativePlan { rule: 250, once: true, run: s122_p7 },
-        NativePlan { rule: 274, once: true, run: s122_p8 },
-        NativePlan { rule: 282, once: true, run: s122_p9 },
+        NativePlan { rule: 185, once: true, run: s122_p6 },
+        NativePlan { rule: 251, once: true, run: s122_p7 },
+        NativePlan { rule: 275, once: true, run: s122_p8 },
+        NativePlan { rule: 283, once: true, run: s122_p9 },
     ]},
     NativeStratum {
         indexes: &[(277, &[0], 0)],
         plans: &[
-        NativePlan { rule: 290, once: true, run: s123_p0 },
+        NativePlan { rule: 291, once: true, run: s123_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 291, once: true, run: s124_p0 },
+        NativePlan { rule: 292, once: true, run: s124_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 292, once: true, run: s125_p0 },
+        NativePlan { rule: 293, once: true, run: s125_p0 },
     ]},
     ],
 };
@@ -886,377 +887,15 @@ fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     *q1 = batch;
 }
 
-/// Rule `joint_control#1` (joint_control).
+/// Rule `child#1` (child).
 fn s2_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 1]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    s2_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s2_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s2_p0_2(cx, &mut q2, &mut q3);
-    s2_p0_3(cx, &mut q3);
+    s2_p0_0(cx, &mut q0, &mut q1);
+    s2_p0_1(cx, &mut q1);
 }
 
-fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 0) {
-        for b in &batch { ix.prefetch(141, 0, &[101]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[101], 0, 3); }
-    }
-    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[101], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 141, 0, &[101], Full); // source
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 3); } }
-            let v0 = cx.get(141, row, 0);
-            let v2 = cx.get(141, row, 3);
-            q1.push([v0, v2]);
-            if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = false;
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[1]]); }
-        if ix.has_lists(115, 0) { for b in &batch { ix.prefetch_list(115, 0, &[b[1]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[1]], Full); // organization
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
-            q2.push([b[0]]);
-            if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(142);
-    if ix.worth_prefetching(142, 0) {
-        for b in &batch { ix.prefetch(142, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 142, 0, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(142, 0) { for b in &batch { let l = ix.lookup(cx, 142, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 142, 0, &[b[0]], Full); // source_platform
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 1, 1); } }
-            let v1 = cx.get(142, row, 1);
-            q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s2_p0_3(cx, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s2_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `joint_control#2` (joint_control).
-fn s2_p1(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s2_p1_0(cx, &mut q0, &mut q1);
-    s2_p1_1(cx, &mut q1);
-}
-
-fn s2_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[102]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[102], 0, 3); }
-    }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[102], Full); // system
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
-            let v0 = cx.get(124, row, 0);
-            let v1 = cx.get(124, row, 3);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s2_p1_1(cx, q1); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s2_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `covers_object#1` (covers_object).
-fn s3_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s3_p0_0(cx, &mut q0, &mut q1);
-    s3_p0_1(cx, &mut q1);
-}
-
-fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(134);
-    for b in &batch {
-        for row in cx.bounds(134, Full) { // agreement_source
-            let v0 = cx.get(134, row, 0);
-            let v1 = cx.get(134, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s3_p0_1(cx, q1); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `covers_object#2` (covers_object).
-fn s3_p1(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s3_p1_0(cx, &mut q0, &mut q1);
-    s3_p1_1(cx, &mut q1);
-}
-
-fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(133);
-    for b in &batch {
-        for row in cx.bounds(133, Full) { // agreement_system
-            let v0 = cx.get(133, row, 0);
-            let v1 = cx.get(133, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s3_p1_1(cx, q1); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s3_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `covers_object#3` (covers_object).
-fn s3_p2(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    s3_p2_0(cx, &mut q0, &mut q1, &mut q2);
-    s3_p2_1(cx, &mut q1, &mut q2);
-    s3_p2_2(cx, &mut q2);
-}
-
-fn s3_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[103]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[103], 0, 0); }
-    }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[103], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[103], Full); // agreement
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
-            let v0 = cx.get(132, row, 0);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s3_p2_1(cx, q1, q2); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s3_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(134, 0) { for b in &batch { ix.prefetch(134, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 134, 0, &[b[0]])); // !agreement_source
-    if ix.worth_prefetching(133, 0) { for b in &batch { ix.prefetch(133, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 133, 0, &[b[0]])); // !agreement_system
-    if ix.worth_prefetching(135, 0) { for b in &batch { ix.prefetch(135, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 135, 0, &[b[0]])); // !agreement_flow
-    let rw = cx.rows_worth_prefetching(69);
-    for b in &batch {
-        for row in cx.bounds(69, Full) { // joint_control
-            let v1 = cx.get(69, row, 0);
-            q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s3_p2_2(cx, q2); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s3_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
-    batch.clear();
-    *q2 = batch;
-}
-
-/// Rule `joint_arrangement#1` (joint_arrangement).
-fn s4_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 4]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s4_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s4_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s4_p0_2(cx, &mut q2, &mut q3);
-    s4_p0_3(cx, &mut q3);
-}
-
-fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[103]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[103], 0, 4); }
-    }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[103], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 4); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[103], Full); // agreement
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 4); } }
-            let v1 = cx.get(132, row, 0);
-            let v3 = cx.get(132, row, 2);
-            let v4 = cx.get(132, row, 3);
-            let v5 = cx.get(132, row, 4);
-            q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s4_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(71);
-    if ix.worth_prefetching(71, 0) {
-        for b in &batch { ix.prefetch(71, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 71, 0, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(71, 0) { for b in &batch { let l = ix.lookup(cx, 71, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(71, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 71, 0, &[b[0]], Full); // covers_object
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n, 1, 1); } }
-            let v0 = cx.get(71, row, 1);
-            q2.push([v0, b[0], b[1], b[2], b[3]]);
-            if q2.len() >= BATCH { s4_p0_2(cx, q2, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s4_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(69, &[b[0], b[2]], Full).is_some()); // joint_control
-    let rw = cx.rows_worth_prefetching(114);
-    for b in &batch {
-        for row in cx.bounds(114, Full) { // as_of
-            let v2 = cx.get(114, row, 0);
-            q3.push([b[0], b[1], v2, b[3], b[4]]);
-            if q3.len() >= BATCH { s4_p0_3(cx, q3); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s4_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(70, &[b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `child#1` (child).
-fn s5_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s5_p0_0(cx, &mut q0, &mut q1);
-    s5_p0_1(cx, &mut q1);
-}
-
-fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1266,14 +905,14 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(154, row, 0);
             let v1 = cx.get(154, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s5_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s2_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1287,14 +926,14 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `child#2` (child).
-fn s5_p1(cx: &mut Cx<'_>) {
+fn s2_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s5_p1_0(cx, &mut q0, &mut q1);
-    s5_p1_1(cx, &mut q1);
+    s2_p1_0(cx, &mut q0, &mut q1);
+    s2_p1_1(cx, &mut q1);
 }
 
-fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s2_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1310,14 +949,14 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             let v0 = cx.get(152, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s5_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s2_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s2_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1330,14 +969,14 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `request_period_end#1` (request_period_end).
-fn s6_p0(cx: &mut Cx<'_>) {
+fn s3_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s6_p0_0(cx, &mut q0, &mut q1);
-    s6_p0_1(cx, &mut q1);
+    s3_p0_0(cx, &mut q0, &mut q1);
+    s3_p0_1(cx, &mut q1);
 }
 
-fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1348,14 +987,14 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v1 = cx.get(160, row, 1);
             let v3 = cx.get(160, row, 3);
             q1.push([v0, v1, v3, 0]);
-            if q1.len() >= BATCH { s6_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s3_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1373,14 +1012,14 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `request_period_end#2` (request_period_end).
-fn s6_p1(cx: &mut Cx<'_>) {
+fn s3_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s6_p1_0(cx, &mut q0, &mut q1);
-    s6_p1_1(cx, &mut q1);
+    s3_p1_0(cx, &mut q0, &mut q1);
+    s3_p1_1(cx, &mut q1);
 }
 
-fn s6_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1391,14 +1030,14 @@ fn s6_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v1 = cx.get(160, row, 1);
             let v3 = cx.get(160, row, 3);
             q1.push([v0, v1, v3, 0]);
-            if q1.len() >= BATCH { s6_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s3_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s6_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s3_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1416,14 +1055,14 @@ fn s6_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `request_due#1` (request_due).
-fn s7_p0(cx: &mut Cx<'_>) {
+fn s4_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 5]> = Vec::new();
-    s7_p0_0(cx, &mut q0, &mut q1);
-    s7_p0_1(cx, &mut q1);
+    s4_p0_0(cx, &mut q0, &mut q1);
+    s4_p0_1(cx, &mut q1);
 }
 
-fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 5]>) {
+fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1434,14 +1073,14 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(81, row, 1);
             let v3 = cx.get(81, row, 2);
             q1.push([v0, v1, v3, 0, 0]);
-            if q1.len() >= BATCH { s7_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s4_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 5]>) {
+fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1465,14 +1104,14 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `request_due#2` (request_due).
-fn s7_p1(cx: &mut Cx<'_>) {
+fn s4_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s7_p1_0(cx, &mut q0, &mut q1);
-    s7_p1_1(cx, &mut q1);
+    s4_p1_0(cx, &mut q0, &mut q1);
+    s4_p1_1(cx, &mut q1);
 }
 
-fn s7_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1483,14 +1122,14 @@ fn s7_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v1 = cx.get(81, row, 1);
             let v3 = cx.get(81, row, 2);
             q1.push([v0, v1, v3, 0]);
-            if q1.len() >= BATCH { s7_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s4_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s7_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1511,14 +1150,14 @@ fn s7_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `request_due#3` (request_due).
-fn s7_p2(cx: &mut Cx<'_>) {
+fn s4_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s7_p2_0(cx, &mut q0, &mut q1);
-    s7_p2_1(cx, &mut q1);
+    s4_p2_0(cx, &mut q0, &mut q1);
+    s4_p2_1(cx, &mut q1);
 }
 
-fn s7_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s4_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1529,14 +1168,14 @@ fn s7_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v1 = cx.get(81, row, 1);
             let v3 = cx.get(81, row, 2);
             q1.push([v0, v1, v3, 0]);
-            if q1.len() >= BATCH { s7_p2_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s4_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s7_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s4_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1557,16 +1196,16 @@ fn s7_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `consent_for_the_company` (consent_for_us).
-fn s8_p0(cx: &mut Cx<'_>) {
+fn s5_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s8_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s8_p0_1(cx, &mut q1, &mut q2);
-    s8_p0_2(cx, &mut q2);
+    s5_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s5_p0_1(cx, &mut q1, &mut q2);
+    s5_p0_2(cx, &mut q2);
 }
 
-fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1575,14 +1214,14 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for row in cx.bounds(115, Full) { // organization
             let v1 = cx.get(115, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1598,14 +1237,14 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v0 = cx.get(165, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s8_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s5_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1616,16 +1255,16 @@ fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `consent_for_us#1` (consent_for_us).
-fn s8_p1(cx: &mut Cx<'_>) {
+fn s5_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s8_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s8_p1_1(cx, &mut q1, &mut q2);
-    s8_p1_2(cx, &mut q2);
+    s5_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s5_p1_1(cx, &mut q1, &mut q2);
+    s5_p1_2(cx, &mut q2);
 }
 
-fn s8_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1641,14 +1280,14 @@ fn s8_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q1.push([v1]);
-            if q1.len() >= BATCH { s8_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s8_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1664,14 +1303,14 @@ fn s8_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v0 = cx.get(165, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s8_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s5_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s8_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s5_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1682,16 +1321,16 @@ fn s8_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `consent_by_child#1` (consent_by_child).
-fn s9_p0(cx: &mut Cx<'_>) {
+fn s6_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s9_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s9_p0_1(cx, &mut q1, &mut q2);
-    s9_p0_2(cx, &mut q2);
+    s6_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s6_p0_1(cx, &mut q1, &mut q2);
+    s6_p0_2(cx, &mut q2);
 }
 
-fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1701,14 +1340,14 @@ fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v1 = cx.get(158, row, 0);
             let v3 = cx.get(158, row, 1);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s6_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1725,14 +1364,14 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(165, row, 0);
             let v2 = cx.get(165, row, 2);
             q2.push([v0, v2, b[1]]);
-            if q2.len() >= BATCH { s9_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s6_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s6_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1747,16 +1386,16 @@ fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `consent_by_child#2` (consent_by_child).
-fn s9_p1(cx: &mut Cx<'_>) {
+fn s6_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s9_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s9_p1_1(cx, &mut q1, &mut q2);
-    s9_p1_2(cx, &mut q2);
+    s6_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s6_p1_1(cx, &mut q1, &mut q2);
+    s6_p1_2(cx, &mut q2);
 }
 
-fn s9_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s6_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1765,14 +1404,14 @@ fn s9_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for row in cx.bounds(58, Full) { // child
             let v1 = cx.get(58, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s9_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s6_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s9_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s6_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1790,14 +1429,14 @@ fn s9_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v0 = cx.get(165, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s9_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s6_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s9_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s6_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1808,16 +1447,16 @@ fn s9_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `old_law_notified#1` (old_law_notified).
-fn s10_p0(cx: &mut Cx<'_>) {
+fn s7_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s10_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s10_p0_1(cx, &mut q1, &mut q2);
-    s10_p0_2(cx, &mut q2);
+    s7_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s7_p0_1(cx, &mut q1, &mut q2);
+    s7_p0_2(cx, &mut q2);
 }
 
-fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1833,14 +1472,14 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 0); } }
             let v1 = cx.get(179, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s10_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s7_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1856,14 +1495,14 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 1); } }
             let v0 = cx.get(180, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s10_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s7_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1874,16 +1513,16 @@ fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `old_law_notified#2` (old_law_notified).
-fn s10_p1(cx: &mut Cx<'_>) {
+fn s7_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s10_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s10_p1_1(cx, &mut q1, &mut q2);
-    s10_p1_2(cx, &mut q2);
+    s7_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s7_p1_1(cx, &mut q1, &mut q2);
+    s7_p1_2(cx, &mut q2);
 }
 
-fn s10_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1899,14 +1538,14 @@ fn s10_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 0); } }
             let v1 = cx.get(179, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s10_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s7_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s10_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1922,14 +1561,14 @@ fn s10_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 1); } }
             let v0 = cx.get(180, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s10_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s7_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s10_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s7_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1940,16 +1579,16 @@ fn s10_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `art14_notice_by#1` (art14_notice_by).
-fn s11_p0(cx: &mut Cx<'_>) {
+fn s8_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s11_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s11_p0_1(cx, &mut q1, &mut q2);
-    s11_p0_2(cx, &mut q2);
+    s8_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s8_p0_1(cx, &mut q1, &mut q2);
+    s8_p0_2(cx, &mut q2);
 }
 
-fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1966,14 +1605,14 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(179, row, 0);
             let v2 = cx.get(179, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s11_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1989,14 +1628,14 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 1); } }
             let v0 = cx.get(180, row, 1);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s11_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s8_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2006,130 +1645,17 @@ fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     *q2 = batch;
 }
 
-/// Rule `public_art26_notice#1` (public_art26_notice).
-fn s12_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s12_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s12_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s12_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s12_p0_3(cx, &mut q3, &mut q4);
-    s12_p0_4(cx, &mut q4);
-}
-
-fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
-    if ix.worth_prefetching(179, 0) {
-        for b in &batch { ix.prefetch(179, 0, &[106]); }
-        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[106], 0, 2); }
-    }
-    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[106], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 179, 0, &[106], Full); // notice
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 2); } }
-            let v2 = cx.get(179, row, 0);
-            let v3 = cx.get(179, row, 2);
-            q1.push([v2, v3]);
-            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
-    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // notice_public
-    let rw = cx.rows_worth_prefetching(184);
-    if ix.worth_prefetching(184, 0) {
-        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // notice_source
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
-            let v0 = cx.get(184, row, 1);
-            q2.push([v0, b[1]]);
-            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = false;
-    if ix.worth_prefetching(69, 0) {
-        for b in &batch { ix.prefetch(69, 0, &[b[0]]); }
-        if ix.has_lists(69, 0) { for b in &batch { ix.prefetch_list(69, 0, &[b[0]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 69, 0, &[b[0]], Full); // joint_control
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(69, n, 0, 0); } }
-            q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s12_p0_3(cx, q3, q4); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(114);
-    for b in &batch {
-        for row in cx.bounds(114, Full) { // as_of
-            let v1 = cx.get(114, row, 0);
-            q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s12_p0_4(cx, q4); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s12_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    if cx.worth_prefetching(72) { for b in &batch { cx.prefetch(72, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(72, &[b[0], b[1]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
 /// Rule `source_named#1` (source_named).
-fn s13_p0(cx: &mut Cx<'_>) {
+fn s9_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s13_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s13_p0_1(cx, &mut q1, &mut q2);
-    s13_p0_2(cx, &mut q2);
+    s9_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s9_p0_1(cx, &mut q1, &mut q2);
+    s9_p0_2(cx, &mut q2);
 }
 
-fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2139,14 +1665,14 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(96, row, 0);
             let v2 = cx.get(96, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2162,14 +1688,14 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
             let v1 = cx.get(184, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s13_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s9_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2180,16 +1706,16 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `category_named#1` (category_named).
-fn s14_p0(cx: &mut Cx<'_>) {
+fn s10_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s14_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s14_p0_1(cx, &mut q1, &mut q2);
-    s14_p0_2(cx, &mut q2);
+    s10_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s10_p0_1(cx, &mut q1, &mut q2);
+    s10_p0_2(cx, &mut q2);
 }
 
-fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2199,14 +1725,14 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(96, row, 0);
             let v2 = cx.get(96, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s14_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s10_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2222,14 +1748,14 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(185, n, 1, 1); } }
             let v1 = cx.get(185, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s14_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s10_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2240,18 +1766,18 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `scc_dates#1` (scc_dates).
-fn s15_p0(cx: &mut Cx<'_>) {
+fn s11_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s15_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s15_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s15_p0_2(cx, &mut q2, &mut q3);
-    s15_p0_3(cx, &mut q3);
+    s11_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s11_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s11_p0_2(cx, &mut q2, &mut q3);
+    s11_p0_3(cx, &mut q3);
 }
 
-fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2268,14 +1794,14 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(132, row, 0);
             let v0 = cx.get(132, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s15_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s11_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2289,14 +1815,14 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s15_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s11_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2305,14 +1831,14 @@ fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 3);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s15_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s11_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s15_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s11_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -2323,14 +1849,14 @@ fn s15_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `scc_usable#1` (scc_usable).
-fn s16_p0(cx: &mut Cx<'_>) {
+fn s12_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s16_p0_0(cx, &mut q0, &mut q1);
-    s16_p0_1(cx, &mut q1);
+    s12_p0_0(cx, &mut q0, &mut q1);
+    s12_p0_1(cx, &mut q1);
 }
 
-fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2340,37 +1866,37 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(91, row, 0);
             let v1 = cx.get(91, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s16_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s12_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18805 as i64)
     });
-    if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[178, b[0], b[1]]); } }
-    for b in &batch { cx.derive(90, &[178, b[0], b[1]]); }
+    if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[179, b[0], b[1]]); } }
+    for b in &batch { cx.derive(90, &[179, b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `scc_usable#2` (scc_usable).
-fn s16_p1(cx: &mut Cx<'_>) {
+fn s12_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s16_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s16_p1_1(cx, &mut q1, &mut q2);
-    s16_p1_2(cx, &mut q2);
+    s12_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s12_p1_1(cx, &mut q1, &mut q2);
+    s12_p1_2(cx, &mut q2);
 }
 
-fn s16_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s12_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2379,14 +1905,14 @@ fn s16_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(92, Full) { // old_scc_edition
             let v0 = cx.get(92, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s16_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s12_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s16_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s12_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2396,14 +1922,14 @@ fn s16_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(91, row, 0);
             let v2 = cx.get(91, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s16_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s12_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s16_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s12_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2420,18 +1946,18 @@ fn s16_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `old_law_public_data` (old_law_public_data).
-fn s17_p0(cx: &mut Cx<'_>) {
+fn s13_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s17_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s17_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s17_p0_2(cx, &mut q2, &mut q3);
-    s17_p0_3(cx, &mut q3);
+    s13_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s13_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s13_p0_2(cx, &mut q2, &mut q3);
+    s13_p0_3(cx, &mut q3);
 }
 
-fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2440,14 +1966,14 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(143, Full) { // source_public
             let v2 = cx.get(143, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2465,14 +1991,14 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s17_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s13_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2488,14 +2014,14 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v1 = cx.get(190, row, 3);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s17_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s13_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s13_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -2509,16 +2035,16 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `activity_source_kind#1` (activity_source_kind).
-fn s18_p0(cx: &mut Cx<'_>) {
+fn s14_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s18_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s18_p0_1(cx, &mut q1, &mut q2);
-    s18_p0_2(cx, &mut q2);
+    s14_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s14_p0_1(cx, &mut q1, &mut q2);
+    s14_p0_2(cx, &mut q2);
 }
 
-fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2528,14 +2054,14 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(141, row, 0);
             let v1 = cx.get(141, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s14_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2551,14 +2077,14 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s18_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s14_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2569,45 +2095,45 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `participation_agreed#1` (participation_agreed).
-fn s19_p0(cx: &mut Cx<'_>) {
+fn s15_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s19_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s19_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s19_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s19_p0_3(cx, &mut q3, &mut q4);
-    s19_p0_4(cx, &mut q4);
+    s15_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s15_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s15_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s15_p0_3(cx, &mut q3, &mut q4);
+    s15_p0_4(cx, &mut q4);
 }
 
-fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(132);
     if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[202]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[202], 0, 4); }
+        for b in &batch { ix.prefetch(132, 0, &[203]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[203], 0, 4); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 4); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[203], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[202], Full); // agreement
+        let l = ix.lookup(cx, 132, 0, &[203], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 4); } }
             let v3 = cx.get(132, row, 0);
             let v4 = cx.get(132, row, 3);
             let v5 = cx.get(132, row, 4);
             q1.push([v3, v4, v5]);
-            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s15_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2623,14 +2149,14 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 1, 1); } }
             let v1 = cx.get(134, row, 1);
             q2.push([v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s15_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2646,14 +2172,14 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s19_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s15_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s15_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -2669,14 +2195,14 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s19_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s15_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s15_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -2693,16 +2219,16 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `uploads_to_platform#1` (uploads_to_platform).
-fn s20_p0(cx: &mut Cx<'_>) {
+fn s16_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s20_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s20_p0_1(cx, &mut q1, &mut q2);
-    s20_p0_2(cx, &mut q2);
+    s16_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s16_p0_1(cx, &mut q1, &mut q2);
+    s16_p0_2(cx, &mut q2);
 }
 
-fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
+fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2719,14 +2245,14 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s20_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s16_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
+fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2744,14 +2270,14 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
             let v0 = cx.get(192, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s20_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s16_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2762,18 +2288,18 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `uploads_to_platform#2` (uploads_to_platform).
-fn s20_p1(cx: &mut Cx<'_>) {
+fn s16_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
-    s20_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s20_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s20_p1_2(cx, &mut q2, &mut q3);
-    s20_p1_3(cx, &mut q3);
+    s16_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s16_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s16_p1_2(cx, &mut q2, &mut q3);
+    s16_p1_3(cx, &mut q3);
 }
 
-fn s20_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s16_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2790,14 +2316,14 @@ fn s20_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(124, row, 0);
             let v3 = cx.get(124, row, 3);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s20_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s16_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s20_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s16_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2815,14 +2341,14 @@ fn s20_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
             let v1 = cx.get(187, row, 0);
             q2.push([v1]);
-            if q2.len() >= BATCH { s20_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s16_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s20_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s16_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2838,14 +2364,14 @@ fn s20_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s20_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s16_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s20_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
+fn s16_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -2856,16 +2382,16 @@ fn s20_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `processor_role` (uses_processor).
-fn s21_p0(cx: &mut Cx<'_>) {
+fn s17_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s21_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s21_p0_1(cx, &mut q1, &mut q2);
-    s21_p0_2(cx, &mut q2);
+    s17_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s17_p0_1(cx, &mut q1, &mut q2);
+    s17_p0_2(cx, &mut q2);
 }
 
-fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2882,14 +2408,14 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s17_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2905,14 +2431,14 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
             let v0 = cx.get(192, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s21_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s17_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2923,18 +2449,18 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `uses_processor#1` (uses_processor).
-fn s21_p1(cx: &mut Cx<'_>) {
+fn s17_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s21_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s21_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s21_p1_2(cx, &mut q2, &mut q3);
-    s21_p1_3(cx, &mut q3);
+    s17_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s17_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s17_p1_2(cx, &mut q2, &mut q3);
+    s17_p1_3(cx, &mut q3);
 }
 
-fn s21_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s17_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2951,14 +2477,14 @@ fn s21_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s21_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s17_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s21_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s17_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -2974,14 +2500,14 @@ fn s21_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
             let v2 = cx.get(187, row, 0);
             q2.push([b[0], v2]);
-            if q2.len() >= BATCH { s21_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s17_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s21_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s17_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -2997,14 +2523,14 @@ fn s21_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s21_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s17_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s21_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s17_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3015,43 +2541,43 @@ fn s21_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `dpa_in_force#1` (dpa_in_force).
-fn s22_p0(cx: &mut Cx<'_>) {
+fn s18_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s22_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s22_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s22_p0_2(cx, &mut q2, &mut q3);
-    s22_p0_3(cx, &mut q3);
+    s18_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s18_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s18_p0_2(cx, &mut q2, &mut q3);
+    s18_p0_3(cx, &mut q3);
 }
 
-fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(132);
     if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[186]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[186], 2, 4); }
+        for b in &batch { ix.prefetch(132, 0, &[187]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[187], 2, 4); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 2, 4); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[186], Full); // agreement
+        let l = ix.lookup(cx, 132, 0, &[187], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 2, 4); } }
             let v1 = cx.get(132, row, 2);
             let v3 = cx.get(132, row, 3);
             let v4 = cx.get(132, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3067,14 +2593,14 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(94, n, 0, 0); } }
             let v0 = cx.get(94, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s22_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3090,14 +2616,14 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s22_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s18_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3114,20 +2640,20 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `consent_ended#1` (consent_ended).
-fn s23_p0(cx: &mut Cx<'_>) {
+fn s19_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s23_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s23_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s23_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s23_p0_3(cx, &mut q3, &mut q4);
-    s23_p0_4(cx, &mut q4);
+    s19_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s19_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s19_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s19_p0_3(cx, &mut q3, &mut q4);
+    s19_p0_4(cx, &mut q4);
 }
 
-fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3137,14 +2663,14 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(170, row, 0);
             let v2 = cx.get(170, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3160,14 +2686,14 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 1); } }
             let v3 = cx.get(165, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3183,14 +2709,14 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v1 = cx.get(194, row, 0);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s23_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s19_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3206,14 +2732,14 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v4 = cx.get(190, row, 3);
             q4.push([b[0], b[1], b[2], v4]);
-            if q4.len() >= BATCH { s23_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s19_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s23_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -3227,18 +2753,18 @@ fn s23_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `consent_in_effect#1` (consent_in_effect).
-fn s24_p0(cx: &mut Cx<'_>) {
+fn s20_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s24_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s24_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s24_p0_2(cx, &mut q2, &mut q3);
-    s24_p0_3(cx, &mut q3);
+    s20_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s20_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s20_p0_2(cx, &mut q2, &mut q3);
+    s20_p0_3(cx, &mut q3);
 }
 
-fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3249,14 +2775,14 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(165, row, 1);
             let v4 = cx.get(165, row, 2);
             q1.push([v0, v2, v4]);
-            if q1.len() >= BATCH { s24_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s20_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3274,14 +2800,14 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v1 = cx.get(194, row, 0);
             q2.push([b[0], v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s24_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s20_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3299,14 +2825,14 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v3 = cx.get(190, row, 3);
             q3.push([b[0], b[1], b[2], v3, b[3]]);
-            if q3.len() >= BATCH { s24_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s20_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3320,7 +2846,7 @@ fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `consent_withdrawn_for#1` (consent_withdrawn_for).
-fn s25_p0(cx: &mut Cx<'_>) {
+fn s21_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
@@ -3328,16 +2854,16 @@ fn s25_p0(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 4]> = Vec::new();
     let mut q5: Vec<[u64; 5]> = Vec::new();
     let mut q6: Vec<[u64; 5]> = Vec::new();
-    s25_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s25_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s25_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s25_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s25_p0_4(cx, &mut q4, &mut q5, &mut q6);
-    s25_p0_5(cx, &mut q5, &mut q6);
-    s25_p0_6(cx, &mut q6);
+    s21_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s21_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s21_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s21_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s21_p0_4(cx, &mut q4, &mut q5, &mut q6);
+    s21_p0_5(cx, &mut q5, &mut q6);
+    s21_p0_6(cx, &mut q6);
 }
 
-fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3346,14 +2872,14 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(18, Full) { // consent_form_valid
             let v6 = cx.get(18, row, 0);
             q1.push([v6]);
-            if q1.len() >= BATCH { s25_p0_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3371,14 +2897,14 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(165, row, 1);
             let v5 = cx.get(165, row, 2);
             q2.push([v1, v4, v5]);
-            if q2.len() >= BATCH { s25_p0_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s21_p0_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3394,14 +2920,14 @@ fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 1, 1); } }
             let v7 = cx.get(170, row, 1);
             q3.push([b[0], b[1], b[2], v7]);
-            if q3.len() >= BATCH { s25_p0_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s21_p0_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s25_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3417,14 +2943,14 @@ fn s25_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 1, 1); } }
             let v3 = cx.get(166, row, 1);
             q4.push([b[0], v3, b[2], b[3]]);
-            if q4.len() >= BATCH { s25_p0_4(cx, q4, q5, q6); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s21_p0_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s25_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -3440,14 +2966,14 @@ fn s25_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v0 = cx.get(194, row, 0);
             q5.push([v0, b[0], b[1], b[2], b[3]]);
-            if q5.len() >= BATCH { s25_p0_5(cx, q5, q6); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s21_p0_5(cx, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s25_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -3463,14 +2989,14 @@ fn s25_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q6.push([b[0], b[1], v2, b[3], b[4]]);
-            if q6.len() >= BATCH { s25_p0_6(cx, q6); if cx.halted() { return; } }
+            if q6.len() >= BATCH { s21_p0_6(cx, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s25_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
+fn s21_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
     if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
@@ -3487,18 +3013,18 @@ fn s25_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `contract_in_effect#1` (contract_in_effect).
-fn s26_p0(cx: &mut Cx<'_>) {
+fn s22_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s26_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s26_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s26_p0_2(cx, &mut q2, &mut q3);
-    s26_p0_3(cx, &mut q3);
+    s22_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s22_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s22_p0_2(cx, &mut q2, &mut q3);
+    s22_p0_3(cx, &mut q3);
 }
 
-fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3509,14 +3035,14 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(159, row, 3);
             let v3 = cx.get(159, row, 4);
             q1.push([v0, v2, v3]);
-            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3532,14 +3058,14 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v4 = cx.get(194, row, 0);
             q2.push([b[0], b[1], b[2], v4]);
-            if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s22_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3555,14 +3081,14 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v1 = cx.get(190, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s26_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s22_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s26_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3579,18 +3105,18 @@ fn s26_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `customer_by#1` (customer_by).
-fn s27_p0(cx: &mut Cx<'_>) {
+fn s23_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s27_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s27_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s27_p0_2(cx, &mut q2, &mut q3);
-    s27_p0_3(cx, &mut q3);
+    s23_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s23_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s23_p0_2(cx, &mut q2, &mut q3);
+    s23_p0_3(cx, &mut q3);
 }
 
-fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3600,14 +3126,14 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(157, row, 0);
             let v2 = cx.get(157, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3623,14 +3149,14 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v3 = cx.get(194, row, 0);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s23_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3646,14 +3172,14 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v1 = cx.get(190, row, 3);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s27_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s23_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3667,18 +3193,18 @@ fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `customer_by#2` (customer_by).
-fn s27_p1(cx: &mut Cx<'_>) {
+fn s23_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s27_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s27_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s27_p1_2(cx, &mut q2, &mut q3);
-    s27_p1_3(cx, &mut q3);
+    s23_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s23_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s23_p1_2(cx, &mut q2, &mut q3);
+    s23_p1_3(cx, &mut q3);
 }
 
-fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3688,14 +3214,14 @@ fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(156, row, 0);
             let v2 = cx.get(156, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s27_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s23_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3711,14 +3237,14 @@ fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v3 = cx.get(194, row, 0);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s27_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s23_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3734,14 +3260,14 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v1 = cx.get(190, row, 3);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s27_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s23_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s23_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3755,16 +3281,16 @@ fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `legal_obligation_basis#1` (legal_obligation_basis).
-fn s28_p0(cx: &mut Cx<'_>) {
+fn s24_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s28_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s28_p0_1(cx, &mut q1, &mut q2);
-    s28_p0_2(cx, &mut q2);
+    s24_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s24_p0_1(cx, &mut q1, &mut q2);
+    s24_p0_2(cx, &mut q2);
 }
 
-fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3780,14 +3306,14 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             let v0 = cx.get(190, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s24_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3803,14 +3329,14 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s28_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s24_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3821,20 +3347,20 @@ fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `outside_origin#1` (outside_origin).
-fn s29_p0(cx: &mut Cx<'_>) {
+fn s25_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s29_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s29_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s29_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s29_p0_3(cx, &mut q3, &mut q4);
-    s29_p0_4(cx, &mut q4);
+    s25_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s25_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s25_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s25_p0_3(cx, &mut q3, &mut q4);
+    s25_p0_4(cx, &mut q4);
 }
 
-fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3844,14 +3370,14 @@ fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(187, row, 0);
             let v0 = cx.get(187, row, 1);
             q1.push([v0, v3]);
-            if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s25_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3865,14 +3391,14 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 0); } }
             q2.push([b[0], b[1]]);
-            if q2.len() >= BATCH { s29_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s25_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3888,14 +3414,14 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v2 = cx.get(193, row, 0);
             q3.push([b[0], v2]);
-            if q3.len() >= BATCH { s29_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s25_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s25_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -3911,14 +3437,14 @@ fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s29_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s25_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s29_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s25_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -3929,22 +3455,22 @@ fn s29_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `outside_origin#2` (outside_origin).
-fn s29_p1(cx: &mut Cx<'_>) {
+fn s25_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 2]> = Vec::new();
-    s29_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s29_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s29_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s29_p1_3(cx, &mut q3, &mut q4, &mut q5);
-    s29_p1_4(cx, &mut q4, &mut q5);
-    s29_p1_5(cx, &mut q5);
+    s25_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s25_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s25_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s25_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s25_p1_4(cx, &mut q4, &mut q5);
+    s25_p1_5(cx, &mut q5);
 }
 
-fn s29_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3953,14 +3479,14 @@ fn s29_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(101, Full) { // controller_role
             let v2 = cx.get(101, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s29_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s25_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s29_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -3976,14 +3502,14 @@ fn s29_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s29_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s25_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s29_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -3999,14 +3525,14 @@ fn s29_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
             let v4 = cx.get(187, row, 0);
             q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s29_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s25_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s29_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4022,14 +3548,14 @@ fn s29_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v3 = cx.get(193, row, 0);
             q4.push([b[0], v3]);
-            if q4.len() >= BATCH { s29_p1_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s25_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s29_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -4045,14 +3571,14 @@ fn s29_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1]);
-            if q5.len() >= BATCH { s29_p1_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s25_p1_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s29_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
+fn s25_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -4063,20 +3589,20 @@ fn s29_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `outside_origin#3` (outside_origin).
-fn s29_p2(cx: &mut Cx<'_>) {
+fn s25_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s29_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s29_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s29_p2_2(cx, &mut q2, &mut q3, &mut q4);
-    s29_p2_3(cx, &mut q3, &mut q4);
-    s29_p2_4(cx, &mut q4);
+    s25_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s25_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s25_p2_2(cx, &mut q2, &mut q3, &mut q4);
+    s25_p2_3(cx, &mut q3, &mut q4);
+    s25_p2_4(cx, &mut q4);
 }
 
-fn s29_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s25_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4087,14 +3613,14 @@ fn s29_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(141, row, 2);
             let v3 = cx.get(141, row, 3);
             q1.push([v0, v2, v3]);
-            if q1.len() >= BATCH { s29_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s25_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s29_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s25_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4113,14 +3639,14 @@ fn s29_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 0); } }
             let v5 = cx.get(187, row, 0);
             q2.push([b[0], b[2], v5]);
-            if q2.len() >= BATCH { s29_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s25_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s29_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s25_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4136,14 +3662,14 @@ fn s29_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v4 = cx.get(193, row, 0);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s29_p2_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s25_p2_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s29_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s25_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4159,14 +3685,14 @@ fn s29_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s29_p2_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s25_p2_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s29_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s25_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -4180,20 +3706,20 @@ fn s29_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `purpose_change#1` (purpose_change).
-fn s30_p0(cx: &mut Cx<'_>) {
+fn s26_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 7]> = Vec::new();
-    s30_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s30_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s30_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s30_p0_3(cx, &mut q3, &mut q4);
-    s30_p0_4(cx, &mut q4);
+    s26_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s26_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s26_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s26_p0_3(cx, &mut q3, &mut q4);
+    s26_p0_4(cx, &mut q4);
 }
 
-fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4211,14 +3737,14 @@ fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v6 = cx.get(190, row, 3);
             let v7 = cx.get(190, row, 5);
             q1.push([v5, v6, v7]);
-            if q1.len() >= BATCH { s30_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4234,14 +3760,14 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q2.push([v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s30_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s26_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4257,14 +3783,14 @@ fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v0 = cx.get(194, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s30_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s26_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s30_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+fn s26_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4282,14 +3808,14 @@ fn s30_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
             let v2 = cx.get(190, row, 3);
             let v4 = cx.get(190, row, 5);
             q4.push([b[0], b[1], v2, v3, v4, b[2], b[3]]);
-            if q4.len() >= BATCH { s30_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s26_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s30_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
+fn s26_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -4308,18 +3834,18 @@ fn s30_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
 }
 
 /// Rule `parental_authorised_for#1` (parental_authorised_for).
-fn s31_p0(cx: &mut Cx<'_>) {
+fn s27_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s31_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s31_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s31_p0_2(cx, &mut q2, &mut q3);
-    s31_p0_3(cx, &mut q3);
+    s27_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s27_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s27_p0_2(cx, &mut q2, &mut q3);
+    s27_p0_3(cx, &mut q3);
 }
 
-fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4329,14 +3855,14 @@ fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(175, row, 0);
             let v2 = cx.get(175, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s31_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4352,14 +3878,14 @@ fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v1 = cx.get(19, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s31_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s31_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4375,14 +3901,14 @@ fn s31_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v3 = cx.get(190, row, 3);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s31_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s27_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s31_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4396,16 +3922,16 @@ fn s31_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `child_consent_void#1` (child_consent_void).
-fn s32_p0(cx: &mut Cx<'_>) {
+fn s28_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s32_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s32_p0_1(cx, &mut q1, &mut q2);
-    s32_p0_2(cx, &mut q2);
+    s28_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s28_p0_1(cx, &mut q1, &mut q2);
+    s28_p0_2(cx, &mut q2);
 }
 
-fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4414,14 +3940,14 @@ fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(55, Full) { // consent_by_child
             let v0 = cx.get(55, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s32_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4437,14 +3963,14 @@ fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v1 = cx.get(19, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s32_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s28_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4457,22 +3983,22 @@ fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `explicit_consent_for#1` (explicit_consent_for).
-fn s33_p0(cx: &mut Cx<'_>) {
+fn s29_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s33_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s33_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s33_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s33_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s33_p0_4(cx, &mut q4, &mut q5);
-    s33_p0_5(cx, &mut q5);
+    s29_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s29_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s29_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s29_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s29_p0_4(cx, &mut q4, &mut q5);
+    s29_p0_5(cx, &mut q5);
 }
 
-fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4481,14 +4007,14 @@ fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(173, Full) { // consent_explicit
             let v0 = cx.get(173, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s33_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4504,14 +4030,14 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 3, 3); } }
             let v3 = cx.get(165, row, 3);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s29_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4533,14 +4059,14 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 1, 1); } }
             let v4 = cx.get(166, row, 1);
             q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s33_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s29_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4557,14 +4083,14 @@ fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
             let v1 = cx.get(19, row, 1);
             let v2 = cx.get(19, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
-            if q4.len() >= BATCH { s33_p0_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s29_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -4580,14 +4106,14 @@ fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
-            if q5.len() >= BATCH { s33_p0_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s29_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s33_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s29_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -4598,16 +4124,16 @@ fn s33_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `special_explicit#1` (special_explicit).
-fn s34_p0(cx: &mut Cx<'_>) {
+fn s30_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s34_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s34_p0_1(cx, &mut q1, &mut q2);
-    s34_p0_2(cx, &mut q2);
+    s30_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s30_p0_1(cx, &mut q1, &mut q2);
+    s30_p0_2(cx, &mut q2);
 }
 
-fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
+fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4618,14 +4144,14 @@ fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v0 = cx.get(60, row, 1);
             let v1 = cx.get(60, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s34_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s30_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
+fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4639,14 +4165,14 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             q2.push([b[0], b[1]]);
-            if q2.len() >= BATCH { s34_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s30_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4657,16 +4183,16 @@ fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `explicit_names#1` (explicit_names).
-fn s35_p0(cx: &mut Cx<'_>) {
+fn s31_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s35_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s35_p0_1(cx, &mut q1, &mut q2);
-    s35_p0_2(cx, &mut q2);
+    s31_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s31_p0_1(cx, &mut q1, &mut q2);
+    s31_p0_2(cx, &mut q2);
 }
 
-fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4677,14 +4203,14 @@ fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v0 = cx.get(60, row, 1);
             let v1 = cx.get(60, row, 2);
             q1.push([v0, v1, v3]);
-            if q1.len() >= BATCH { s35_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s31_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4700,14 +4226,14 @@ fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 1, 1); } }
             let v2 = cx.get(168, row, 1);
             q2.push([b[0], b[1], v2]);
-            if q2.len() >= BATCH { s35_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s31_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s35_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s31_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4718,42 +4244,42 @@ fn s35_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `deleted_after#1` (deleted_after).
-fn s36_p0(cx: &mut Cx<'_>) {
+fn s32_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s36_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s36_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s36_p0_2(cx, &mut q2, &mut q3);
-    s36_p0_3(cx, &mut q3);
+    s32_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s32_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s32_p0_2(cx, &mut q2, &mut q3);
+    s32_p0_3(cx, &mut q3);
 }
 
-fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(190);
     if ix.worth_prefetching(190, 4) {
-        for b in &batch { ix.prefetch(190, 4, &[4, 130]); }
-        for b in &batch { ix.prefetch_rows(cx, 190, 4, &[4, 130], 0, 3); }
+        for b in &batch { ix.prefetch(190, 4, &[4, 131]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 4, &[4, 131], 0, 3); }
     }
-    if rw && ix.has_lists(190, 4) { for b in &batch { let l = ix.lookup(cx, 190, 4, &[4, 130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 3); } } } }
+    if rw && ix.has_lists(190, 4) { for b in &batch { let l = ix.lookup(cx, 190, 4, &[4, 131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 190, 4, &[4, 130], Full); // activity
+        let l = ix.lookup(cx, 190, 4, &[4, 131], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 3); } }
             let v2 = cx.get(190, row, 0);
             let v3 = cx.get(190, row, 3);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s32_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4769,14 +4295,14 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v0 = cx.get(194, row, 1);
             q2.push([v0, b[1]]);
-            if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s32_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4792,14 +4318,14 @@ fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(164, n, 1, 1); } }
             let v1 = cx.get(164, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s36_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s32_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s32_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4813,20 +4339,20 @@ fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `explicit_transfer_consent#1` (explicit_transfer_consent).
-fn s37_p0(cx: &mut Cx<'_>) {
+fn s33_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s37_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s37_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s37_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s37_p0_3(cx, &mut q3, &mut q4);
-    s37_p0_4(cx, &mut q4);
+    s33_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s33_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s33_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s33_p0_3(cx, &mut q3, &mut q4);
+    s33_p0_4(cx, &mut q4);
 }
 
-fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -4835,14 +4361,14 @@ fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(173, Full) { // consent_explicit
             let v2 = cx.get(173, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s37_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s33_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4862,14 +4388,14 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 1, 1); } }
             let v3 = cx.get(166, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s37_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -4886,14 +4412,14 @@ fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(19, row, 1);
             let v1 = cx.get(19, row, 2);
             q3.push([v0, v1, b[0], b[1]]);
-            if q3.len() >= BATCH { s37_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s33_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s37_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -4909,14 +4435,14 @@ fn s37_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s37_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s33_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s37_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -4927,41 +4453,41 @@ fn s37_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `subject_without_transfer_consent#1` (subject_without_transfer_consent).
-fn s38_p0(cx: &mut Cx<'_>) {
+fn s34_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s38_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s38_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s38_p0_2(cx, &mut q2, &mut q3);
-    s38_p0_3(cx, &mut q3);
+    s34_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s34_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s34_p0_2(cx, &mut q2, &mut q3);
+    s34_p0_3(cx, &mut q3);
 }
 
-fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(189);
     if ix.worth_prefetching(189, 0) {
-        for b in &batch { ix.prefetch(189, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[177], 0, 0); }
+        for b in &batch { ix.prefetch(189, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[178], 0, 0); }
     }
-    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 189, 0, &[177], Full); // flow_derogation
+        let l = ix.lookup(cx, 189, 0, &[178], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
             let v1 = cx.get(189, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s34_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -4977,14 +4503,14 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s34_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5000,14 +4526,14 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v2 = cx.get(194, row, 1);
             q3.push([b[0], v2]);
-            if q3.len() >= BATCH { s38_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s34_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s34_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5020,20 +4546,20 @@ fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `subject_without_contract_for#1` (subject_without_contract_for).
-fn s39_p0(cx: &mut Cx<'_>) {
+fn s35_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s39_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s39_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s39_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s39_p0_3(cx, &mut q3, &mut q4);
-    s39_p0_4(cx, &mut q4);
+    s35_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s35_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s35_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s35_p0_3(cx, &mut q3, &mut q4);
+    s35_p0_4(cx, &mut q4);
 }
 
-fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5049,14 +4575,14 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
             let v1 = cx.get(189, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s39_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s35_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5072,14 +4598,14 @@ fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s39_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s35_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s39_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s35_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5095,14 +4621,14 @@ fn s39_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], v2]);
-            if q3.len() >= BATCH { s39_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s35_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s39_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s35_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5118,14 +4644,14 @@ fn s39_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v3 = cx.get(194, row, 1);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s39_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s35_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s39_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s35_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -5138,18 +4664,18 @@ fn s39_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `informed_by#1` (informed_by).
-fn s40_p0(cx: &mut Cx<'_>) {
+fn s36_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s40_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s40_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s40_p0_2(cx, &mut q2, &mut q3);
-    s40_p0_3(cx, &mut q3);
+    s36_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s36_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s36_p0_2(cx, &mut q2, &mut q3);
+    s36_p0_3(cx, &mut q3);
 }
 
-fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5166,14 +4692,14 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(190, row, 0);
             let v1 = cx.get(190, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s40_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5189,14 +4715,14 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v0 = cx.get(194, row, 1);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5212,14 +4738,14 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(96, n, 2, 2); } }
             let v3 = cx.get(96, row, 2);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s40_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s36_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s40_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5233,18 +4759,18 @@ fn s40_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `disclosure#1` (disclosure).
-fn s41_p0(cx: &mut Cx<'_>) {
+fn s37_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s41_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s41_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s41_p0_2(cx, &mut q2, &mut q3);
-    s41_p0_3(cx, &mut q3);
+    s37_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s37_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s37_p0_2(cx, &mut q2, &mut q3);
+    s37_p0_3(cx, &mut q3);
 }
 
-fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5253,14 +4779,14 @@ fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(100, Full) { // public_disclosure_kind
             let v3 = cx.get(100, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s41_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s37_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5277,14 +4803,14 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(190, row, 0);
             let v2 = cx.get(190, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s41_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s37_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s41_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5300,14 +4826,14 @@ fn s41_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s41_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s37_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s41_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s37_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5318,22 +4844,22 @@ fn s41_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `disclosure#2` (disclosure).
-fn s41_p1(cx: &mut Cx<'_>) {
+fn s37_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s41_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p1_3(cx, &mut q3, &mut q4, &mut q5);
-    s41_p1_4(cx, &mut q4, &mut q5);
-    s41_p1_5(cx, &mut q5);
+    s37_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s37_p1_4(cx, &mut q4, &mut q5);
+    s37_p1_5(cx, &mut q5);
 }
 
-fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5343,14 +4869,14 @@ fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(187, row, 0);
             let v4 = cx.get(187, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s41_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s37_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5364,14 +4890,14 @@ fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s41_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s37_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s41_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5387,14 +4913,14 @@ fn s41_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s41_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s37_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s41_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5410,14 +4936,14 @@ fn s41_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], v2]);
-            if q4.len() >= BATCH { s41_p1_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s37_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s41_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -5433,14 +4959,14 @@ fn s41_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s41_p1_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s37_p1_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s41_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -5451,22 +4977,22 @@ fn s41_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `disclosure#3` (disclosure).
-fn s41_p2(cx: &mut Cx<'_>) {
+fn s37_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s41_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s41_p2_3(cx, &mut q3, &mut q4, &mut q5);
-    s41_p2_4(cx, &mut q4, &mut q5);
-    s41_p2_5(cx, &mut q5);
+    s37_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s37_p2_3(cx, &mut q3, &mut q4, &mut q5);
+    s37_p2_4(cx, &mut q4, &mut q5);
+    s37_p2_5(cx, &mut q5);
 }
 
-fn s41_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5475,14 +5001,14 @@ fn s41_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(101, Full) { // controller_role
             let v4 = cx.get(101, row, 0);
             q1.push([v4]);
-            if q1.len() >= BATCH { s41_p2_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s37_p2_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s41_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5498,14 +5024,14 @@ fn s41_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v3 = cx.get(124, row, 0);
             q2.push([v3]);
-            if q2.len() >= BATCH { s41_p2_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s37_p2_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s41_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5521,14 +5047,14 @@ fn s41_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
             let v0 = cx.get(192, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s41_p2_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s37_p2_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s41_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5544,14 +5070,14 @@ fn s41_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], v2]);
-            if q4.len() >= BATCH { s41_p2_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s37_p2_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s41_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -5567,14 +5093,14 @@ fn s41_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s41_p2_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s37_p2_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s41_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s37_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -5585,16 +5111,16 @@ fn s41_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `informed_before_disclosure#1` (informed_before_disclosure).
-fn s42_p0(cx: &mut Cx<'_>) {
+fn s38_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s42_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s42_p0_1(cx, &mut q1, &mut q2);
-    s42_p0_2(cx, &mut q2);
+    s38_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s38_p0_1(cx, &mut q1, &mut q2);
+    s38_p0_2(cx, &mut q2);
 }
 
-fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5604,14 +5130,14 @@ fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(99, row, 1);
             let v1 = cx.get(99, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s38_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5627,14 +5153,14 @@ fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(96, n, 2, 2); } }
             let v2 = cx.get(96, row, 2);
             q2.push([b[0], b[1], v2]);
-            if q2.len() >= BATCH { s42_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s38_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s42_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5648,20 +5174,20 @@ fn s42_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `objection_hint_before#1` (objection_hint_before).
-fn s43_p0(cx: &mut Cx<'_>) {
+fn s39_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s43_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s43_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s43_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s43_p0_3(cx, &mut q3, &mut q4);
-    s43_p0_4(cx, &mut q4);
+    s39_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s39_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s39_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s39_p0_3(cx, &mut q3, &mut q4);
+    s39_p0_4(cx, &mut q4);
 }
 
-fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5678,14 +5204,14 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(190, row, 0);
             let v1 = cx.get(190, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s43_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s39_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5701,14 +5227,14 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v0 = cx.get(194, row, 1);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s43_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s39_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s39_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5724,14 +5250,14 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 0, 0); } }
             let v3 = cx.get(180, row, 0);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s43_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s39_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s43_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s39_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -5747,14 +5273,14 @@ fn s43_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 2, 2); } }
             let v4 = cx.get(179, row, 2);
             q4.push([b[0], b[1], b[2], v4]);
-            if q4.len() >= BATCH { s43_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s39_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s43_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s39_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -5770,16 +5296,16 @@ fn s43_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `activity_subject_kind#1` (activity_subject_kind).
-fn s44_p0(cx: &mut Cx<'_>) {
+fn s40_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s44_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s44_p0_1(cx, &mut q1, &mut q2);
-    s44_p0_2(cx, &mut q2);
+    s40_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s40_p0_1(cx, &mut q1, &mut q2);
+    s40_p0_2(cx, &mut q2);
 }
 
-fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5789,14 +5315,14 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(152, row, 0);
             let v1 = cx.get(152, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s44_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s40_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5812,14 +5338,14 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v0 = cx.get(194, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s44_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s40_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5830,14 +5356,14 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `personal_activity#1` (personal_activity).
-fn s45_p0(cx: &mut Cx<'_>) {
+fn s41_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s45_p0_0(cx, &mut q0, &mut q1);
-    s45_p0_1(cx, &mut q1);
+    s41_p0_0(cx, &mut q0, &mut q1);
+    s41_p0_1(cx, &mut q1);
 }
 
-fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5846,14 +5372,14 @@ fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(194, Full) { // activity_subject
             let v0 = cx.get(194, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s45_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s41_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5864,14 +5390,14 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `personal_activity#2` (personal_activity).
-fn s45_p1(cx: &mut Cx<'_>) {
+fn s41_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s45_p1_0(cx, &mut q0, &mut q1);
-    s45_p1_1(cx, &mut q1);
+    s41_p1_0(cx, &mut q0, &mut q1);
+    s41_p1_1(cx, &mut q1);
 }
 
-fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5880,14 +5406,14 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(195, Full) { // activity_category
             let v0 = cx.get(195, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s45_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s41_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5898,16 +5424,16 @@ fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `consent_misses_category#1` (consent_misses_category).
-fn s46_p0(cx: &mut Cx<'_>) {
+fn s42_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s46_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s46_p0_1(cx, &mut q1, &mut q2);
-    s46_p0_2(cx, &mut q2);
+    s42_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s42_p0_1(cx, &mut q1, &mut q2);
+    s42_p0_2(cx, &mut q2);
 }
 
-fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5916,14 +5442,14 @@ fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(168, Full) { // consent_category
             let v0 = cx.get(168, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s46_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s42_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -5933,14 +5459,14 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(195, row, 0);
             let v2 = cx.get(195, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s46_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s42_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s42_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -5955,22 +5481,22 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `consent_scope` (consent_scope).
-fn s47_p0(cx: &mut Cx<'_>) {
+fn s43_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s47_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s47_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s47_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s47_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s47_p0_4(cx, &mut q4, &mut q5);
-    s47_p0_5(cx, &mut q5);
+    s43_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s43_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s43_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s43_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s43_p0_4(cx, &mut q4, &mut q5);
+    s43_p0_5(cx, &mut q5);
 }
 
-fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -5979,14 +5505,14 @@ fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(18, Full) { // consent_form_valid
             let v3 = cx.get(18, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s47_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s43_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6002,14 +5528,14 @@ fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v0 = cx.get(165, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s47_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s43_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s47_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6027,14 +5553,14 @@ fn s47_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 1, 1); } }
             let v4 = cx.get(166, row, 1);
             q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s47_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s43_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s47_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6051,14 +5577,14 @@ fn s47_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
             let v1 = cx.get(19, row, 1);
             let v2 = cx.get(19, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
-            if q4.len() >= BATCH { s47_p0_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s43_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s47_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -6074,14 +5600,14 @@ fn s47_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
-            if q5.len() >= BATCH { s47_p0_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s43_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s47_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s43_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -6092,16 +5618,16 @@ fn s47_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `consent_covers#1` (consent_covers).
-fn s48_p0(cx: &mut Cx<'_>) {
+fn s44_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s48_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s48_p0_1(cx, &mut q1, &mut q2);
-    s48_p0_2(cx, &mut q2);
+    s44_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s44_p0_1(cx, &mut q1, &mut q2);
+    s44_p0_2(cx, &mut q2);
 }
 
-fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6110,14 +5636,14 @@ fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(171, Full) { // consent_documented
             let v0 = cx.get(171, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s48_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s44_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6134,14 +5660,14 @@ fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(23, row, 1);
             let v2 = cx.get(23, row, 2);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s48_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s44_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6154,14 +5680,14 @@ fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `consent_unprovable#1` (consent_unprovable).
-fn s49_p0(cx: &mut Cx<'_>) {
+fn s45_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
-    s49_p0_0(cx, &mut q0, &mut q1);
-    s49_p0_1(cx, &mut q1);
+    s45_p0_0(cx, &mut q0, &mut q1);
+    s45_p0_1(cx, &mut q1);
 }
 
-fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6172,14 +5698,14 @@ fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(23, row, 1);
             let v1 = cx.get(23, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s49_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s45_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6194,16 +5720,16 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `child_consent#1` (child_consent).
-fn s50_p0(cx: &mut Cx<'_>) {
+fn s46_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s50_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s50_p0_1(cx, &mut q1, &mut q2);
-    s50_p0_2(cx, &mut q2);
+    s46_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s46_p0_1(cx, &mut q1, &mut q2);
+    s46_p0_2(cx, &mut q2);
 }
 
-fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6213,14 +5739,14 @@ fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(56, row, 0);
             let v0 = cx.get(56, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s50_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s46_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6236,14 +5762,14 @@ fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(23, n, 2, 2); } }
             let v1 = cx.get(23, row, 2);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s50_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s46_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s50_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6254,18 +5780,18 @@ fn s50_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `special_not_explicit#1` (special_not_explicit).
-fn s51_p0(cx: &mut Cx<'_>) {
+fn s47_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s51_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s51_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s51_p0_2(cx, &mut q2, &mut q3);
-    s51_p0_3(cx, &mut q3);
+    s47_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s47_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s47_p0_2(cx, &mut q2, &mut q3);
+    s47_p0_3(cx, &mut q3);
 }
 
-fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6274,14 +5800,14 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(13, Full) { // special_category
             let v2 = cx.get(13, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s51_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s47_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6297,14 +5823,14 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
             let v0 = cx.get(195, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s51_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s47_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s47_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6320,14 +5846,14 @@ fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s51_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s47_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s51_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s47_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6340,16 +5866,16 @@ fn s51_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `third_country_transfer#1` (third_country_transfer).
-fn s52_p0(cx: &mut Cx<'_>) {
+fn s48_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s52_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s52_p0_1(cx, &mut q1, &mut q2);
-    s52_p0_2(cx, &mut q2);
+    s48_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p0_1(cx, &mut q1, &mut q2);
+    s48_p0_2(cx, &mut q2);
 }
 
-fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6360,14 +5886,14 @@ fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v1 = cx.get(124, row, 3);
             let v2 = cx.get(124, row, 4);
             q1.push([v1, v2, v3]);
-            if q1.len() >= BATCH { s52_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s48_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6385,14 +5911,14 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
             let v0 = cx.get(192, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s52_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s48_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s52_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6405,18 +5931,18 @@ fn s52_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `third_country_transfer#2` (third_country_transfer).
-fn s52_p1(cx: &mut Cx<'_>) {
+fn s48_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s52_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s52_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s52_p1_2(cx, &mut q2, &mut q3);
-    s52_p1_3(cx, &mut q3);
+    s48_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s48_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s48_p1_2(cx, &mut q2, &mut q3);
+    s48_p1_3(cx, &mut q3);
 }
 
-fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6426,14 +5952,14 @@ fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(187, row, 0);
             let v4 = cx.get(187, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s52_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s48_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s52_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6450,14 +5976,14 @@ fn s52_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(124, row, 3);
             let v2 = cx.get(124, row, 4);
             q2.push([v1, v2, b[0]]);
-            if q2.len() >= BATCH { s52_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s48_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s52_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6475,14 +6001,14 @@ fn s52_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s52_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s48_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s52_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6495,18 +6021,18 @@ fn s52_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `third_country_transfer#3` (third_country_transfer).
-fn s52_p2(cx: &mut Cx<'_>) {
+fn s48_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s52_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s52_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s52_p2_2(cx, &mut q2, &mut q3);
-    s52_p2_3(cx, &mut q3);
+    s48_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s48_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s48_p2_2(cx, &mut q2, &mut q3);
+    s48_p2_3(cx, &mut q3);
 }
 
-fn s52_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6516,14 +6042,14 @@ fn s52_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(187, row, 0);
             let v1 = cx.get(187, row, 2);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s52_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s48_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s52_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6539,14 +6065,14 @@ fn s52_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 2, 2); } }
             let v2 = cx.get(122, row, 2);
             q2.push([b[0], v2, b[1]]);
-            if q2.len() >= BATCH { s52_p2_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s48_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s52_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6564,14 +6090,14 @@ fn s52_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s52_p2_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s48_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s52_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s48_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6584,18 +6110,18 @@ fn s52_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `old_us_transfer_basis#1` (old_us_transfer_basis).
-fn s53_p0(cx: &mut Cx<'_>) {
+fn s49_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s53_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s53_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s53_p0_2(cx, &mut q2, &mut q3);
-    s53_p0_3(cx, &mut q3);
+    s49_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s49_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s49_p0_2(cx, &mut q2, &mut q3);
+    s49_p0_3(cx, &mut q3);
 }
 
-fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6613,14 +6139,14 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(123, row, 2);
             let v4 = cx.get(123, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s53_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s49_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6636,14 +6162,14 @@ fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s53_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s49_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s53_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6659,14 +6185,14 @@ fn s53_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s53_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s49_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s53_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6686,18 +6212,18 @@ fn s53_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `old_us_transfer_basis#2` (old_us_transfer_basis).
-fn s53_p1(cx: &mut Cx<'_>) {
+fn s49_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s53_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s53_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s53_p1_2(cx, &mut q2, &mut q3);
-    s53_p1_3(cx, &mut q3);
+    s49_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s49_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s49_p1_2(cx, &mut q2, &mut q3);
+    s49_p1_3(cx, &mut q3);
 }
 
-fn s53_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6715,14 +6241,14 @@ fn s53_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(123, row, 2);
             let v4 = cx.get(123, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s53_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s49_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s53_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6738,14 +6264,14 @@ fn s53_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s53_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s49_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s53_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6761,14 +6287,14 @@ fn s53_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s53_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s49_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s53_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s49_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6788,20 +6314,20 @@ fn s53_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `old_law_scc` (old_us_transfer_basis).
-fn s53_p2(cx: &mut Cx<'_>) {
+fn s49_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s53_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s53_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s53_p2_2(cx, &mut q2, &mut q3, &mut q4);
-    s53_p2_3(cx, &mut q3, &mut q4);
-    s53_p2_4(cx, &mut q4);
+    s49_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s49_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s49_p2_2(cx, &mut q2, &mut q3, &mut q4);
+    s49_p2_3(cx, &mut q3, &mut q4);
+    s49_p2_4(cx, &mut q4);
 }
 
-fn s53_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s49_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6820,14 +6346,14 @@ fn s53_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v4 = cx.get(132, row, 3);
             let v5 = cx.get(132, row, 4);
             q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s53_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s49_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s53_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s49_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6843,14 +6369,14 @@ fn s53_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 1, 1); } }
             let v6 = cx.get(136, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
-            if q2.len() >= BATCH { s53_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s49_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s53_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s49_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -6868,14 +6394,14 @@ fn s53_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s53_p2_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s49_p2_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s53_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s49_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -6891,14 +6417,14 @@ fn s53_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s53_p2_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s49_p2_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s53_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s49_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -6915,14 +6441,14 @@ fn s53_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `postal#1` (postal).
-fn s54_p0(cx: &mut Cx<'_>) {
+fn s50_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s54_p0_0(cx, &mut q0, &mut q1);
-    s54_p0_1(cx, &mut q1);
+    s50_p0_0(cx, &mut q0, &mut q1);
+    s50_p0_1(cx, &mut q1);
 }
 
-fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6938,14 +6464,14 @@ fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 0, 0); } }
             let v0 = cx.get(196, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s54_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s50_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -6956,16 +6482,16 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `contract_basis` (contract_basis).
-fn s55_p0(cx: &mut Cx<'_>) {
+fn s51_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s55_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s55_p0_1(cx, &mut q1, &mut q2);
-    s55_p0_2(cx, &mut q2);
+    s51_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s51_p0_1(cx, &mut q1, &mut q2);
+    s51_p0_2(cx, &mut q2);
 }
 
-fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -6983,14 +6509,14 @@ fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(190, row, 1);
             let v3 = cx.get(190, row, 3);
             q1.push([v0, v2, v3]);
-            if q1.len() >= BATCH { s55_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7010,14 +6536,14 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q2.push([b[0], v1, b[2]]);
-            if q2.len() >= BATCH { s55_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s51_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7030,16 +6556,16 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `contract_basis_recorded` (contract_basis).
-fn s55_p1(cx: &mut Cx<'_>) {
+fn s51_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s55_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s55_p1_1(cx, &mut q1, &mut q2);
-    s55_p1_2(cx, &mut q2);
+    s51_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s51_p1_1(cx, &mut q1, &mut q2);
+    s51_p1_2(cx, &mut q2);
 }
 
-fn s55_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7057,14 +6583,14 @@ fn s55_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(190, row, 1);
             let v3 = cx.get(190, row, 3);
             q1.push([v0, v2, v3]);
-            if q1.len() >= BATCH { s55_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s51_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s55_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7084,14 +6610,14 @@ fn s55_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(30, n, 0, 0); } }
             let v1 = cx.get(30, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s55_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s51_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s55_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s51_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7106,14 +6632,14 @@ fn s55_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `dpia_profiling_on_dsk_list` (dpia_required_profiling).
-fn s56_p0(cx: &mut Cx<'_>) {
+fn s52_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s56_p0_0(cx, &mut q0, &mut q1);
-    s56_p0_1(cx, &mut q1);
+    s52_p0_0(cx, &mut q0, &mut q1);
+    s52_p0_1(cx, &mut q1);
 }
 
-fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7130,14 +6656,14 @@ fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(190, row, 0);
             let v1 = cx.get(190, row, 3);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s56_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s52_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7150,18 +6676,18 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `image_shown#1` (image_shown).
-fn s57_p0(cx: &mut Cx<'_>) {
+fn s53_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s57_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s57_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s57_p0_2(cx, &mut q2, &mut q3);
-    s57_p0_3(cx, &mut q3);
+    s53_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s53_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s53_p0_2(cx, &mut q2, &mut q3);
+    s53_p0_3(cx, &mut q3);
 }
 
-fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7177,14 +6703,14 @@ fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(204, n, 0, 0); } }
             let v0 = cx.get(204, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s57_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s53_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7203,14 +6729,14 @@ fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v3 = cx.get(190, row, 1);
             let v2 = cx.get(190, row, 3);
             q2.push([b[0], v2, v3]);
-            if q2.len() >= BATCH { s57_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s53_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s53_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7228,14 +6754,14 @@ fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s57_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s53_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s57_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s53_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -7246,18 +6772,18 @@ fn s57_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `licensed_by_author#1` (licensed_by_author).
-fn s58_p0(cx: &mut Cx<'_>) {
+fn s54_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s58_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s58_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s58_p0_2(cx, &mut q2, &mut q3);
-    s58_p0_3(cx, &mut q3);
+    s54_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s54_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s54_p0_2(cx, &mut q2, &mut q3);
+    s54_p0_3(cx, &mut q3);
 }
 
-fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7275,14 +6801,14 @@ fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(132, row, 3);
             let v4 = cx.get(132, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s58_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s54_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7298,14 +6824,14 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(205, n, 0, 0); } }
             let v0 = cx.get(205, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s58_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s54_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7321,14 +6847,14 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s58_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s54_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -7345,7 +6871,7 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `licensed_by_author#2` (licensed_by_author).
-fn s58_p1(cx: &mut Cx<'_>) {
+fn s54_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
@@ -7353,16 +6879,16 @@ fn s58_p1(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
     let mut q6: Vec<[u64; 2]> = Vec::new();
-    s58_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s58_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s58_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s58_p1_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s58_p1_4(cx, &mut q4, &mut q5, &mut q6);
-    s58_p1_5(cx, &mut q5, &mut q6);
-    s58_p1_6(cx, &mut q6);
+    s54_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s54_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s54_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s54_p1_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s54_p1_4(cx, &mut q4, &mut q5, &mut q6);
+    s54_p1_5(cx, &mut q5, &mut q6);
+    s54_p1_6(cx, &mut q6);
 }
 
-fn s58_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7381,14 +6907,14 @@ fn s58_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v6 = cx.get(132, row, 3);
             let v7 = cx.get(132, row, 4);
             q1.push([v4, v5, v6, v7]);
-            if q1.len() >= BATCH { s58_p1_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s54_p1_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s58_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7402,14 +6928,14 @@ fn s58_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 0); } }
             q2.push([b[0], b[2], b[3]]);
-            if q2.len() >= BATCH { s58_p1_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s54_p1_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s58_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7425,14 +6951,14 @@ fn s58_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 1, 1); } }
             let v3 = cx.get(134, row, 1);
             q3.push([v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s58_p1_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s54_p1_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s58_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -7448,14 +6974,14 @@ fn s58_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s58_p1_4(cx, q4, q5, q6); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s54_p1_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s58_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -7471,14 +6997,14 @@ fn s58_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q5.push([b[0], v2, b[1], b[2]]);
-            if q5.len() >= BATCH { s58_p1_5(cx, q5, q6); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s54_p1_5(cx, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s58_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -7500,14 +7026,14 @@ fn s58_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(205, n, 1, 1); } }
             let v1 = cx.get(205, row, 1);
             q6.push([b[0], v1]);
-            if q6.len() >= BATCH { s58_p1_6(cx, q6); if cx.halted() { return; } }
+            if q6.len() >= BATCH { s54_p1_6(cx, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s58_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
+fn s54_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
     if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
@@ -7518,20 +7044,20 @@ fn s58_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `own_post#1` (own_post).
-fn s59_p0(cx: &mut Cx<'_>) {
+fn s55_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s59_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s59_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s59_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s59_p0_3(cx, &mut q3, &mut q4);
-    s59_p0_4(cx, &mut q4);
+    s55_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s55_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s55_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s55_p0_3(cx, &mut q3, &mut q4);
+    s55_p0_4(cx, &mut q4);
 }
 
-fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7540,37 +7066,37 @@ fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(115, Full) { // organization
             let v3 = cx.get(115, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s55_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 1) {
-        for b in &batch { ix.prefetch(141, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[0]], 0, 0); }
+    if ix.worth_prefetching(141, 0) {
+        for b in &batch { ix.prefetch(141, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 1, &[b[0]], Full); // source
+        let l = ix.lookup(cx, 141, 0, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
             let v1 = cx.get(141, row, 0);
             q2.push([v1]);
-            if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s55_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7586,14 +7112,14 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s59_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s55_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -7609,14 +7135,14 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(205, n, 1, 1); } }
             let v2 = cx.get(205, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s59_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s55_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s55_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -7627,22 +7153,22 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `indirect_collection#1` (indirect_collection).
-fn s60_p0(cx: &mut Cx<'_>) {
+fn s56_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
     let mut q5: Vec<[u64; 5]> = Vec::new();
-    s60_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s60_p0_4(cx, &mut q4, &mut q5);
-    s60_p0_5(cx, &mut q5);
+    s56_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s56_p0_4(cx, &mut q4, &mut q5);
+    s56_p0_5(cx, &mut q5);
 }
 
-fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7651,14 +7177,14 @@ fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(42, Full) { // obtaining_kind
             let v3 = cx.get(42, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s60_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s56_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7675,14 +7201,14 @@ fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(190, row, 0);
             let v2 = cx.get(190, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s60_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s56_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7698,38 +7224,38 @@ fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 1, 1); } }
             let v4 = cx.get(191, row, 1);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s60_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s56_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s60_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 2) {
-        for b in &batch { ix.prefetch(141, 2, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[b[2]], 2, 3); }
+    if ix.worth_prefetching(141, 1) {
+        for b in &batch { ix.prefetch(141, 1, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[2]], 2, 3); }
     }
-    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 2, 3); } } } }
+    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 2, &[b[2]], Full); // source
+        let l = ix.lookup(cx, 141, 1, &[b[2]], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 2, 3); } }
             let v5 = cx.get(141, row, 2);
             let v6 = cx.get(141, row, 3);
             q4.push([b[0], b[1], b[2], v5, v6]);
-            if q4.len() >= BATCH { s60_p0_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s56_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s60_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -7748,14 +7274,14 @@ fn s60_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1, b[1], b[2], b[4]]);
-            if q5.len() >= BATCH { s60_p0_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s56_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s60_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>) {
+fn s56_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -7771,22 +7297,22 @@ fn s60_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `indirect_collection#2` (indirect_collection).
-fn s60_p1(cx: &mut Cx<'_>) {
+fn s56_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s60_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s60_p1_3(cx, &mut q3, &mut q4, &mut q5);
-    s60_p1_4(cx, &mut q4, &mut q5);
-    s60_p1_5(cx, &mut q5);
+    s56_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s56_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s56_p1_4(cx, &mut q4, &mut q5);
+    s56_p1_5(cx, &mut q5);
 }
 
-fn s60_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7795,14 +7321,14 @@ fn s60_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(42, Full) { // obtaining_kind
             let v3 = cx.get(42, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s60_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s56_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s60_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7819,14 +7345,14 @@ fn s60_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(190, row, 0);
             let v2 = cx.get(190, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s60_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s56_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s60_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7844,14 +7370,14 @@ fn s60_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 1, 1); } }
             let v4 = cx.get(193, row, 1);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s60_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s56_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s60_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -7867,14 +7393,14 @@ fn s60_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 1, 1); } }
             let v5 = cx.get(187, row, 1);
             q4.push([b[0], b[1], v5]);
-            if q4.len() >= BATCH { s60_p1_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s56_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s60_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -7890,14 +7416,14 @@ fn s60_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s60_p1_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s56_p1_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s60_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s56_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -7910,46 +7436,46 @@ fn s60_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `direct_collection#1` (direct_collection).
-fn s61_p0(cx: &mut Cx<'_>) {
+fn s57_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s61_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s61_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s61_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s61_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s61_p0_4(cx, &mut q4, &mut q5);
-    s61_p0_5(cx, &mut q5);
+    s57_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s57_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s57_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s57_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s57_p0_4(cx, &mut q4, &mut q5);
+    s57_p0_5(cx, &mut q5);
 }
 
-fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 0) {
-        for b in &batch { ix.prefetch(141, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[65], 0, 3); }
+    if ix.worth_prefetching(141, 2) {
+        for b in &batch { ix.prefetch(141, 2, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[65], 0, 3); }
     }
-    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 3); } } } }
+    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 0, &[65], Full); // source
+        let l = ix.lookup(cx, 141, 2, &[65], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 3); } }
             let v4 = cx.get(141, row, 0);
             let v5 = cx.get(141, row, 3);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s57_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7963,14 +7489,14 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s61_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s57_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -7986,14 +7512,14 @@ fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s61_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s57_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s61_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8010,14 +7536,14 @@ fn s61_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 3]>, q5:
             let v3 = cx.get(190, row, 1);
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], v2, v3]);
-            if q4.len() >= BATCH { s61_p0_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s57_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s61_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -8035,14 +7561,14 @@ fn s61_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s61_p0_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s57_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s61_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s57_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -8053,18 +7579,18 @@ fn s61_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `direct_collection#2` (direct_collection).
-fn s61_p1(cx: &mut Cx<'_>) {
+fn s57_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s61_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s61_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s61_p1_2(cx, &mut q2, &mut q3);
-    s61_p1_3(cx, &mut q3);
+    s57_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s57_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s57_p1_2(cx, &mut q2, &mut q3);
+    s57_p1_3(cx, &mut q3);
 }
 
-fn s61_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s57_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8073,14 +7599,14 @@ fn s61_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(46, Full) { // direct_kind
             let v3 = cx.get(46, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s61_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s57_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s61_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s57_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8097,14 +7623,14 @@ fn s61_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(190, row, 0);
             let v2 = cx.get(190, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s61_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s57_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s61_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s57_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8120,14 +7646,14 @@ fn s61_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(43, n, 2, 2); } }
             let v1 = cx.get(43, row, 2);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s61_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s57_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s61_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s57_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8140,20 +7666,20 @@ fn s61_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `direct_collection#3` (direct_collection).
-fn s61_p2(cx: &mut Cx<'_>) {
+fn s57_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s61_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s61_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s61_p2_2(cx, &mut q2, &mut q3, &mut q4);
-    s61_p2_3(cx, &mut q3, &mut q4);
-    s61_p2_4(cx, &mut q4);
+    s57_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s57_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s57_p2_2(cx, &mut q2, &mut q3, &mut q4);
+    s57_p2_3(cx, &mut q3, &mut q4);
+    s57_p2_4(cx, &mut q4);
 }
 
-fn s61_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s57_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8162,14 +7688,14 @@ fn s61_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(46, Full) { // direct_kind
             let v3 = cx.get(46, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s61_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s57_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s61_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s57_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8186,14 +7712,14 @@ fn s61_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(190, row, 0);
             let v2 = cx.get(190, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s61_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s57_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s61_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s57_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8213,14 +7739,14 @@ fn s61_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(196, n, 1, 1); } }
             let v4 = cx.get(196, row, 1);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s61_p2_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s57_p2_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s61_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s57_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8238,14 +7764,14 @@ fn s61_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 1, 1); } }
             let v1 = cx.get(194, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s61_p2_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s57_p2_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s61_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s57_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -8256,16 +7782,16 @@ fn s61_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `published_by#1` (published_by).
-fn s62_p0(cx: &mut Cx<'_>) {
+fn s58_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s62_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s62_p0_1(cx, &mut q1, &mut q2);
-    s62_p0_2(cx, &mut q2);
+    s58_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s58_p0_1(cx, &mut q1, &mut q2);
+    s58_p0_2(cx, &mut q2);
 }
 
-fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8275,14 +7801,14 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(141, row, 0);
             let v2 = cx.get(141, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s58_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8298,14 +7824,14 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             let v0 = cx.get(194, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s62_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s58_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8318,16 +7844,16 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `published_by#2` (published_by).
-fn s62_p1(cx: &mut Cx<'_>) {
+fn s58_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s62_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s62_p1_1(cx, &mut q1, &mut q2);
-    s62_p1_2(cx, &mut q2);
+    s58_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s58_p1_1(cx, &mut q1, &mut q2);
+    s58_p1_2(cx, &mut q2);
 }
 
-fn s62_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8337,14 +7863,14 @@ fn s62_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(205, row, 0);
             let v2 = cx.get(205, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s62_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s58_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s62_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8360,14 +7886,14 @@ fn s62_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 1, 1); } }
             let v1 = cx.get(191, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s62_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s58_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s62_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s58_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8378,16 +7904,16 @@ fn s62_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `notified_in_month#1` (notified_in_month).
-fn s63_p0(cx: &mut Cx<'_>) {
+fn s59_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s63_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s63_p0_1(cx, &mut q1, &mut q2);
-    s63_p0_2(cx, &mut q2);
+    s59_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s59_p0_1(cx, &mut q1, &mut q2);
+    s59_p0_2(cx, &mut q2);
 }
 
-fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8397,14 +7923,14 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(96, row, 0);
             let v4 = cx.get(96, row, 2);
             q1.push([v1, v4]);
-            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8421,14 +7947,14 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(40, row, 0);
             let v2 = cx.get(40, row, 2);
             q2.push([v0, b[0], v2, b[1], 0]);
-            if q2.len() >= BATCH { s63_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s59_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8447,18 +7973,18 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `objection_hint_by#1` (objection_hint_by).
-fn s64_p0(cx: &mut Cx<'_>) {
+fn s60_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s64_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s64_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s64_p0_2(cx, &mut q2, &mut q3);
-    s64_p0_3(cx, &mut q3);
+    s60_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s60_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s60_p0_2(cx, &mut q2, &mut q3);
+    s60_p0_3(cx, &mut q3);
 }
 
-fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8468,14 +7994,14 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(180, row, 0);
             let v0 = cx.get(180, row, 1);
             q1.push([v0, v3]);
-            if q1.len() >= BATCH { s64_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s60_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8491,14 +8017,14 @@ fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 2, 2); } }
             let v4 = cx.get(179, row, 2);
             q2.push([b[0], b[1], v4]);
-            if q2.len() >= BATCH { s64_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s60_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s64_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8516,14 +8042,14 @@ fn s64_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(40, n, 2, 2); } }
             let v2 = cx.get(40, row, 2);
             q3.push([b[0], v2, b[2], 0]);
-            if q3.len() >= BATCH { s64_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s60_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s64_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s60_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8542,42 +8068,42 @@ fn s64_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `art13_informed#1` (art13_informed).
-fn s65_p0(cx: &mut Cx<'_>) {
+fn s61_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s65_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s65_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s65_p0_2(cx, &mut q2, &mut q3);
-    s65_p0_3(cx, &mut q3);
+    s61_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s61_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s61_p0_2(cx, &mut q2, &mut q3);
+    s61_p0_3(cx, &mut q3);
 }
 
-fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
+fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(179);
     if ix.worth_prefetching(179, 0) {
-        for b in &batch { ix.prefetch(179, 0, &[198]); }
-        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[198], 0, 2); }
+        for b in &batch { ix.prefetch(179, 0, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[199], 0, 2); }
     }
-    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
+    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 179, 0, &[198], Full); // notice
+        let l = ix.lookup(cx, 179, 0, &[199], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 2); } }
             let v3 = cx.get(179, row, 0);
             let v4 = cx.get(179, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
+fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8593,14 +8119,14 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 1); } }
             let v1 = cx.get(180, row, 1);
             q2.push([v1, b[1]]);
-            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s61_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
+fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8617,14 +8143,14 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(44, row, 0);
             let v2 = cx.get(44, row, 2);
             q3.push([v0, b[0], v2, b[1]]);
-            if q3.len() >= BATCH { s65_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s61_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s61_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8638,44 +8164,44 @@ fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `art13_informed#2` (art13_informed).
-fn s65_p1(cx: &mut Cx<'_>) {
+fn s61_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s65_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s65_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s65_p1_2(cx, &mut q2, &mut q3, &mut q4);
-    s65_p1_3(cx, &mut q3, &mut q4);
-    s65_p1_4(cx, &mut q4);
+    s61_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s61_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s61_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s61_p1_3(cx, &mut q3, &mut q4);
+    s61_p1_4(cx, &mut q4);
 }
 
-fn s65_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
+fn s61_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(179);
     if ix.worth_prefetching(179, 0) {
-        for b in &batch { ix.prefetch(179, 0, &[198]); }
-        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[198], 0, 2); }
+        for b in &batch { ix.prefetch(179, 0, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[199], 0, 2); }
     }
-    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
+    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 179, 0, &[198], Full); // notice
+        let l = ix.lookup(cx, 179, 0, &[199], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 2); } }
             let v4 = cx.get(179, row, 0);
             let v5 = cx.get(179, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s65_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s61_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s65_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
+fn s61_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8693,14 +8219,14 @@ fn s65_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
             let v3 = cx.get(184, row, 1);
             q2.push([v3, b[1]]);
-            if q2.len() >= BATCH { s65_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s61_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s65_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
+fn s61_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8716,14 +8242,14 @@ fn s65_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(191, n, 0, 0); } }
             let v0 = cx.get(191, row, 0);
             q3.push([v0, b[1]]);
-            if q3.len() >= BATCH { s65_p1_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s61_p1_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s65_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
+fn s61_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8740,14 +8266,14 @@ fn s65_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>) {
             let v1 = cx.get(44, row, 1);
             let v2 = cx.get(44, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
-            if q4.len() >= BATCH { s65_p1_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s61_p1_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s65_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s61_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -8761,18 +8287,18 @@ fn s65_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `private_account_agreed#1` (private_account_agreed).
-fn s66_p0(cx: &mut Cx<'_>) {
+fn s62_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s66_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s66_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s66_p0_2(cx, &mut q2, &mut q3);
-    s66_p0_3(cx, &mut q3);
+    s62_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s62_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s62_p0_2(cx, &mut q2, &mut q3);
+    s62_p0_3(cx, &mut q3);
 }
 
-fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8788,14 +8314,14 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8812,14 +8338,14 @@ fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(190, row, 3);
             let v2 = cx.get(190, row, 4);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s66_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8835,14 +8361,14 @@ fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 1, 1); } }
             let v3 = cx.get(121, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s66_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s62_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s62_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8856,16 +8382,16 @@ fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `dpia_required_evaluation#1` (dpia_required_evaluation).
-fn s67_p0(cx: &mut Cx<'_>) {
+fn s63_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s67_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s67_p0_1(cx, &mut q1, &mut q2);
-    s67_p0_2(cx, &mut q2);
+    s63_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s63_p0_1(cx, &mut q1, &mut q2);
+    s63_p0_2(cx, &mut q2);
 }
 
-fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8874,14 +8400,14 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(222, Full) { // activity_significant_effects
             let v0 = cx.get(222, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8898,14 +8424,14 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v2 = cx.get(190, row, 1);
             let v1 = cx.get(190, row, 3);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s67_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s63_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8920,16 +8446,16 @@ fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `dpia_required_evaluation#2` (dpia_required_evaluation).
-fn s67_p1(cx: &mut Cx<'_>) {
+fn s63_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s67_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s67_p1_1(cx, &mut q1, &mut q2);
-    s67_p1_2(cx, &mut q2);
+    s63_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s63_p1_1(cx, &mut q1, &mut q2);
+    s63_p1_2(cx, &mut q2);
 }
 
-fn s67_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8938,14 +8464,14 @@ fn s67_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(222, Full) { // activity_significant_effects
             let v0 = cx.get(222, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s67_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s63_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s67_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8962,14 +8488,14 @@ fn s67_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v2 = cx.get(190, row, 1);
             let v1 = cx.get(190, row, 3);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s67_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s63_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s67_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s63_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8984,14 +8510,14 @@ fn s67_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `dpia_required` (dpia_required).
-fn s68_p0(cx: &mut Cx<'_>) {
+fn s64_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s68_p0_0(cx, &mut q0, &mut q1);
-    s68_p0_1(cx, &mut q1);
+    s64_p0_0(cx, &mut q0, &mut q1);
+    s64_p0_1(cx, &mut q1);
 }
 
-fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9000,14 +8526,14 @@ fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(77, Full) { // dpia_required_profiling
             let v0 = cx.get(77, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s68_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s64_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9018,14 +8544,14 @@ fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `dpia_required#1` (dpia_required).
-fn s68_p1(cx: &mut Cx<'_>) {
+fn s64_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s68_p1_0(cx, &mut q0, &mut q1);
-    s68_p1_1(cx, &mut q1);
+    s64_p1_0(cx, &mut q0, &mut q1);
+    s64_p1_1(cx, &mut q1);
 }
 
-fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9034,14 +8560,14 @@ fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(73, Full) { // dpia_required_evaluation
             let v0 = cx.get(73, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s68_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s64_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s64_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9052,18 +8578,18 @@ fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `dpia_required#2` (dpia_required).
-fn s68_p2(cx: &mut Cx<'_>) {
+fn s64_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
-    s68_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s68_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s68_p2_2(cx, &mut q2, &mut q3);
-    s68_p2_3(cx, &mut q3);
+    s64_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s64_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s64_p2_2(cx, &mut q2, &mut q3);
+    s64_p2_3(cx, &mut q3);
 }
 
-fn s68_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s64_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9072,14 +8598,14 @@ fn s68_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(76, Full) { // dpia_category
             let v1 = cx.get(76, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s68_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s64_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s64_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9095,14 +8621,14 @@ fn s68_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(195, n, 0, 0); } }
             let v0 = cx.get(195, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s68_p2_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s64_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s68_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
+fn s64_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9116,14 +8642,14 @@ fn s68_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             q3.push([b[0]]);
-            if q3.len() >= BATCH { s68_p2_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s64_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s68_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
+fn s64_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9136,39 +8662,39 @@ fn s68_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `dpia_required#3` (dpia_required).
-fn s68_p3(cx: &mut Cx<'_>) {
+fn s64_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s68_p3_0(cx, &mut q0, &mut q1, &mut q2);
-    s68_p3_1(cx, &mut q1, &mut q2);
-    s68_p3_2(cx, &mut q2);
+    s64_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s64_p3_1(cx, &mut q1, &mut q2);
+    s64_p3_2(cx, &mut q2);
 }
 
-fn s68_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s64_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 1) {
-        for b in &batch { ix.prefetch(124, 1, &[111]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[111], 0, 0); }
+        for b in &batch { ix.prefetch(124, 1, &[112]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[112], 0, 0); }
     }
-    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[111], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[112], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 1, &[111], Full); // system
+        let l = ix.lookup(cx, 124, 1, &[112], Full); // system
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v1 = cx.get(124, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s68_p3_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s64_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s64_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9184,14 +8710,14 @@ fn s68_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             let v0 = cx.get(190, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s68_p3_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s64_p3_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s68_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s64_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9206,14 +8732,14 @@ fn s68_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `concerns#1` (concerns).
-fn s69_p0(cx: &mut Cx<'_>) {
+fn s65_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s69_p0_0(cx, &mut q0, &mut q1);
-    s69_p0_1(cx, &mut q1);
+    s65_p0_0(cx, &mut q0, &mut q1);
+    s65_p0_1(cx, &mut q1);
 }
 
-fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9222,14 +8748,14 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(190, Full) { // activity
             let v0 = cx.get(190, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s69_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9240,14 +8766,14 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `concerns#2` (concerns).
-fn s69_p1(cx: &mut Cx<'_>) {
+fn s65_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p1_0(cx, &mut q0, &mut q1);
-    s69_p1_1(cx, &mut q1);
+    s65_p1_0(cx, &mut q0, &mut q1);
+    s65_p1_1(cx, &mut q1);
 }
 
-fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9257,14 +8783,14 @@ fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(193, row, 0);
             let v1 = cx.get(193, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9275,14 +8801,14 @@ fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `concerns#3` (concerns).
-fn s69_p2(cx: &mut Cx<'_>) {
+fn s65_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p2_0(cx, &mut q0, &mut q1);
-    s69_p2_1(cx, &mut q1);
+    s65_p2_0(cx, &mut q0, &mut q1);
+    s65_p2_1(cx, &mut q1);
 }
 
-fn s69_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9292,14 +8818,14 @@ fn s69_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(192, row, 0);
             let v1 = cx.get(192, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p2_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9310,14 +8836,14 @@ fn s69_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `concerns#4` (concerns).
-fn s69_p3(cx: &mut Cx<'_>) {
+fn s65_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p3_0(cx, &mut q0, &mut q1);
-    s69_p3_1(cx, &mut q1);
+    s65_p3_0(cx, &mut q0, &mut q1);
+    s65_p3_1(cx, &mut q1);
 }
 
-fn s69_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9327,14 +8853,14 @@ fn s69_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(191, row, 0);
             let v1 = cx.get(191, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p3_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p3_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9345,14 +8871,14 @@ fn s69_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `concerns#5` (concerns).
-fn s69_p4(cx: &mut Cx<'_>) {
+fn s65_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p4_0(cx, &mut q0, &mut q1);
-    s69_p4_1(cx, &mut q1);
+    s65_p4_0(cx, &mut q0, &mut q1);
+    s65_p4_1(cx, &mut q1);
 }
 
-fn s69_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9362,14 +8888,14 @@ fn s69_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(223, row, 0);
             let v1 = cx.get(223, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p4_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p4_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9380,14 +8906,14 @@ fn s69_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `concerns#6` (concerns).
-fn s69_p5(cx: &mut Cx<'_>) {
+fn s65_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p5_0(cx, &mut q0, &mut q1);
-    s69_p5_1(cx, &mut q1);
+    s65_p5_0(cx, &mut q0, &mut q1);
+    s65_p5_1(cx, &mut q1);
 }
 
-fn s69_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9397,14 +8923,14 @@ fn s69_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v1 = cx.get(225, row, 0);
             let v0 = cx.get(225, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p5_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s65_p5_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s65_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9415,18 +8941,18 @@ fn s69_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `assessed#1` (assessed).
-fn s70_p0(cx: &mut Cx<'_>) {
+fn s66_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s70_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s70_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s70_p0_2(cx, &mut q2, &mut q3);
-    s70_p0_3(cx, &mut q3);
+    s66_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s66_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s66_p0_2(cx, &mut q2, &mut q3);
+    s66_p0_3(cx, &mut q3);
 }
 
-fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9444,14 +8970,14 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(138, row, 2);
             let v4 = cx.get(138, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s70_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9467,14 +8993,14 @@ fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 0, 0); } }
             let v0 = cx.get(15, row, 0);
             q2.push([v0, b[0], b[2]]);
-            if q2.len() >= BATCH { s70_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s66_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9490,14 +9016,14 @@ fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2]]);
-            if q3.len() >= BATCH { s70_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s66_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9511,20 +9037,20 @@ fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `lia_documented` (lia_for).
-fn s71_p0(cx: &mut Cx<'_>) {
+fn s67_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s71_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s71_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s71_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s71_p0_3(cx, &mut q3, &mut q4);
-    s71_p0_4(cx, &mut q4);
+    s67_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s67_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s67_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s67_p0_3(cx, &mut q3, &mut q4);
+    s67_p0_4(cx, &mut q4);
 }
 
-fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9542,14 +9068,14 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(138, row, 2);
             let v5 = cx.get(138, row, 3);
             q1.push([v3, v4, v5]);
-            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9565,14 +9091,14 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v2 = cx.get(139, row, 1);
             q2.push([v2, b[0], b[2]]);
-            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s67_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9588,14 +9114,14 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 0, 0); } }
             let v0 = cx.get(15, row, 0);
             q3.push([v0, b[0], b[2]]);
-            if q3.len() >= BATCH { s71_p0_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s67_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s67_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9611,14 +9137,14 @@ fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v1 = cx.get(190, row, 3);
             q4.push([b[0], v1, b[2]]);
-            if q4.len() >= BATCH { s71_p0_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s67_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s71_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s67_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -9632,16 +9158,16 @@ fn s71_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `tia_if_needed#1` (tia_if_needed).
-fn s72_p0(cx: &mut Cx<'_>) {
+fn s68_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s72_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s72_p0_1(cx, &mut q1, &mut q2);
-    s72_p0_2(cx, &mut q2);
+    s68_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s68_p0_1(cx, &mut q1, &mut q2);
+    s68_p0_2(cx, &mut q2);
 }
 
-fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9651,14 +9177,14 @@ fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(85, row, 0);
             let v1 = cx.get(85, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s68_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9674,14 +9200,14 @@ fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q2.push([b[0], b[1], v2]);
-            if q2.len() >= BATCH { s72_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s68_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9695,39 +9221,39 @@ fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `tia_if_needed#2` (tia_if_needed).
-fn s72_p1(cx: &mut Cx<'_>) {
+fn s68_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s72_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s72_p1_1(cx, &mut q1, &mut q2);
-    s72_p1_2(cx, &mut q2);
+    s68_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s68_p1_1(cx, &mut q1, &mut q2);
+    s68_p1_2(cx, &mut q2);
 }
 
-fn s72_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(16);
     if ix.worth_prefetching(16, 0) {
-        for b in &batch { ix.prefetch(16, 0, &[182]); }
-        for b in &batch { ix.prefetch_rows(cx, 16, 0, &[182], 0, 0); }
+        for b in &batch { ix.prefetch(16, 0, &[183]); }
+        for b in &batch { ix.prefetch_rows(cx, 16, 0, &[183], 0, 0); }
     }
-    if rw && ix.has_lists(16, 0) { for b in &batch { let l = ix.lookup(cx, 16, 0, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(16, n, 0, 0); } } } }
+    if rw && ix.has_lists(16, 0) { for b in &batch { let l = ix.lookup(cx, 16, 0, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(16, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 16, 0, &[182], Full); // assessed
+        let l = ix.lookup(cx, 16, 0, &[183], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 0, 0); } }
             let v0 = cx.get(16, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s72_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s68_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s72_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9743,14 +9269,14 @@ fn s72_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
             let v1 = cx.get(85, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s72_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s68_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s72_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s68_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9761,18 +9287,18 @@ fn s72_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `transfer_adequacy` (transfer_basis).
-fn s73_p0(cx: &mut Cx<'_>) {
+fn s69_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s73_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s73_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s73_p0_2(cx, &mut q2, &mut q3);
-    s73_p0_3(cx, &mut q3);
+    s69_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s69_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s69_p0_2(cx, &mut q2, &mut q3);
+    s69_p0_3(cx, &mut q3);
 }
 
-fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9783,14 +9309,14 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v4 = cx.get(84, row, 1);
             let v5 = cx.get(84, row, 2);
             q1.push([v2, v4, v5]);
-            if q1.len() >= BATCH { s73_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9807,14 +9333,14 @@ fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(85, row, 0);
             let v1 = cx.get(85, row, 1);
             q2.push([v0, v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s73_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9830,14 +9356,14 @@ fn s73_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v3 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s73_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9854,18 +9380,18 @@ fn s73_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `transfer_privacy_shield` (transfer_basis).
-fn s73_p1(cx: &mut Cx<'_>) {
+fn s69_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s73_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s73_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s73_p1_2(cx, &mut q2, &mut q3);
-    s73_p1_3(cx, &mut q3);
+    s69_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s69_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s69_p1_2(cx, &mut q2, &mut q3);
+    s69_p1_3(cx, &mut q3);
 }
 
-fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9883,14 +9409,14 @@ fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(123, row, 2);
             let v4 = cx.get(123, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s73_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9906,14 +9432,14 @@ fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s73_p1_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9929,14 +9455,14 @@ fn s73_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s73_p1_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9956,43 +9482,43 @@ fn s73_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `transfer_dpf` (transfer_basis).
-fn s73_p2(cx: &mut Cx<'_>) {
+fn s69_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s73_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s73_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s73_p2_2(cx, &mut q2, &mut q3);
-    s73_p2_3(cx, &mut q3);
+    s69_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s69_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s69_p2_2(cx, &mut q2, &mut q3);
+    s69_p2_3(cx, &mut q3);
 }
 
-fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(123);
     if ix.worth_prefetching(123, 0) {
-        for b in &batch { ix.prefetch(123, 0, &[175]); }
-        for b in &batch { ix.prefetch_rows(cx, 123, 0, &[175], 0, 3); }
+        for b in &batch { ix.prefetch(123, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 123, 0, &[176], 0, 3); }
     }
-    if rw && ix.has_lists(123, 0) { for b in &batch { let l = ix.lookup(cx, 123, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(123, n, 0, 3); } } } }
+    if rw && ix.has_lists(123, 0) { for b in &batch { let l = ix.lookup(cx, 123, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(123, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 123, 0, &[175], Full); // party_certification
+        let l = ix.lookup(cx, 123, 0, &[176], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(123, n, 0, 3); } }
             let v1 = cx.get(123, row, 0);
             let v3 = cx.get(123, row, 2);
             let v4 = cx.get(123, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s73_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10008,14 +9534,14 @@ fn s73_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s73_p2_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10031,14 +9557,14 @@ fn s73_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s73_p2_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10058,20 +9584,20 @@ fn s73_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `transfer_scc` (transfer_basis).
-fn s73_p3(cx: &mut Cx<'_>) {
+fn s69_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 6]> = Vec::new();
-    s73_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s73_p3_3(cx, &mut q3, &mut q4);
-    s73_p3_4(cx, &mut q4);
+    s69_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s69_p3_3(cx, &mut q3, &mut q4);
+    s69_p3_4(cx, &mut q4);
 }
 
-fn s73_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+fn s69_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10090,14 +9616,14 @@ fn s73_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v4 = cx.get(132, row, 3);
             let v5 = cx.get(132, row, 4);
             q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s73_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+fn s69_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10113,14 +9639,14 @@ fn s73_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 1, 1); } }
             let v6 = cx.get(136, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
-            if q2.len() >= BATCH { s73_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+fn s69_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10136,14 +9662,14 @@ fn s73_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s73_p3_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p3_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+fn s69_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10161,14 +9687,14 @@ fn s73_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
-            if q4.len() >= BATCH { s73_p3_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s69_p3_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s73_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
+fn s69_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10187,43 +9713,43 @@ fn s73_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
 }
 
 /// Rule `transfer_basis#1` (transfer_basis).
-fn s73_p4(cx: &mut Cx<'_>) {
+fn s69_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s73_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s73_p4_1(cx, &mut q1, &mut q2, &mut q3);
-    s73_p4_2(cx, &mut q2, &mut q3);
-    s73_p4_3(cx, &mut q3);
+    s69_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s69_p4_1(cx, &mut q1, &mut q2, &mut q3);
+    s69_p4_2(cx, &mut q2, &mut q3);
+    s69_p4_3(cx, &mut q3);
 }
 
-fn s73_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(132);
     if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[176], 2, 4); }
+        for b in &batch { ix.prefetch(132, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[177], 2, 4); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 2, 4); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[176], Full); // agreement
+        let l = ix.lookup(cx, 132, 0, &[177], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 2, 4); } }
             let v1 = cx.get(132, row, 2);
             let v3 = cx.get(132, row, 3);
             let v4 = cx.get(132, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s73_p4_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p4_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10239,14 +9765,14 @@ fn s73_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             let v0 = cx.get(85, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s73_p4_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p4_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10264,14 +9790,14 @@ fn s73_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s73_p4_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p4_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s69_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10288,43 +9814,43 @@ fn s73_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `transfer_derogation_consent` (transfer_basis).
-fn s73_p5(cx: &mut Cx<'_>) {
+fn s69_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s73_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p5_2(cx, &mut q2, &mut q3, &mut q4);
-    s73_p5_3(cx, &mut q3, &mut q4);
-    s73_p5_4(cx, &mut q4);
+    s69_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p5_2(cx, &mut q2, &mut q3, &mut q4);
+    s69_p5_3(cx, &mut q3, &mut q4);
+    s69_p5_4(cx, &mut q4);
 }
 
-fn s73_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s69_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(189);
     if ix.worth_prefetching(189, 0) {
-        for b in &batch { ix.prefetch(189, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[177], 0, 0); }
+        for b in &batch { ix.prefetch(189, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[178], 0, 0); }
     }
-    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 189, 0, &[177], Full); // flow_derogation
+        let l = ix.lookup(cx, 189, 0, &[178], Full); // flow_derogation
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
             let v2 = cx.get(189, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s73_p5_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p5_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s69_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10340,14 +9866,14 @@ fn s73_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s73_p5_2(cx, q2, q3, q4); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p5_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s69_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10365,14 +9891,14 @@ fn s73_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
             let v1 = cx.get(85, row, 1);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s73_p5_3(cx, q3, q4); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p5_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s69_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10386,14 +9912,14 @@ fn s73_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s73_p5_4(cx, q4); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s69_p5_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s73_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s69_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10404,22 +9930,22 @@ fn s73_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `transfer_derogation_contract` (transfer_basis).
-fn s73_p6(cx: &mut Cx<'_>) {
+fn s69_p6(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 1]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 2]> = Vec::new();
-    s73_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s73_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s73_p6_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s73_p6_3(cx, &mut q3, &mut q4, &mut q5);
-    s73_p6_4(cx, &mut q4, &mut q5);
-    s73_p6_5(cx, &mut q5);
+    s69_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s69_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s69_p6_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s69_p6_3(cx, &mut q3, &mut q4, &mut q5);
+    s69_p6_4(cx, &mut q4, &mut q5);
+    s69_p6_5(cx, &mut q5);
 }
 
-fn s73_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10435,14 +9961,14 @@ fn s73_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 0, 0); } }
             let v2 = cx.get(189, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s73_p6_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s69_p6_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10458,14 +9984,14 @@ fn s73_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             let v0 = cx.get(193, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s73_p6_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s69_p6_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10481,14 +10007,14 @@ fn s73_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             q3.push([b[0]]);
-            if q3.len() >= BATCH { s73_p6_3(cx, q3, q4, q5); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s69_p6_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10504,14 +10030,14 @@ fn s73_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
             let v1 = cx.get(85, row, 1);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s73_p6_4(cx, q4, q5); if cx.halted() { return; } }
+            if q4.len() >= BATCH { s69_p6_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s73_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10525,14 +10051,14 @@ fn s73_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             q5.push([b[0], b[1]]);
-            if q5.len() >= BATCH { s73_p6_5(cx, q5); if cx.halted() { return; } }
+            if q5.len() >= BATCH { s69_p6_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s73_p6_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
+fn s69_p6_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
     if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -10543,14 +10069,14 @@ fn s73_p6_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `guideline_restricts#1` (guideline_restricts).
-fn s74_p0(cx: &mut Cx<'_>) {
+fn s70_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p0_0(cx, &mut q0, &mut q1);
-    s74_p0_1(cx, &mut q1);
+    s70_p0_0(cx, &mut q0, &mut q1);
+    s70_p0_1(cx, &mut q1);
 }
 
-fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10559,14 +10085,14 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(227, Full) { // guideline_forbid_kind
             let v0 = cx.get(227, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10577,14 +10103,14 @@ fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_restricts#2` (guideline_restricts).
-fn s74_p1(cx: &mut Cx<'_>) {
+fn s70_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p1_0(cx, &mut q0, &mut q1);
-    s74_p1_1(cx, &mut q1);
+    s70_p1_0(cx, &mut q0, &mut q1);
+    s70_p1_1(cx, &mut q1);
 }
 
-fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10593,14 +10119,14 @@ fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(228, Full) { // guideline_forbid_channel
             let v0 = cx.get(228, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10611,14 +10137,14 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_restricts#3` (guideline_restricts).
-fn s74_p2(cx: &mut Cx<'_>) {
+fn s70_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p2_0(cx, &mut q0, &mut q1);
-    s74_p2_1(cx, &mut q1);
+    s70_p2_0(cx, &mut q0, &mut q1);
+    s70_p2_1(cx, &mut q1);
 }
 
-fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10627,14 +10153,14 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(229, Full) { // guideline_forbid_purpose
             let v0 = cx.get(229, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p2_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10645,14 +10171,14 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_restricts#4` (guideline_restricts).
-fn s74_p3(cx: &mut Cx<'_>) {
+fn s70_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p3_0(cx, &mut q0, &mut q1);
-    s74_p3_1(cx, &mut q1);
+    s70_p3_0(cx, &mut q0, &mut q1);
+    s70_p3_1(cx, &mut q1);
 }
 
-fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10661,14 +10187,14 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(230, Full) { // guideline_forbid_source_kind
             let v0 = cx.get(230, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p3_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p3_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10679,14 +10205,14 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_restricts#5` (guideline_restricts).
-fn s74_p4(cx: &mut Cx<'_>) {
+fn s70_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p4_0(cx, &mut q0, &mut q1);
-    s74_p4_1(cx, &mut q1);
+    s70_p4_0(cx, &mut q0, &mut q1);
+    s70_p4_1(cx, &mut q1);
 }
 
-fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10695,14 +10221,14 @@ fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(231, Full) { // guideline_forbid_category
             let v0 = cx.get(231, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p4_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p4_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10713,14 +10239,14 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_restricts#6` (guideline_restricts).
-fn s74_p5(cx: &mut Cx<'_>) {
+fn s70_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s74_p5_0(cx, &mut q0, &mut q1);
-    s74_p5_1(cx, &mut q1);
+    s70_p5_0(cx, &mut q0, &mut q1);
+    s70_p5_1(cx, &mut q1);
 }
 
-fn s74_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10729,14 +10255,14 @@ fn s74_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(232, Full) { // guideline_forbid_subject_kind
             let v0 = cx.get(232, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p5_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s70_p5_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s70_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10747,16 +10273,16 @@ fn s74_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `guideline_mismatch#1` (guideline_mismatch).
-fn s75_p0(cx: &mut Cx<'_>) {
+fn s71_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p0_1(cx, &mut q1, &mut q2);
-    s75_p0_2(cx, &mut q2);
+    s71_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p0_1(cx, &mut q1, &mut q2);
+    s71_p0_2(cx, &mut q2);
 }
 
-fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10766,14 +10292,14 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(227, row, 0);
             let v2 = cx.get(227, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10782,14 +10308,14 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10802,16 +10328,16 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `guideline_mismatch#2` (guideline_mismatch).
-fn s75_p1(cx: &mut Cx<'_>) {
+fn s71_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p1_1(cx, &mut q1, &mut q2);
-    s75_p1_2(cx, &mut q2);
+    s71_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p1_1(cx, &mut q1, &mut q2);
+    s71_p1_2(cx, &mut q2);
 }
 
-fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10821,14 +10347,14 @@ fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(228, row, 0);
             let v2 = cx.get(228, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10837,14 +10363,14 @@ fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10857,16 +10383,16 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `guideline_mismatch#3` (guideline_mismatch).
-fn s75_p2(cx: &mut Cx<'_>) {
+fn s71_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p2_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p2_1(cx, &mut q1, &mut q2);
-    s75_p2_2(cx, &mut q2);
+    s71_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p2_1(cx, &mut q1, &mut q2);
+    s71_p2_2(cx, &mut q2);
 }
 
-fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10876,14 +10402,14 @@ fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(229, row, 0);
             let v2 = cx.get(229, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10892,14 +10418,14 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p2_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10912,16 +10438,16 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `guideline_mismatch#4` (guideline_mismatch).
-fn s75_p3(cx: &mut Cx<'_>) {
+fn s71_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p3_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p3_1(cx, &mut q1, &mut q2);
-    s75_p3_2(cx, &mut q2);
+    s71_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p3_1(cx, &mut q1, &mut q2);
+    s71_p3_2(cx, &mut q2);
 }
 
-fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10931,14 +10457,14 @@ fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(230, row, 0);
             let v2 = cx.get(230, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10947,14 +10473,14 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p3_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p3_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10967,16 +10493,16 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `guideline_mismatch#5` (guideline_mismatch).
-fn s75_p4(cx: &mut Cx<'_>) {
+fn s71_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p4_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p4_1(cx, &mut q1, &mut q2);
-    s75_p4_2(cx, &mut q2);
+    s71_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p4_1(cx, &mut q1, &mut q2);
+    s71_p4_2(cx, &mut q2);
 }
 
-fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10986,14 +10512,14 @@ fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(231, row, 0);
             let v2 = cx.get(231, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p4_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11002,14 +10528,14 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p4_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p4_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11022,16 +10548,16 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `guideline_mismatch#6` (guideline_mismatch).
-fn s75_p5(cx: &mut Cx<'_>) {
+fn s71_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p5_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p5_1(cx, &mut q1, &mut q2);
-    s75_p5_2(cx, &mut q2);
+    s71_p5_0(cx, &mut q0, &mut q1, &mut q2);
+    s71_p5_1(cx, &mut q1, &mut q2);
+    s71_p5_2(cx, &mut q2);
 }
 
-fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11041,14 +10567,14 @@ fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(232, row, 0);
             let v2 = cx.get(232, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s75_p5_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s71_p5_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11057,14 +10583,14 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(190, Full) { // activity
             let v1 = cx.get(190, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s75_p5_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s71_p5_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s71_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11077,16 +10603,16 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `own_online_service#1` (own_online_service).
-fn s76_p0(cx: &mut Cx<'_>) {
+fn s72_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s76_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s76_p0_1(cx, &mut q1, &mut q2);
-    s76_p0_2(cx, &mut q2);
+    s72_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s72_p0_1(cx, &mut q1, &mut q2);
+    s72_p0_2(cx, &mut q2);
 }
 
-fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11095,38 +10621,38 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(115, Full) { // organization
             let v2 = cx.get(115, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 1) {
-        for b in &batch { ix.prefetch(141, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[0]], 0, 2); }
+    if ix.worth_prefetching(141, 0) {
+        for b in &batch { ix.prefetch(141, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 2); } } } }
+    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 1, &[b[0]], Full); // source
+        let l = ix.lookup(cx, 141, 0, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 2); } }
             let v0 = cx.get(141, row, 0);
             let v1 = cx.get(141, row, 2);
             q2.push([v0, v1]);
-            if q2.len() >= BATCH { s76_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s72_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11139,14 +10665,14 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `tracker_without_consent#1` (tracker_without_consent).
-fn s77_p0(cx: &mut Cx<'_>) {
+fn s73_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
-    s77_p0_0(cx, &mut q0, &mut q1);
-    s77_p0_1(cx, &mut q1);
+    s73_p0_0(cx, &mut q0, &mut q1);
+    s73_p0_1(cx, &mut q1);
 }
 
-fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11157,19 +10683,19 @@ fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(147, row, 1);
             let v2 = cx.get(147, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s77_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s73_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
-        b[2] != 207
+        b[2] != 208
     });
     if cx.worth_prefetching(149) { for b in &batch { cx.prefetch(149, &[b[1]]); } }
     batch.retain(|b| !cx.contains(149, &[b[1]])); // !tracking_consent_banner
@@ -11180,16 +10706,16 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `tracker_without_consent#2` (tracker_without_consent).
-fn s77_p1(cx: &mut Cx<'_>) {
+fn s73_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p1_1(cx, &mut q1, &mut q2);
-    s77_p1_2(cx, &mut q2);
+    s73_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s73_p1_1(cx, &mut q1, &mut q2);
+    s73_p1_2(cx, &mut q2);
 }
 
-fn s77_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11198,14 +10724,14 @@ fn s77_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(150, Full) { // tracking_fires_before_consent
             let v1 = cx.get(150, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s77_p1_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s73_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11222,19 +10748,19 @@ fn s77_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(147, row, 1);
             let v2 = cx.get(147, row, 2);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s77_p1_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s73_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s73_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        b[1] != 207
+        b[1] != 208
     });
     if cx.worth_prefetching(235) { for b in &batch { cx.prefetch(235, &[b[0]]); } }
     for b in &batch { cx.derive(235, &[b[0]]); }
@@ -11243,37 +10769,37 @@ fn s77_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `fan_page#1` (fan_page).
-fn s78_p0(cx: &mut Cx<'_>) {
+fn s74_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s78_p0_0(cx, &mut q0, &mut q1);
-    s78_p0_1(cx, &mut q1);
+    s74_p0_0(cx, &mut q0, &mut q1);
+    s74_p0_1(cx, &mut q1);
 }
 
-fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 0) {
-        for b in &batch { ix.prefetch(141, 0, &[101]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[101], 0, 0); }
+    if ix.worth_prefetching(141, 2) {
+        for b in &batch { ix.prefetch(141, 2, &[101]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[101], 0, 0); }
     }
-    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[101], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[101], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 0, &[101], Full); // source
+        let l = ix.lookup(cx, 141, 2, &[101], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
             let v0 = cx.get(141, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s78_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s74_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11281,6 +10807,552 @@ fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     for b in &batch { cx.derive(236, &[b[0]]); }
     batch.clear();
     *q1 = batch;
+}
+
+/// Rule `joint_control#1` (joint_control).
+fn s75_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s75_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p0_2(cx, &mut q2, &mut q3);
+    s75_p0_3(cx, &mut q3);
+}
+
+fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 2) {
+        for b in &batch { ix.prefetch(141, 2, &[101]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[101], 0, 3); }
+    }
+    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[101], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 141, 2, &[101], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 3); } }
+            let v0 = cx.get(141, row, 0);
+            let v2 = cx.get(141, row, 3);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(115, 0) {
+        for b in &batch { ix.prefetch(115, 0, &[b[1]]); }
+        if ix.has_lists(115, 0) { for b in &batch { ix.prefetch_list(115, 0, &[b[1]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 115, 0, &[b[1]], Full); // organization
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
+            q2.push([b[0]]);
+            if q2.len() >= BATCH { s75_p0_2(cx, q2, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(142);
+    if ix.worth_prefetching(142, 0) {
+        for b in &batch { ix.prefetch(142, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 142, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(142, 0) { for b in &batch { let l = ix.lookup(cx, 142, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 142, 0, &[b[0]], Full); // source_platform
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 1, 1); } }
+            let v1 = cx.get(142, row, 1);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s75_p0_3(cx, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `joint_control#2` (joint_control).
+fn s75_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s75_p1_0(cx, &mut q0, &mut q1);
+    s75_p1_1(cx, &mut q1);
+}
+
+fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[102]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[102], 0, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[102], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[102], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
+            let v0 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s75_p1_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `joint_control#3` (joint_control).
+fn s75_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s75_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p2_1(cx, &mut q1, &mut q2);
+    s75_p2_2(cx, &mut q2);
+}
+
+fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(147);
+    if ix.worth_prefetching(147, 1) {
+        for b in &batch { ix.prefetch(147, 1, &[103]); }
+        for b in &batch { ix.prefetch_rows(cx, 147, 1, &[103], 0, 1); }
+    }
+    if rw && ix.has_lists(147, 1) { for b in &batch { let l = ix.lookup(cx, 147, 1, &[103], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(147, n, 0, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 147, 1, &[103], Full); // tracking
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(147, n, 0, 1); } }
+            let v2 = cx.get(147, row, 0);
+            let v0 = cx.get(147, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(236, &[b[0]])); // !fan_page
+    if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
+    batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // own_online_service
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[1]], 1, 1); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 0, &[b[1]], Full); // tracking_recipient
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 1, 1); } }
+            let v1 = cx.get(148, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s75_p2_2(cx, q2); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `covers_object#1` (covers_object).
+fn s76_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s76_p0_0(cx, &mut q0, &mut q1);
+    s76_p0_1(cx, &mut q1);
+}
+
+fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(134);
+    for b in &batch {
+        for row in cx.bounds(134, Full) { // agreement_source
+            let v0 = cx.get(134, row, 0);
+            let v1 = cx.get(134, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s76_p0_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `covers_object#2` (covers_object).
+fn s76_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s76_p1_0(cx, &mut q0, &mut q1);
+    s76_p1_1(cx, &mut q1);
+}
+
+fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(133);
+    for b in &batch {
+        for row in cx.bounds(133, Full) { // agreement_system
+            let v0 = cx.get(133, row, 0);
+            let v1 = cx.get(133, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s76_p1_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `covers_object#3` (covers_object).
+fn s76_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s76_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s76_p2_1(cx, &mut q1, &mut q2);
+    s76_p2_2(cx, &mut q2);
+}
+
+fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[104]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[104], 0, 0); }
+    }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[104], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 132, 0, &[104], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
+            let v0 = cx.get(132, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s76_p2_1(cx, q1, q2); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if ix.worth_prefetching(134, 0) { for b in &batch { ix.prefetch(134, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 134, 0, &[b[0]])); // !agreement_source
+    if ix.worth_prefetching(133, 0) { for b in &batch { ix.prefetch(133, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 133, 0, &[b[0]])); // !agreement_system
+    if ix.worth_prefetching(135, 0) { for b in &batch { ix.prefetch(135, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 135, 0, &[b[0]])); // !agreement_flow
+    let rw = cx.rows_worth_prefetching(69);
+    for b in &batch {
+        for row in cx.bounds(69, Full) { // joint_control
+            let v1 = cx.get(69, row, 0);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s76_p2_2(cx, q2); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `joint_arrangement#1` (joint_arrangement).
+fn s77_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s77_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p0_2(cx, &mut q2, &mut q3);
+    s77_p0_3(cx, &mut q3);
+}
+
+fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[104]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[104], 0, 4); }
+    }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[104], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 4); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 132, 0, &[104], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 4); } }
+            let v1 = cx.get(132, row, 0);
+            let v3 = cx.get(132, row, 2);
+            let v4 = cx.get(132, row, 3);
+            let v5 = cx.get(132, row, 4);
+            q1.push([v1, v3, v4, v5]);
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    if ix.worth_prefetching(71, 0) {
+        for b in &batch { ix.prefetch(71, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 71, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(71, 0) { for b in &batch { let l = ix.lookup(cx, 71, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(71, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 71, 0, &[b[0]], Full); // covers_object
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n, 1, 1); } }
+            let v0 = cx.get(71, row, 1);
+            q2.push([v0, b[0], b[1], b[2], b[3]]);
+            if q2.len() >= BATCH { s77_p0_2(cx, q2, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(69, &[b[0], b[2]], Full).is_some()); // joint_control
+    let rw = cx.rows_worth_prefetching(114);
+    for b in &batch {
+        for row in cx.bounds(114, Full) { // as_of
+            let v2 = cx.get(114, row, 0);
+            q3.push([b[0], b[1], v2, b[3], b[4]]);
+            if q3.len() >= BATCH { s77_p0_3(cx, q3); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s77_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(70, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `public_art26_notice#1` (public_art26_notice).
+fn s78_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s78_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s78_p0_3(cx, &mut q3, &mut q4);
+    s78_p0_4(cx, &mut q4);
+}
+
+fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(179);
+    if ix.worth_prefetching(179, 0) {
+        for b in &batch { ix.prefetch(179, 0, &[107]); }
+        for b in &batch { ix.prefetch_rows(cx, 179, 0, &[107], 0, 2); }
+    }
+    if rw && ix.has_lists(179, 0) { for b in &batch { let l = ix.lookup(cx, 179, 0, &[107], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(179, n, 0, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 179, 0, &[107], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(179, n, 0, 2); } }
+            let v2 = cx.get(179, row, 0);
+            let v3 = cx.get(179, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s78_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // notice_public
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // notice_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v0 = cx.get(184, row, 1);
+            q2.push([v0, b[1]]);
+            if q2.len() >= BATCH { s78_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = false;
+    if ix.worth_prefetching(69, 0) {
+        for b in &batch { ix.prefetch(69, 0, &[b[0]]); }
+        if ix.has_lists(69, 0) { for b in &batch { ix.prefetch_list(69, 0, &[b[0]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 69, 0, &[b[0]], Full); // joint_control
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(69, n, 0, 0); } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s78_p0_3(cx, q3, q4); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s78_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(114);
+    for b in &batch {
+        for row in cx.bounds(114, Full) { // as_of
+            let v1 = cx.get(114, row, 0);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s78_p0_4(cx, q4); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s78_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    if cx.worth_prefetching(72) { for b in &batch { cx.prefetch(72, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(72, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `tracked_by_activity#1` (tracked_by_activity).
@@ -11299,12 +11371,12 @@ fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(190);
     if ix.worth_prefetching(190, 3) {
-        for b in &batch { ix.prefetch(190, 3, &[209]); }
-        for b in &batch { ix.prefetch_rows(cx, 190, 3, &[209], 0, 0); }
+        for b in &batch { ix.prefetch(190, 3, &[210]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 3, &[210], 0, 0); }
     }
-    if rw && ix.has_lists(190, 3) { for b in &batch { let l = ix.lookup(cx, 190, 3, &[209], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
+    if rw && ix.has_lists(190, 3) { for b in &batch { let l = ix.lookup(cx, 190, 3, &[210], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 190, 3, &[209], Full); // activity
+        let l = ix.lookup(cx, 190, 3, &[210], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 0); } }
             let v1 = cx.get(190, row, 0);
@@ -11467,13 +11539,13 @@ fn s81_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 2) {
-        for b in &batch { ix.prefetch(141, 2, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[b[1]], 2, 3); }
+    if ix.worth_prefetching(141, 1) {
+        for b in &batch { ix.prefetch(141, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[1]], 2, 3); }
     }
-    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 2, 3); } } } }
+    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 2, &[b[1]], Full); // source
+        let l = ix.lookup(cx, 141, 1, &[b[1]], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 2, 3); } }
             let v4 = cx.get(141, row, 2);
@@ -13313,12 +13385,12 @@ fn s101_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(152);
     if ix.worth_prefetching(152, 0) {
-        for b in &batch { ix.prefetch(152, 0, &[219]); }
-        for b in &batch { ix.prefetch_rows(cx, 152, 0, &[219], 0, 0); }
+        for b in &batch { ix.prefetch(152, 0, &[220]); }
+        for b in &batch { ix.prefetch_rows(cx, 152, 0, &[220], 0, 0); }
     }
-    if rw && ix.has_lists(152, 0) { for b in &batch { let l = ix.lookup(cx, 152, 0, &[219], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 0, 0); } } } }
+    if rw && ix.has_lists(152, 0) { for b in &batch { let l = ix.lookup(cx, 152, 0, &[220], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 152, 0, &[219], Full); // subject
+        let l = ix.lookup(cx, 152, 0, &[220], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             let v0 = cx.get(152, row, 0);
@@ -14531,12 +14603,12 @@ fn s114_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(214);
     if ix.worth_prefetching(214, 0) {
-        for b in &batch { ix.prefetch(214, 0, &[229]); }
-        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[229], 0, 0); }
+        for b in &batch { ix.prefetch(214, 0, &[230]); }
+        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[230], 0, 0); }
     }
-    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
+    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 214, 0, &[229], Full); // activity_post
+        let l = ix.lookup(cx, 214, 0, &[230], Full); // activity_post
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
@@ -14572,12 +14644,12 @@ fn s114_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(214);
     if ix.worth_prefetching(214, 0) {
-        for b in &batch { ix.prefetch(214, 0, &[230]); }
-        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[230], 0, 0); }
+        for b in &batch { ix.prefetch(214, 0, &[231]); }
+        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[231], 0, 0); }
     }
-    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
+    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[231], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 214, 0, &[230], Full); // activity_post
+        let l = ix.lookup(cx, 214, 0, &[231], Full); // activity_post
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
@@ -14623,12 +14695,12 @@ fn s115_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(165);
     if ix.worth_prefetching(165, 3) {
-        for b in &batch { ix.prefetch(165, 3, &[244]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 3, &[244], 0, 0); }
+        for b in &batch { ix.prefetch(165, 3, &[245]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 3, &[245], 0, 0); }
     }
-    if rw && ix.has_lists(165, 3) { for b in &batch { let l = ix.lookup(cx, 165, 3, &[244], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 0, 0); } } } }
+    if rw && ix.has_lists(165, 3) { for b in &batch { let l = ix.lookup(cx, 165, 3, &[245], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 165, 3, &[244], Full); // consent
+        let l = ix.lookup(cx, 165, 3, &[245], Full); // consent
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v2 = cx.get(165, row, 0);
@@ -14740,11 +14812,11 @@ fn s115_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q5);
     let rw = false;
     if ix.worth_prefetching(152, 1) {
-        for b in &batch { ix.prefetch(152, 1, &[b[1], 243]); }
-        if ix.has_lists(152, 1) { for b in &batch { ix.prefetch_list(152, 1, &[b[1], 243]); } }
+        for b in &batch { ix.prefetch(152, 1, &[b[1], 244]); }
+        if ix.has_lists(152, 1) { for b in &batch { ix.prefetch_list(152, 1, &[b[1], 244]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 152, 1, &[b[1], 243], Full); // subject
+        let l = ix.lookup(cx, 152, 1, &[b[1], 244], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             q6.push([b[0], b[1]]);
@@ -18273,12 +18345,12 @@ fn s121_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[104]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[104], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[105]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[105], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[104], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[105], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[104], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[105], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -18335,8 +18407,8 @@ fn s121_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(70, 0) { for b in &batch { ix.prefetch(70, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 70, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[104, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[104, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[105, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[105, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18357,12 +18429,12 @@ fn s121_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[105]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[105], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[106]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[106], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[105], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[106], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[105], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[106], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -18407,8 +18479,8 @@ fn s121_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[105, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[105, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[106, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[106, b[0], 1, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -18433,12 +18505,12 @@ fn s121_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[107]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[107], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[108]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[108], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[107], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[108], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[107], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[108], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -18510,8 +18582,8 @@ fn s121_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[107, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[107, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[108, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[108, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -18532,12 +18604,12 @@ fn s121_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[108]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[108], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[109]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[109], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[108], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[109], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[108], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[109], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -18571,16 +18643,16 @@ fn s121_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 109]); } }
-    batch.retain(|b| !cx.contains(16, &[b[0], 109])); // !assessed
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 110]); } }
+    batch.retain(|b| !cx.contains(16, &[b[0], 110])); // !assessed
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[108, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[108, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[109, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[109, b[0], 1, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -18601,12 +18673,12 @@ fn s121_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[110]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[110], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[111]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[111], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[110], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[111], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[110], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[111], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -18640,16 +18712,16 @@ fn s121_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 109]); } }
-    batch.retain(|b| !cx.contains(16, &[b[0], 109])); // !assessed
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 110]); } }
+    batch.retain(|b| !cx.contains(16, &[b[0], 110])); // !assessed
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[110, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[110, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[111, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[111, b[0], 1, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -18674,12 +18746,12 @@ fn s121_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[112]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[112], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[113]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[113], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[112], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[113], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[112], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[113], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -18735,8 +18807,8 @@ fn s121_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 109]); } }
-    batch.retain(|b| !cx.contains(16, &[b[0], 109])); // !assessed
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 110]); } }
+    batch.retain(|b| !cx.contains(16, &[b[0], 110])); // !assessed
     let rw = cx.rows_worth_prefetching(190);
     if ix.worth_prefetching(190, 0) {
         for b in &batch { ix.prefetch(190, 0, &[b[0]]); }
@@ -18768,8 +18840,8 @@ fn s121_p33_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0]]); } }
     batch.retain(|b| cx.probe(202, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[112, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[112, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[113, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[113, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -18792,12 +18864,12 @@ fn s121_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[113]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[113], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[114]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[114], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[113], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[114], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[113], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[114], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -18816,12 +18888,12 @@ fn s121_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 1) {
-        for b in &batch { ix.prefetch(124, 1, &[111]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[111], 0, 0); }
+        for b in &batch { ix.prefetch(124, 1, &[112]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[112], 0, 0); }
     }
-    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[111], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[112], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 1, &[111], Full); // system
+        let l = ix.lookup(cx, 124, 1, &[112], Full); // system
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v2 = cx.get(124, row, 0);
@@ -18861,8 +18933,8 @@ fn s121_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 109]); } }
-    batch.retain(|b| !cx.contains(16, &[b[0], 109])); // !assessed
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], 110]); } }
+    batch.retain(|b| !cx.contains(16, &[b[0], 110])); // !assessed
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[1] as i64)
     });
@@ -18873,8 +18945,8 @@ fn s121_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(192, &[b[0], b[2]], Full).is_some()); // activity_system
     if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0]]); } }
     batch.retain(|b| cx.probe(202, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[113, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[113, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[114, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[114, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18897,12 +18969,12 @@ fn s121_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[114]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[114], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[115]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[115], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[114], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[115], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[114], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[115], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -18963,8 +19035,8 @@ fn s121_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[114, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[114, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[115, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[115, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18987,12 +19059,12 @@ fn s121_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[115]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[115], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[116]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[116], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[115], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[116], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[115], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[116], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -19053,8 +19125,8 @@ fn s121_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[115, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[115, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[116, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[116, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19081,12 +19153,12 @@ fn s121_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[116]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[116], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[117]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[117], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[116], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[117], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[116], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[117], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -19186,8 +19258,8 @@ fn s121_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[2]]); } }
     batch.retain(|b| cx.probe(202, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[116, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[116, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[117, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[117, b[0], 1, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -19210,12 +19282,12 @@ fn s121_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(119);
     if ix.worth_prefetching(119, 0) {
-        for b in &batch { ix.prefetch(119, 0, &[118]); }
-        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[118], 0, 0); }
+        for b in &batch { ix.prefetch(119, 0, &[119]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[119], 0, 0); }
     }
-    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[118], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 0, 0); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[119], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 119, 0, &[118], Full); // organization_core_activity
+        let l = ix.lookup(cx, 119, 0, &[119], Full); // organization_core_activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 0, 0); } }
             let v0 = cx.get(119, row, 0);
@@ -19235,12 +19307,12 @@ fn s121_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q
     batch.retain(|b| !ix.any(cx, 116, 0, &[b[0]])); // !organization_dpo
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[117]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[117], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[118]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[118], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[117], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[118], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[117], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[118], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -19279,8 +19351,8 @@ fn s121_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[117, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[117, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[118, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[118, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19303,12 +19375,12 @@ fn s121_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[119]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[119], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[120]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[120], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[119], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[120], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[119], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[120], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -19368,8 +19440,8 @@ fn s121_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[119, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[119, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[120, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[120, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19396,12 +19468,12 @@ fn s121_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[122]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[122], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[123]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[123], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[122], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[123], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[122], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[123], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -19495,8 +19567,8 @@ fn s121_p40_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[122, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[122, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[123, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[123, b[0], 1, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -19519,12 +19591,12 @@ fn s121_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[123]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[123], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[124]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[124], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[123], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[123], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[124], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -19585,8 +19657,8 @@ fn s121_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[123, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[123, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[124, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[124, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19609,12 +19681,12 @@ fn s121_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[124]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[124], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[125]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[125], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[124], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[125], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -19686,8 +19758,8 @@ fn s121_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) > (b[2] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[124, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[124, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[125, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[125, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19710,12 +19782,12 @@ fn s121_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[125]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[125], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[126]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[126], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[126], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[125], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[126], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -19782,8 +19854,8 @@ fn s121_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) > (b[2] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[125, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[125, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[126, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[126, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -19810,12 +19882,12 @@ fn s121_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(160);
     if ix.worth_prefetching(160, 0) {
-        for b in &batch { ix.prefetch(160, 0, &[127]); }
-        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[127], 0, 1); }
+        for b in &batch { ix.prefetch(160, 0, &[128]); }
+        for b in &batch { ix.prefetch_rows(cx, 160, 0, &[128], 0, 1); }
     }
-    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[127], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 0, 1); } } } }
+    if rw && ix.has_lists(160, 0) { for b in &batch { let l = ix.lookup(cx, 160, 0, &[128], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(160, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 160, 0, &[127], Full); // request
+        let l = ix.lookup(cx, 160, 0, &[128], Full); // request
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(160, n, 0, 1); } }
             let v4 = cx.get(160, row, 0);
@@ -19859,12 +19931,12 @@ fn s121_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[126]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[126], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[127]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[127], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[126], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[127], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[126], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[127], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v6 = cx.get(274, row, 1);
@@ -19940,8 +20012,8 @@ fn s121_p44_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[126, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[126, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[127, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[127, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -19966,12 +20038,12 @@ fn s121_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[128]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[128], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[129]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[129], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[128], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[129], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[128], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[129], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -20064,8 +20136,8 @@ fn s121_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[128, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[128, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[129, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[129, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -20088,12 +20160,12 @@ fn s121_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[129]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[129], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[130]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[130], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[129], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[129], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[130], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -20154,8 +20226,8 @@ fn s121_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[129, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[129, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[130, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[130, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20178,12 +20250,12 @@ fn s121_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[183]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[183], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[184]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[184], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[183], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[184], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -20248,8 +20320,8 @@ fn s121_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[183, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[183, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[184, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[184, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20272,12 +20344,12 @@ fn s121_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[184]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[184], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[185]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[185], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[184], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[185], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -20342,8 +20414,8 @@ fn s121_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[184, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[184, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[185, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[185, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20366,12 +20438,12 @@ fn s121_p49_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[185]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[185], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[186]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[186], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[185], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[186], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -20438,8 +20510,8 @@ fn s121_p49_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[185, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[185, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[186, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[186, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20462,12 +20534,12 @@ fn s121_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[187]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[187], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[188]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[188], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[187], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[188], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -20534,8 +20606,8 @@ fn s121_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[187, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[187, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[188, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[188, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20560,12 +20632,12 @@ fn s121_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[189]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[189], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[190]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[190], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[190], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[189], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[190], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v6 = cx.get(274, row, 1);
@@ -20606,8 +20678,8 @@ fn s121_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0], 190]); } }
-    batch.retain(|b| !cx.contains(197, &[b[0], 190])); // !activity_audience
+    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0], 191]); } }
+    batch.retain(|b| !cx.contains(197, &[b[0], 191])); // !activity_audience
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -20674,8 +20746,8 @@ fn s121_p51_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[189, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[189, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[190, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[190, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -20698,12 +20770,12 @@ fn s121_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[191]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[191], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[192]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[192], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[191], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[192], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[191], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[192], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v6 = cx.get(274, row, 1);
@@ -20784,8 +20856,8 @@ fn s121_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[191, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[191, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[192, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[192, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20808,12 +20880,12 @@ fn s121_p53_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[193]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[193], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[194]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[194], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[193], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[193], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[194], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -20881,8 +20953,8 @@ fn s121_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(103) { for b in &batch { cx.prefetch(103, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(103, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[193, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[193, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[194, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[194, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -20905,12 +20977,12 @@ fn s121_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[194]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[194], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[195]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[195], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[194], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[195], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -20978,8 +21050,8 @@ fn s121_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(104) { for b in &batch { cx.prefetch(104, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(104, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[194, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[194, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[195, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[195, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21004,12 +21076,12 @@ fn s121_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[195]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[195], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[196]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[196], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[195], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[196], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v6 = cx.get(274, row, 1);
@@ -21050,8 +21122,8 @@ fn s121_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0], 190]); } }
-    batch.retain(|b| !cx.contains(197, &[b[0], 190])); // !activity_audience
+    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0], 191]); } }
+    batch.retain(|b| !cx.contains(197, &[b[0], 191])); // !activity_audience
     if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[b[0]]); } }
     batch.retain(|b| !cx.contains(213, &[b[0]])); // !activity_objection_notice
     batch.retain_mut(|b| {
@@ -21126,8 +21198,8 @@ fn s121_p55_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
     batch.retain(|b| !cx.contains(28, &[b[3], b[1]])); // !contract_basis
     if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[3], b[1]]); } }
     batch.retain(|b| !cx.contains(33, &[b[3], b[1]])); // !legal_obligation_basis
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[195, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[195, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[196, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[196, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -21150,12 +21222,12 @@ fn s121_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[196]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[196], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[197]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[197], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[196], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[197], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -21228,8 +21300,8 @@ fn s121_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[196, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[196, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[197, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[197, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21250,12 +21322,12 @@ fn s121_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[197]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[197], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[198]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[198], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[197], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[198], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -21298,8 +21370,8 @@ fn s121_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[197, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[197, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[198, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[198, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -21322,12 +21394,12 @@ fn s121_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[199]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[199], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[200]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[200], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[199], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[200], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -21387,8 +21459,8 @@ fn s121_p58_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[199, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[199, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[200, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[200, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21413,12 +21485,12 @@ fn s121_p59_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[200]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[200], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[201]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[201], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[200], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[201], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -21437,12 +21509,12 @@ fn s121_p59_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(141);
     if ix.worth_prefetching(141, 3) {
-        for b in &batch { ix.prefetch(141, 3, &[201]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 3, &[201], 0, 0); }
+        for b in &batch { ix.prefetch(141, 3, &[202]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 3, &[202], 0, 0); }
     }
-    if rw && ix.has_lists(141, 3) { for b in &batch { let l = ix.lookup(cx, 141, 3, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 3) { for b in &batch { let l = ix.lookup(cx, 141, 3, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 3, &[201], Full); // source
+        let l = ix.lookup(cx, 141, 3, &[202], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
             let v3 = cx.get(141, row, 0);
@@ -21515,8 +21587,8 @@ fn s121_p59_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[2]]); } }
     batch.retain(|b| cx.probe(112, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[200, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[200, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[201, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[201, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -21543,12 +21615,12 @@ fn s121_p60_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[203]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[203], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[204]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[204], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[203], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[204], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[203], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[204], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -21567,12 +21639,12 @@ fn s121_p60_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(187);
     if ix.worth_prefetching(187, 3) {
-        for b in &batch { ix.prefetch(187, 3, &[204]); }
-        for b in &batch { ix.prefetch_rows(cx, 187, 3, &[204], 0, 1); }
+        for b in &batch { ix.prefetch(187, 3, &[205]); }
+        for b in &batch { ix.prefetch_rows(cx, 187, 3, &[205], 0, 1); }
     }
-    if rw && ix.has_lists(187, 3) { for b in &batch { let l = ix.lookup(cx, 187, 3, &[204], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 1); } } } }
+    if rw && ix.has_lists(187, 3) { for b in &batch { let l = ix.lookup(cx, 187, 3, &[205], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(187, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 187, 3, &[204], Full); // flow
+        let l = ix.lookup(cx, 187, 3, &[205], Full); // flow
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(187, n, 0, 1); } }
             let v2 = cx.get(187, row, 0);
@@ -21591,11 +21663,11 @@ fn s121_p60_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q2);
     let rw = false;
     if ix.worth_prefetching(141, 4) {
-        for b in &batch { ix.prefetch(141, 4, &[b[1], 201]); }
-        if ix.has_lists(141, 4) { for b in &batch { ix.prefetch_list(141, 4, &[b[1], 201]); } }
+        for b in &batch { ix.prefetch(141, 4, &[b[1], 202]); }
+        if ix.has_lists(141, 4) { for b in &batch { ix.prefetch_list(141, 4, &[b[1], 202]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 4, &[b[1], 201], Full); // source
+        let l = ix.lookup(cx, 141, 4, &[b[1], 202], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
@@ -21662,8 +21734,8 @@ fn s121_p60_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[203, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[203, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[204, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[204, b[0], 1, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -21686,12 +21758,12 @@ fn s121_p61_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[206]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[206], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[207]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[207], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[206], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[207], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[206], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[207], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -21748,8 +21820,8 @@ fn s121_p61_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(146) { for b in &batch { cx.prefetch(146, &[b[0]]); } }
     batch.retain(|b| !cx.contains(146, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[206, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[206, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[207, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[207, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21772,12 +21844,12 @@ fn s121_p62_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[208]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[208], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[209]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[209], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[208], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[209], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[208], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[209], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -21796,12 +21868,12 @@ fn s121_p62_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(190);
     if ix.worth_prefetching(190, 3) {
-        for b in &batch { ix.prefetch(190, 3, &[209]); }
-        for b in &batch { ix.prefetch_rows(cx, 190, 3, &[209], 0, 3); }
+        for b in &batch { ix.prefetch(190, 3, &[210]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 3, &[210], 0, 3); }
     }
-    if rw && ix.has_lists(190, 3) { for b in &batch { let l = ix.lookup(cx, 190, 3, &[209], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 3); } } } }
+    if rw && ix.has_lists(190, 3) { for b in &batch { let l = ix.lookup(cx, 190, 3, &[210], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 190, 3, &[209], Full); // activity
+        let l = ix.lookup(cx, 190, 3, &[210], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 0, 3); } }
             let v0 = cx.get(190, row, 0);
@@ -21853,8 +21925,8 @@ fn s121_p62_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| cx.probe(235, &[b[2]], Full).is_some()); // tracker_without_consent
     if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[2]]); } }
     batch.retain(|b| cx.probe(233, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[208, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[208, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[209, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[209, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21877,12 +21949,12 @@ fn s121_p63_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[210]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[210], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[211]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[211], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[210], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[211], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[210], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[211], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -21943,8 +22015,8 @@ fn s121_p63_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[210, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[210, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[211, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[211, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -21967,12 +22039,12 @@ fn s121_p64_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[211]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[211], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[212]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[212], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[211], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[212], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[211], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[212], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -22031,8 +22103,8 @@ fn s121_p64_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[211, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[211, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[212, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[212, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22057,12 +22129,12 @@ fn s121_p65_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[212]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[212], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[213]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[213], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[212], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[213], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[212], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[213], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v5 = cx.get(274, row, 1);
@@ -22097,7 +22169,7 @@ fn s121_p65_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        b[1] != 213
+        b[1] != 214
     });
     let rw = cx.rows_worth_prefetching(147);
     if ix.worth_prefetching(147, 0) {
@@ -22126,7 +22198,7 @@ fn s121_p65_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 4]>) {
     if cx.worth_prefetching(236) { for b in &batch { cx.prefetch(236, &[b[0]]); } }
     batch.retain(|b| !cx.contains(236, &[b[0]])); // !fan_page
     batch.retain_mut(|b| {
-        b[2] != 207
+        b[2] != 208
     });
     if cx.worth_prefetching(233) { for b in &batch { cx.prefetch(233, &[b[0]]); } }
     batch.retain(|b| cx.probe(233, &[b[0]], Full).is_some()); // own_online_service
@@ -22154,8 +22226,8 @@ fn s121_p65_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[212, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[212, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[213, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[213, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -22180,12 +22252,12 @@ fn s121_p66_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[214]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[214], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[215]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[215], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[214], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[215], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[214], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[215], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -22227,12 +22299,12 @@ fn s121_p66_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(190);
     if ix.worth_prefetching(190, 5) {
-        for b in &batch { ix.prefetch(190, 5, &[b[0], 209]); }
-        for b in &batch { ix.prefetch_rows(cx, 190, 5, &[b[0], 209], 3, 3); }
+        for b in &batch { ix.prefetch(190, 5, &[b[0], 210]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 5, &[b[0], 210], 3, 3); }
     }
-    if rw && ix.has_lists(190, 5) { for b in &batch { let l = ix.lookup(cx, 190, 5, &[b[0], 209], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 3, 3); } } } }
+    if rw && ix.has_lists(190, 5) { for b in &batch { let l = ix.lookup(cx, 190, 5, &[b[0], 210], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 190, 5, &[b[0], 209], Full); // activity
+        let l = ix.lookup(cx, 190, 5, &[b[0], 210], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 3, 3); } }
             let v2 = cx.get(190, row, 3);
@@ -22279,8 +22351,8 @@ fn s121_p66_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if ix.worth_prefetching(24, 0) { for b in &batch { ix.prefetch(24, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 24, 0, &[b[0], b[1]])); // !consent_covers
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[214, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[214, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[215, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[215, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -22301,12 +22373,12 @@ fn s121_p67_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[220]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[220], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[221]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[221], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[220], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[221], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[220], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[221], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -22351,8 +22423,8 @@ fn s121_p67_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[220, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[220, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[221, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[221, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -22375,12 +22447,12 @@ fn s121_p68_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[221]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[221], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[222]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[222], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[221], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[222], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[221], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[222], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -22445,8 +22517,8 @@ fn s121_p68_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[221, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[221, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[222, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[222, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22469,12 +22541,12 @@ fn s121_p69_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[223]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[223], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[224]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[224], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[223], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[224], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[223], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[224], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -22537,8 +22609,8 @@ fn s121_p69_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[223, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[223, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[224, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[224, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22563,12 +22635,12 @@ fn s121_p70_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[224]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[224], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[225]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[225], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[224], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[225], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[224], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[225], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -22670,8 +22742,8 @@ fn s121_p70_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(194, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[224, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[224, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[225, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[225, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -22696,12 +22768,12 @@ fn s121_p71_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[228]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[228], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[229]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[229], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[228], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[228], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[229], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -22720,12 +22792,12 @@ fn s121_p71_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(197);
     if ix.worth_prefetching(197, 0) {
-        for b in &batch { ix.prefetch(197, 0, &[190]); }
-        for b in &batch { ix.prefetch_rows(cx, 197, 0, &[190], 0, 0); }
+        for b in &batch { ix.prefetch(197, 0, &[191]); }
+        for b in &batch { ix.prefetch_rows(cx, 197, 0, &[191], 0, 0); }
     }
-    if rw && ix.has_lists(197, 0) { for b in &batch { let l = ix.lookup(cx, 197, 0, &[190], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(197, n, 0, 0); } } } }
+    if rw && ix.has_lists(197, 0) { for b in &batch { let l = ix.lookup(cx, 197, 0, &[191], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(197, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 197, 0, &[190], Full); // activity_audience
+        let l = ix.lookup(cx, 197, 0, &[191], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(197, n, 0, 0); } }
             let v0 = cx.get(197, row, 0);
@@ -22801,8 +22873,8 @@ fn s121_p71_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(267) { for b in &batch { cx.prefetch(267, &[b[2]]); } }
     batch.retain(|b| cx.probe(267, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[228, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[228, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[229, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[229, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -22877,12 +22949,12 @@ fn s121_p72_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain(|b| cx.probe(239, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[231]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[231], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[232]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[232], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[231], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[232], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[231], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[232], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -22905,8 +22977,8 @@ fn s121_p72_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[231, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[231, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[232, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[232, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -22929,12 +23001,12 @@ fn s121_p73_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(214);
     if ix.worth_prefetching(214, 0) {
-        for b in &batch { ix.prefetch(214, 0, &[229]); }
-        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[229], 0, 0); }
+        for b in &batch { ix.prefetch(214, 0, &[230]); }
+        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[230], 0, 0); }
     }
-    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
+    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 214, 0, &[229], Full); // activity_post
+        let l = ix.lookup(cx, 214, 0, &[230], Full); // activity_post
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
@@ -22979,12 +23051,12 @@ fn s121_p73_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain(|b| cx.probe(239, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[232]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[232], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[233]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[233], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[232], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[233], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[232], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[233], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23007,8 +23079,8 @@ fn s121_p73_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[232, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[232, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[233, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[233, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23031,12 +23103,12 @@ fn s121_p74_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(214);
     if ix.worth_prefetching(214, 0) {
-        for b in &batch { ix.prefetch(214, 0, &[230]); }
-        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[230], 0, 0); }
+        for b in &batch { ix.prefetch(214, 0, &[231]); }
+        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[231], 0, 0); }
     }
-    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
+    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[231], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 214, 0, &[230], Full); // activity_post
+        let l = ix.lookup(cx, 214, 0, &[231], Full); // activity_post
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
@@ -23083,12 +23155,12 @@ fn s121_p74_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain(|b| cx.probe(239, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[234]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[234], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[235]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[235], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[234], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[235], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[234], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[235], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23111,8 +23183,8 @@ fn s121_p74_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[234, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[234, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[235, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[235, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23135,12 +23207,12 @@ fn s121_p75_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[235]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[235], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[236]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[236], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[235], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[236], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[235], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[236], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23159,12 +23231,12 @@ fn s121_p75_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(204);
     if ix.worth_prefetching(204, 2) {
-        for b in &batch { ix.prefetch(204, 2, &[20, 236]); }
-        for b in &batch { ix.prefetch_rows(cx, 204, 2, &[20, 236], 0, 0); }
+        for b in &batch { ix.prefetch(204, 2, &[20, 237]); }
+        for b in &batch { ix.prefetch_rows(cx, 204, 2, &[20, 237], 0, 0); }
     }
-    if rw && ix.has_lists(204, 2) { for b in &batch { let l = ix.lookup(cx, 204, 2, &[20, 236], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(204, n, 0, 0); } } } }
+    if rw && ix.has_lists(204, 2) { for b in &batch { let l = ix.lookup(cx, 204, 2, &[20, 237], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(204, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 204, 2, &[20, 236], Full); // activity_content
+        let l = ix.lookup(cx, 204, 2, &[20, 237], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(204, n, 0, 0); } }
             let v0 = cx.get(204, row, 0);
@@ -23213,8 +23285,8 @@ fn s121_p75_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[0]]); } }
     batch.retain(|b| cx.probe(239, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[235, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[235, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[236, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[236, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23237,12 +23309,12 @@ fn s121_p76_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[237]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[237], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[238]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[238], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[237], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[238], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[237], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[238], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23306,8 +23378,8 @@ fn s121_p76_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[237, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[237, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[238, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[238, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23330,12 +23402,12 @@ fn s121_p77_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[238]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[238], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[239]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[239], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[238], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[239], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[238], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[239], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23399,8 +23471,8 @@ fn s121_p77_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[238, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[238, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[239, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[239, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23425,12 +23497,12 @@ fn s121_p78_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[239]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[239], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[240]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[240], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[239], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[240], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[239], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[240], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v4 = cx.get(274, row, 1);
@@ -23448,13 +23520,13 @@ fn s121_p78_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 0) {
-        for b in &batch { ix.prefetch(141, 0, &[62]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[62], 0, 0); }
+    if ix.worth_prefetching(141, 2) {
+        for b in &batch { ix.prefetch(141, 2, &[62]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[62], 0, 0); }
     }
-    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[62], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[62], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 0, &[62], Full); // source
+        let l = ix.lookup(cx, 141, 2, &[62], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
             let v3 = cx.get(141, row, 0);
@@ -23529,8 +23601,8 @@ fn s121_p78_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(269, &[b[2]], Full).is_some()); // review_kind
     if cx.worth_prefetching(239) { for b in &batch { cx.prefetch(239, &[b[0]]); } }
     batch.retain(|b| cx.probe(239, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[239, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[239, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[240, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[240, b[0], 1, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -23553,12 +23625,12 @@ fn s121_p79_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[240]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[240], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[241]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[241], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[240], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[241], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[240], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[241], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -23620,8 +23692,8 @@ fn s121_p79_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[240, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(276, &[240, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[241, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(276, &[241, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -23642,12 +23714,12 @@ fn s121_p80_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[241]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[241], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[242]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[242], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[241], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[242], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[241], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[242], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -23690,8 +23762,8 @@ fn s121_p80_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[241, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[241, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[242, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[242, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -23712,12 +23784,12 @@ fn s121_p81_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[245]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[245], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[246]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[246], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[245], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[246], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[245], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[246], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -23764,8 +23836,8 @@ fn s121_p81_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(250, &[b[0], b[1]], Full).is_some()); // ad_consent
     if cx.worth_prefetching(254) { for b in &batch { cx.prefetch(254, &[b[1]]); } }
     batch.retain(|b| cx.probe(254, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[245, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[245, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[246, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[246, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -23786,12 +23858,12 @@ fn s121_p82_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[246]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[246], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[247]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[247], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[246], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[247], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[246], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[247], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -23838,8 +23910,8 @@ fn s121_p82_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(250) { for b in &batch { cx.prefetch(250, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(250, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[246, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[246, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[247, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[247, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -23860,12 +23932,12 @@ fn s121_p83_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[247]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[247], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[248]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[248], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[247], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[248], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[247], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[248], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -23908,8 +23980,8 @@ fn s121_p83_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[247, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[247, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[248, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[248, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -23930,12 +24002,12 @@ fn s121_p84_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[248]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[248], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[249]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[249], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[248], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[249], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[248], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[249], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -23978,8 +24050,8 @@ fn s121_p84_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[248, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(276, &[248, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(276) { for b in &batch { cx.prefetch(276, &[249, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(276, &[249, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -24599,12 +24671,12 @@ fn s122_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[188]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[188], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[189]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[189], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[188], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[189], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v9 = cx.get(274, row, 1);
@@ -24762,8 +24834,8 @@ fn s122_p6_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain(|b| cx.probe(184, &[b[4], b[3]], Full).is_some()); // notice_source
     if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[4]]); } }
     batch.retain(|b| cx.probe(181, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[188, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(277, &[188, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[189, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(277, &[189, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -24786,12 +24858,12 @@ fn s122_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[222]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[222], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[223]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[223], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[222], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[223], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[222], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[223], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -24854,8 +24926,8 @@ fn s122_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[222, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(277, &[222, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[223, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(277, &[223, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -24878,12 +24950,12 @@ fn s122_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(214);
     if ix.worth_prefetching(214, 0) {
-        for b in &batch { ix.prefetch(214, 0, &[229]); }
-        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[229], 0, 0); }
+        for b in &batch { ix.prefetch(214, 0, &[230]); }
+        for b in &batch { ix.prefetch_rows(cx, 214, 0, &[230], 0, 0); }
     }
-    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[229], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
+    if rw && ix.has_lists(214, 0) { for b in &batch { let l = ix.lookup(cx, 214, 0, &[230], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(214, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 214, 0, &[229], Full); // activity_post
+        let l = ix.lookup(cx, 214, 0, &[230], Full); // activity_post
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(214, n, 0, 0); } }
             let v0 = cx.get(214, row, 0);
@@ -24929,12 +25001,12 @@ fn s122_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>) {
     });
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[233]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[233], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[234]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[234], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[233], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[234], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[233], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[234], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v2 = cx.get(274, row, 1);
@@ -24957,8 +25029,8 @@ fn s122_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[233, b[0], 1, b[1]]); } }
-    for b in &batch { cx.derive(277, &[233, b[0], 1, b[1]]); }
+    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[234, b[0], 1, b[1]]); } }
+    for b in &batch { cx.derive(277, &[234, b[0], 1, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -24981,12 +25053,12 @@ fn s122_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(274);
     if ix.worth_prefetching(274, 0) {
-        for b in &batch { ix.prefetch(274, 0, &[242]); }
-        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[242], 1, 2); }
+        for b in &batch { ix.prefetch(274, 0, &[243]); }
+        for b in &batch { ix.prefetch_rows(cx, 274, 0, &[243], 1, 2); }
     }
-    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[242], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
+    if rw && ix.has_lists(274, 0) { for b in &batch { let l = ix.lookup(cx, 274, 0, &[243], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(274, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 274, 0, &[242], Full); // rule_window
+        let l = ix.lookup(cx, 274, 0, &[243], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(274, n, 1, 2); } }
             let v3 = cx.get(274, row, 1);
@@ -25049,8 +25121,8 @@ fn s122_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[242, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(277, &[242, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(277) { for b in &batch { cx.prefetch(277, &[243, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(277, &[243, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
