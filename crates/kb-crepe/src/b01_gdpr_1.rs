@@ -190,7 +190,8 @@ crepe! {
     struct ConsentByChild(u32); // `consent_by_child(consent: symbol)`
     @output
     pub struct ChildConsentVoid(pub u32, pub u32); // `child_consent_void(consent: symbol, activity: symbol)`
-    struct ParentalAuthorisedFor(u32, u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
+    @output
+    pub struct ParentalAuthorisedFor(pub u32, pub u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
     struct Child(u32); // `child(subject: symbol)`
     @output
     pub struct SpecialExplicit(pub u32, pub u32); // `special_explicit(activity: symbol, subject: symbol)`
@@ -1009,7 +1010,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
     program.extend(facts.campaign_activity.iter().map(|x| (x.campaign.0, x.activity.0,)).map(|(c0, c1,)| CampaignActivity(c0, c1)));
     program.extend(program::FACTS_DPIA_CATEGORY.iter().copied().map(|(c0,)| DpiaCategoryBefore(c0)));
-    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_purpose_change, out_child_consent, out_child_consent_void, out_special_explicit, out_special_not_explicit, out_published_by, out_uploads_to_platform, out_dpia_required_evaluation, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_before, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_purpose_change, out_child_consent, out_child_consent_void, out_parental_authorised_for, out_special_explicit, out_special_not_explicit, out_published_by, out_uploads_to_platform, out_dpia_required_evaluation, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_before, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
     st.notifiable_incident = out_notifiable_incident.into_iter().map(|NotifiableIncident(c0, c1)| (c0, c1,)).collect();
     st.personal_activity = out_personal_activity.into_iter().map(|PersonalActivity(c0)| (c0,)).collect();
     st.concerns = out_concerns.into_iter().map(|Concerns(c0, c1)| (c0, c1,)).collect();
@@ -1027,6 +1028,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.purpose_change = out_purpose_change.into_iter().map(|PurposeChange(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.child_consent = out_child_consent.into_iter().map(|ChildConsent(c0, c1)| (c0, c1,)).collect();
     st.child_consent_void = out_child_consent_void.into_iter().map(|ChildConsentVoid(c0, c1)| (c0, c1,)).collect();
+    st.parental_authorised_for = out_parental_authorised_for.into_iter().map(|ParentalAuthorisedFor(c0, c1)| (c0, c1,)).collect();
     st.special_explicit = out_special_explicit.into_iter().map(|SpecialExplicit(c0, c1)| (c0, c1,)).collect();
     st.special_not_explicit = out_special_not_explicit.into_iter().map(|SpecialNotExplicit(c0, c1)| (c0, c1,)).collect();
     st.published_by = out_published_by.into_iter().map(|PublishedBy(c0, c1, c2)| (c0, c1, c2,)).collect();

@@ -86,6 +86,7 @@ pub(crate) struct State {
     pub purpose_change: Vec<(u32, u32, i32)>,
     pub child_consent: Vec<(u32, u32)>,
     pub child_consent_void: Vec<(u32, u32)>,
+    pub parental_authorised_for: Vec<(u32, u32)>,
     pub special_explicit: Vec<(u32, u32)>,
     pub special_not_explicit: Vec<(u32, u32)>,
     pub published_by: Vec<(u32, u32, u32)>,
