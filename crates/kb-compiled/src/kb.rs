@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x88e98d7e6b849fb0,
+    digest: 0x21e3bd33a0f6746c,
     strata: &[
     NativeStratum {
         indexes: &[],
@@ -22761,6 +22761,8 @@ fn s123_p68_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(253) { for b in &batch { cx.prefetch(253, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(253, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(268) { for b in &batch { cx.prefetch(268, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(268, &[b[0], b[1]])); // !existing_customer_ok
     let rw = cx.rows_worth_prefetching(254);
     if ix.worth_prefetching(254, 3) {
         for b in &batch { ix.prefetch(254, 3, &[b[0], b[1]]); }
@@ -24175,6 +24177,8 @@ fn s123_p82_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(253, &[b[0], b[1]])); // !ad_consent_documented
     if cx.worth_prefetching(273) { for b in &batch { cx.prefetch(273, &[b[1], b[2]]); } }
     batch.retain(|b| !cx.contains(273, &[b[1], b[2]])); // !documentation_duty
+    if cx.worth_prefetching(272) { for b in &batch { cx.prefetch(272, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(272, &[b[0], b[1]])); // !presumed_consent_ok
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });

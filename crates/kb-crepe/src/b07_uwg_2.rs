@@ -392,6 +392,7 @@ crepe! {
         RuleWindow(S_UWG_EMAIL_CONSENT_NOT_PROVABLE, from, to),
         AdConsent(a, s),
         !AdConsentDocumented(a, s),
+        !ExistingCustomerOk(a, s),
         EmailAd(a, s, d),
         (from <= d),
         (d <= to);
@@ -534,6 +535,7 @@ crepe! {
         PhoneAd(a, s, d),
         !AdConsentDocumented(a, s),
         !DocumentationDuty(s, d),
+        !PresumedConsentOk(a, s),
         (from <= d),
         (d <= to),
         AdConsent(a, s);
