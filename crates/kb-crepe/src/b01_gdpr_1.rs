@@ -24,10 +24,6 @@ crepe! {
     @input
     pub struct ContractKind(pub u32); // `contract_kind(kind: symbol)`
     @input
-    pub struct ProfilingKind(pub u32); // `profiling_kind(kind: symbol)`
-    @input
-    pub struct SocialSourceKind(pub u32); // `social_source_kind(kind: symbol)`
-    @input
     pub struct ObtainingKind(pub u32); // `obtaining_kind(kind: symbol)`
     @input
     pub struct ConversationChannel(pub u32); // `conversation_channel(channel: symbol)`
@@ -48,8 +44,6 @@ crepe! {
     @input
     pub struct ControllerRole(pub u32); // `controller_role(role: symbol)`
     @input
-    pub struct AsOf(pub i32); // `as_of(date: date)`
-    @input
     pub struct Organization(pub u32, pub u32, pub u32, pub i64); // `organization(org: symbol, name: symbol, country: symbol, persons_processing: number)`
     @input
     pub struct Party(pub u32, pub u32, pub u32); // `party(party: symbol, name: symbol, country: symbol)`
@@ -62,12 +56,6 @@ crepe! {
     @input
     pub struct Agreement(pub u32, pub u32, pub u32, pub i32, pub i32); // `agreement(agreement: symbol, kind: symbol, with: symbol, from: date, to: date)`
     @input
-    pub struct AgreementSystem(pub u32, pub u32); // `agreement_system(agreement: symbol, system: symbol)`
-    @input
-    pub struct AgreementSource(pub u32, pub u32); // `agreement_source(agreement: symbol, source: symbol)`
-    @input
-    pub struct AgreementFlow(pub u32, pub u32); // `agreement_flow(agreement: symbol, flow: symbol)`
-    @input
     pub struct AgreementEdition(pub u32, pub u32); // `agreement_edition(agreement: symbol, edition: symbol)`
     @input
     pub struct Assessment(pub u32, pub u32, pub u32, pub i32, pub u32); // `assessment(assessment: symbol, kind: symbol, about: symbol, date: date, outcome: symbol)`
@@ -75,8 +63,6 @@ crepe! {
     pub struct AssessmentPurpose(pub u32, pub u32); // `assessment_purpose(assessment: symbol, purpose: symbol)`
     @input
     pub struct Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `source(source: symbol, name: symbol, kind: symbol, operator: symbol, company_participation: symbol, scraping: symbol)`
-    @input
-    pub struct SourcePlatform(pub u32, pub u32); // `source_platform(source: symbol, platform: symbol)`
     @input
     pub struct SourcePublic(pub u32); // `source_public(source: symbol)`
     @input
@@ -159,8 +145,6 @@ crepe! {
     pub struct ActivityCampaign(pub u32, pub u32); // `activity_campaign(activity: symbol, campaign: symbol)`
     @input
     pub struct CampaignActivity(pub u32, pub u32); // `campaign_activity(campaign: symbol, activity: symbol)`
-    @input
-    pub struct AdvertisingPurpose(pub u32); // `advertising_purpose(purpose: symbol)`
 
     // What the block derives.
     @output
@@ -192,11 +176,6 @@ crepe! {
     @output
     pub struct LegalObligationBasis(pub u32, pub u32); // `legal_obligation_basis(activity: symbol, subject: symbol)`
     @output
-    pub struct SocialProfiling(pub u32); // `social_profiling(activity: symbol)`
-    struct MarketingUse(u32); // `marketing_use(purpose: symbol)`
-    @input
-    pub struct MarketingUseBefore(pub u32); // what `marketing_use` holds before this block
-    @output
     pub struct OldLawPublicData(pub u32); // `old_law_public_data(activity: symbol)`
     @output
     pub struct IndirectCollection(pub u32, pub u32, pub i32); // `indirect_collection(activity: symbol, subject: symbol, date: date)`
@@ -205,15 +184,14 @@ crepe! {
     @output
     pub struct DirectCollection(pub u32, pub u32, pub i32); // `direct_collection(activity: symbol, subject: symbol, date: date)`
     @output
-    pub struct VetoedSocialProfiling(pub u32, pub u32); // `vetoed_social_profiling(activity: symbol, subject: symbol)`
-    @output
     pub struct PurposeChange(pub u32, pub u32, pub i32); // `purpose_change(activity: symbol, subject: symbol, date: date)`
     @output
     pub struct ChildConsent(pub u32, pub u32); // `child_consent(activity: symbol, subject: symbol)`
     struct ConsentByChild(u32); // `consent_by_child(consent: symbol)`
     @output
     pub struct ChildConsentVoid(pub u32, pub u32); // `child_consent_void(consent: symbol, activity: symbol)`
-    struct ParentalAuthorisedFor(u32, u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
+    @output
+    pub struct ParentalAuthorisedFor(pub u32, pub u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
     struct Child(u32); // `child(subject: symbol)`
     @output
     pub struct SpecialExplicit(pub u32, pub u32); // `special_explicit(activity: symbol, subject: symbol)`
@@ -224,15 +202,7 @@ crepe! {
     @output
     pub struct PublishedBy(pub u32, pub u32, pub u32); // `published_by(activity: symbol, source: symbol, subject: symbol)`
     @output
-    pub struct AudienceUpload(pub u32, pub u32, pub i32); // `audience_upload(activity: symbol, subject: symbol, date: date)`
-    struct UploadsToPlatform(u32); // `uploads_to_platform(activity: symbol)`
-    @output
-    pub struct JointControl(pub u32, pub u32); // `joint_control(object: symbol, party: symbol)`
-    @output
-    pub struct JointArrangement(pub u32, pub u32, pub i32); // `joint_arrangement(object: symbol, agreement: symbol, date: date)`
-    struct CoversObject(u32, u32); // `covers_object(agreement: symbol, object: symbol)`
-    @output
-    pub struct PublicArt26Notice(pub u32, pub i32); // `public_art26_notice(object: symbol, date: date)`
+    pub struct UploadsToPlatform(pub u32); // `uploads_to_platform(activity: symbol)`
     @output
     pub struct DpiaRequiredEvaluation(pub u32, pub i32); // `dpia_required_evaluation(activity: symbol, date: date)`
     @output
@@ -282,7 +252,6 @@ crepe! {
     @output
     pub struct Art13Informed(pub u32, pub u32); // `art13_informed(activity: symbol, subject: symbol)`
 
-    MarketingUse(c0) <- MarketingUseBefore(c0);
     DpiaCategory(c0) <- DpiaCategoryBefore(c0);
 
     // dpia_category#1
@@ -293,41 +262,6 @@ crepe! {
     NotifiableIncident(i, w) <-
         Incident(i, _, w, risk),
         (risk != S_UNLIKELY);
-
-    // joint_control#1
-    JointControl(src, p) <-
-        Source(src, _, S_FAN_PAGE, org, _, _),
-        Organization(org, _, _, _),
-        SourcePlatform(src, p);
-
-    // joint_control#2
-    JointControl(sys, p) <-
-        System(sys, _, _, p, _, S_JOINT_CONTROLLER);
-
-    // covers_object#1
-    CoversObject(g, obj) <-
-        AgreementSource(g, obj);
-
-    // covers_object#2
-    CoversObject(g, obj) <-
-        AgreementSystem(g, obj);
-
-    // covers_object#3
-    CoversObject(g, obj) <-
-        Agreement(g, S_JOINT_CONTROL, _, _, _),
-        !AgreementSource(g, _),
-        !AgreementSystem(g, _),
-        !AgreementFlow(g, _),
-        JointControl(obj, _);
-
-    // joint_arrangement#1
-    JointArrangement(obj, g, t) <-
-        Agreement(g, S_JOINT_CONTROL, p, f, to),
-        CoversObject(g, obj),
-        JointControl(obj, p),
-        AsOf(t),
-        (f <= t),
-        (t <= to);
 
     // child#1
     Child(s) <-
@@ -396,15 +330,6 @@ crepe! {
     Art14NoticeBy(s, n, dn) <-
         Notice(n, S_14, dn),
         NoticeSubject(n, s);
-
-    // public_art26_notice#1
-    PublicArt26Notice(obj, t) <-
-        Notice(n, S_26, dn),
-        NoticePublic(n),
-        NoticeSource(n, obj),
-        JointControl(obj, _),
-        AsOf(t),
-        (dn <= t);
 
     // source_named#1
     SourceNamed(s, src) <-
@@ -1013,33 +938,6 @@ crepe! {
         Activity(a, _, _, _, _, S_CONTRACT),
         ThirdCountryTransfer(a, p, _),
         ActivitySubject(a, _);
-
-    // marketing_use#1
-    MarketingUse(p) <-
-        AdvertisingPurpose(p);
-
-    // social_profiling_weighs_against: Art. 6(1)(f) GDPR (gdpr:6.1.f)
-    SocialProfiling(a) <-
-        ProfilingKind(k),
-        Activity(a, k, _, _, _, p),
-        MarketingUse(p),
-        ActivitySource(a, src),
-        Source(src, _, sk, op, _, _),
-        !Organization(op, _, _, _),
-        SocialSourceKind(sk);
-
-    // vetoed_social_profiling#1
-    VetoedSocialProfiling(a, s) <-
-        SocialProfiling(a),
-        LiaFor(a),
-        ActivitySubject(a, s);
-
-    // audience_upload_concept: Art. 26(1) GDPR (gdpr:26.1)
-    AudienceUpload(a, s, d) <-
-        UploadsToPlatform(a),
-        Activity(a, _, _, d, _, p),
-        AdvertisingPurpose(p),
-        ActivitySubject(a, s);
 }
 
 /// Runs the block on the facts and what earlier blocks derived; keeps what later
@@ -1050,8 +948,6 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_CONSENT_FORM_VALID.iter().copied().map(|(c0,)| ConsentFormValid(c0)));
     program.extend(program::FACTS_CONTRACT_PERFORMING_KIND.iter().copied().map(|(c0,)| ContractPerformingKind(c0)));
     program.extend(program::FACTS_CONTRACT_KIND.iter().copied().map(|(c0,)| ContractKind(c0)));
-    program.extend(program::FACTS_PROFILING_KIND.iter().copied().map(|(c0,)| ProfilingKind(c0)));
-    program.extend(program::FACTS_SOCIAL_SOURCE_KIND.iter().copied().map(|(c0,)| SocialSourceKind(c0)));
     program.extend(program::FACTS_OBTAINING_KIND.iter().copied().map(|(c0,)| ObtainingKind(c0)));
     program.extend(program::FACTS_CONVERSATION_CHANNEL.iter().copied().map(|(c0,)| ConversationChannel(c0)));
     program.extend(program::FACTS_DIRECT_KIND.iter().copied().map(|(c0,)| DirectKind(c0)));
@@ -1062,21 +958,16 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_OLD_SCC_EDITION.iter().copied().map(|(c0,)| OldSccEdition(c0)));
     program.extend(program::FACTS_PUBLIC_DISCLOSURE_KIND.iter().copied().map(|(c0,)| PublicDisclosureKind(c0)));
     program.extend(program::FACTS_CONTROLLER_ROLE.iter().copied().map(|(c0,)| ControllerRole(c0)));
-    program.extend(facts.as_of.iter().map(|x| (x.date.0,)).map(|(c0,)| AsOf(c0)));
     program.extend(facts.organization.iter().map(|x| (x.org.0, x.name.0, x.country.0, x.persons_processing,)).map(|(c0, c1, c2, c3,)| Organization(c0, c1, c2, c3)));
     program.extend(facts.party.iter().map(|x| (x.party.0, x.name.0, x.country.0,)).map(|(c0, c1, c2,)| Party(c0, c1, c2)));
     program.extend(facts.party_certification.iter().map(|x| (x.party.0, x.scheme.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3,)| PartyCertification(c0, c1, c2, c3)));
     program.extend(facts.system.iter().map(|x| (x.system.0, x.name.0, x.kind.0, x.operator.0, x.hosting_country.0, x.role.0,)).map(|(c0, c1, c2, c3, c4, c5,)| System(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.incident.iter().map(|x| (x.incident.0, x.system.0, x.aware.0, x.risk.0,)).map(|(c0, c1, c2, c3,)| Incident(c0, c1, c2, c3)));
     program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
-    program.extend(facts.agreement_system.iter().map(|x| (x.agreement.0, x.system.0,)).map(|(c0, c1,)| AgreementSystem(c0, c1)));
-    program.extend(facts.agreement_source.iter().map(|x| (x.agreement.0, x.source.0,)).map(|(c0, c1,)| AgreementSource(c0, c1)));
-    program.extend(facts.agreement_flow.iter().map(|x| (x.agreement.0, x.flow.0,)).map(|(c0, c1,)| AgreementFlow(c0, c1)));
     program.extend(facts.agreement_edition.iter().map(|x| (x.agreement.0, x.edition.0,)).map(|(c0, c1,)| AgreementEdition(c0, c1)));
     program.extend(facts.assessment.iter().map(|x| (x.assessment.0, x.kind.0, x.about.0, x.date.0, x.outcome.0,)).map(|(c0, c1, c2, c3, c4,)| Assessment(c0, c1, c2, c3, c4)));
     program.extend(facts.assessment_purpose.iter().map(|x| (x.assessment.0, x.purpose.0,)).map(|(c0, c1,)| AssessmentPurpose(c0, c1)));
     program.extend(facts.source.iter().map(|x| (x.source.0, x.name.0, x.kind.0, x.operator.0, x.company_participation.0, x.scraping.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Source(c0, c1, c2, c3, c4, c5)));
-    program.extend(facts.source_platform.iter().map(|x| (x.source.0, x.platform.0,)).map(|(c0, c1,)| SourcePlatform(c0, c1)));
     program.extend(facts.source_public.iter().map(|x| (x.source.0,)).map(|(c0,)| SourcePublic(c0)));
     program.extend(facts.source_requires_login.iter().map(|x| (x.source.0,)).map(|(c0,)| SourceRequiresLogin(c0)));
     program.extend(facts.subject.iter().map(|x| (x.subject.0, x.name.0, x.kind.0, x.country.0,)).map(|(c0, c1, c2, c3,)| Subject(c0, c1, c2, c3)));
@@ -1118,10 +1009,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_significant_effects.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySignificantEffects(c0)));
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
     program.extend(facts.campaign_activity.iter().map(|x| (x.campaign.0, x.activity.0,)).map(|(c0, c1,)| CampaignActivity(c0, c1)));
-    program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));
-    program.extend(program::FACTS_MARKETING_USE.iter().copied().map(|(c0,)| MarketingUseBefore(c0)));
     program.extend(program::FACTS_DPIA_CATEGORY.iter().copied().map(|(c0,)| DpiaCategoryBefore(c0)));
-    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_social_profiling, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_vetoed_social_profiling, out_purpose_change, out_child_consent, out_child_consent_void, out_special_explicit, out_special_not_explicit, out_published_by, out_audience_upload, out_joint_control, out_joint_arrangement, out_public_art26_notice, out_dpia_required_evaluation, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_before, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_purpose_change, out_child_consent, out_child_consent_void, out_parental_authorised_for, out_special_explicit, out_special_not_explicit, out_published_by, out_uploads_to_platform, out_dpia_required_evaluation, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_before, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
     st.notifiable_incident = out_notifiable_incident.into_iter().map(|NotifiableIncident(c0, c1)| (c0, c1,)).collect();
     st.personal_activity = out_personal_activity.into_iter().map(|PersonalActivity(c0)| (c0,)).collect();
     st.concerns = out_concerns.into_iter().map(|Concerns(c0, c1)| (c0, c1,)).collect();
@@ -1133,21 +1022,17 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.consent_unprovable = out_consent_unprovable.into_iter().map(|ConsentUnprovable(c0, c1)| (c0, c1,)).collect();
     st.contract_basis = out_contract_basis.into_iter().map(|ContractBasis(c0, c1)| (c0, c1,)).collect();
     st.legal_obligation_basis = out_legal_obligation_basis.into_iter().map(|LegalObligationBasis(c0, c1)| (c0, c1,)).collect();
-    st.social_profiling = out_social_profiling.into_iter().map(|SocialProfiling(c0)| (c0,)).collect();
     st.old_law_public_data = out_old_law_public_data.into_iter().map(|OldLawPublicData(c0)| (c0,)).collect();
     st.indirect_collection = out_indirect_collection.into_iter().map(|IndirectCollection(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.direct_collection = out_direct_collection.into_iter().map(|DirectCollection(c0, c1, c2)| (c0, c1, c2,)).collect();
-    st.vetoed_social_profiling = out_vetoed_social_profiling.into_iter().map(|VetoedSocialProfiling(c0, c1)| (c0, c1,)).collect();
     st.purpose_change = out_purpose_change.into_iter().map(|PurposeChange(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.child_consent = out_child_consent.into_iter().map(|ChildConsent(c0, c1)| (c0, c1,)).collect();
     st.child_consent_void = out_child_consent_void.into_iter().map(|ChildConsentVoid(c0, c1)| (c0, c1,)).collect();
+    st.parental_authorised_for = out_parental_authorised_for.into_iter().map(|ParentalAuthorisedFor(c0, c1)| (c0, c1,)).collect();
     st.special_explicit = out_special_explicit.into_iter().map(|SpecialExplicit(c0, c1)| (c0, c1,)).collect();
     st.special_not_explicit = out_special_not_explicit.into_iter().map(|SpecialNotExplicit(c0, c1)| (c0, c1,)).collect();
     st.published_by = out_published_by.into_iter().map(|PublishedBy(c0, c1, c2)| (c0, c1, c2,)).collect();
-    st.audience_upload = out_audience_upload.into_iter().map(|AudienceUpload(c0, c1, c2)| (c0, c1, c2,)).collect();
-    st.joint_control = out_joint_control.into_iter().map(|JointControl(c0, c1)| (c0, c1,)).collect();
-    st.joint_arrangement = out_joint_arrangement.into_iter().map(|JointArrangement(c0, c1, c2)| (c0, c1, c2,)).collect();
-    st.public_art26_notice = out_public_art26_notice.into_iter().map(|PublicArt26Notice(c0, c1)| (c0, c1,)).collect();
+    st.uploads_to_platform = out_uploads_to_platform.into_iter().map(|UploadsToPlatform(c0)| (c0,)).collect();
     st.dpia_required_evaluation = out_dpia_required_evaluation.into_iter().map(|DpiaRequiredEvaluation(c0, c1)| (c0, c1,)).collect();
     st.dpia_required = out_dpia_required.into_iter().map(|DpiaRequired(c0)| (c0,)).collect();
     st.dpia_category = out_dpia_category.into_iter().map(|DpiaCategory(c0)| (c0,)).collect();

@@ -47,9 +47,11 @@ crepe! {
     pub struct RuleWindow(pub u32, pub i32, pub i32); // `rule_window(rule: symbol, from: date, to: date)`
 
     // What the block derives.
-    struct OwnOnlineService(u32); // `own_online_service(source: symbol)`
+    @output
+    pub struct OwnOnlineService(pub u32); // `own_online_service(source: symbol)`
     struct TrackerWithoutConsent(u32); // `tracker_without_consent(source: symbol)`
-    struct FanPage(u32); // `fan_page(source: symbol)`
+    @output
+    pub struct FanPage(pub u32); // `fan_page(source: symbol)`
     struct TrackedByActivity(u32); // `tracked_by_activity(source: symbol)`
     @output
     pub struct FindingRaw(pub u32, pub u32, pub u32, pub i32); // `finding_raw(rule: symbol, about: symbol, subject: symbol, date: date)`
@@ -171,6 +173,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_ONLINE_SERVICE_KIND.iter().copied().map(|(c0,)| OnlineServiceKind(c0)));
     program.extend(program::FACTS_RULE_WINDOW.iter().copied().map(|(c0, c1, c2,)| RuleWindow(c0, c1, c2)));
     program.extend(st.finding_raw.iter().map(|&(c0, c1, c2, c3,)| FindingRawBefore(c0, c1, c2, c3)));
-    let (out_finding_raw,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_own_online_service, out_fan_page, out_finding_raw,) = program.run_with_hasher::<rt::FxBuild>();
+    st.own_online_service = out_own_online_service.into_iter().map(|OwnOnlineService(c0)| (c0,)).collect();
+    st.fan_page = out_fan_page.into_iter().map(|FanPage(c0)| (c0,)).collect();
     st.finding_raw = out_finding_raw.into_iter().map(|FindingRaw(c0, c1, c2, c3)| (c0, c1, c2, c3,)).collect();
 }

@@ -20,6 +20,8 @@ crepe! {
     @input
     pub struct ConsentInEffect(pub u32, pub u32, pub u32); // `consent_in_effect(consent: symbol, activity: symbol, subject: symbol)`
     @input
+    pub struct ParentalAuthorisedFor(pub u32, pub u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
+    @input
     pub struct Party(pub u32, pub u32, pub u32); // `party(party: symbol, name: symbol, country: symbol)`
     @input
     pub struct Agreement(pub u32, pub u32, pub u32, pub i32, pub i32); // `agreement(agreement: symbol, kind: symbol, with: symbol, from: date, to: date)`
@@ -29,6 +31,14 @@ crepe! {
     pub struct SourcePublic(pub u32); // `source_public(source: symbol)`
     @input
     pub struct SourceRequiresLogin(pub u32); // `source_requires_login(source: symbol)`
+    @input
+    pub struct Subject(pub u32, pub u32, pub u32, pub u32); // `subject(subject: symbol, name: symbol, kind: symbol, country: symbol)`
+    @input
+    pub struct SubjectAge(pub u32, pub i64); // `subject_age(subject: symbol, age: number)`
+    @input
+    pub struct SubjectBirthDate(pub u32, pub i32); // `subject_birth_date(subject: symbol, date: date)`
+    @input
+    pub struct Consent(pub u32, pub u32, pub i32, pub u32, pub u32); // `consent(consent: symbol, subject: symbol, given: date, form: symbol, obtained_by: symbol)`
     @input
     pub struct Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32); // `activity(activity: symbol, kind: symbol, status: symbol, date: date, by: symbol, purpose: symbol)`
     @input
@@ -59,6 +69,8 @@ crepe! {
     struct NotReproduced(u32); // `not_reproduced(activity: symbol)`
     struct ImageShown(u32, u32, i32); // `image_shown(activity: symbol, subject: symbol, date: date)`
     struct ImageConsent(u32, u32); // `image_consent(activity: symbol, subject: symbol)`
+    struct ConsentByMinor(u32); // `consent_by_minor(consent: symbol)`
+    struct MinorImageConsentVoid(u32, u32); // `minor_image_consent_void(consent: symbol, activity: symbol)`
     @output
     pub struct FindingRaw(pub u32, pub u32, pub u32, pub i32); // `finding_raw(rule: symbol, about: symbol, subject: symbol, date: date)`
     @input
@@ -67,6 +79,31 @@ crepe! {
     pub struct ExceptionRaw(pub u32, pub u32, pub u32, pub i32); // `exception_raw(exception: symbol, about: symbol, subject: symbol, date: date)`
 
     FindingRaw(c0, c1, c2, c3) <- FindingRawBefore(c0, c1, c2, c3);
+
+    // consent_by_minor#1
+    ConsentByMinor(c) <-
+        SubjectBirthDate(s, b),
+        Consent(c, s, g, _, _),
+        ((|| -> Option<bool> { Some(g < rt::add_months(b, 216i64)?) })() == Some(true));
+
+    // consent_by_minor#2
+    ConsentByMinor(c) <-
+        SubjectAge(s, age),
+        !SubjectBirthDate(s, _),
+        (age < 18i64),
+        Consent(c, s, _, _, _);
+
+    // consent_by_minor#3
+    ConsentByMinor(c) <-
+        Subject(s, _, S_MINOR, _),
+        !SubjectBirthDate(s, _),
+        Consent(c, s, _, _, _);
+
+    // minor_image_consent_void#1
+    MinorImageConsentVoid(c, a) <-
+        ConsentByMinor(c),
+        ConsentInEffect(c, a, _),
+        !ParentalAuthorisedFor(c, a);
 
     // image_shown#1
     ImageShown(a, s, d) <-
@@ -110,6 +147,7 @@ crepe! {
     // image_consent#1
     ImageConsent(a, s) <-
         ConsentPurposeFits(c, a),
+        !MinorImageConsentVoid(c, a),
         ConsentInEffect(c, a, s);
 
     // urhg_text_reuse_without_licence: Section 31 UrhG (urhg:31); Section 2 UrhG (urhg:2); Section 15 UrhG (urhg:15) (contested: the cautious reading)
@@ -185,11 +223,16 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     let mut program = Crepe::new();
     program.extend(program::FACTS_IMAGE_USE_KIND.iter().copied().map(|(c0,)| ImageUseKind(c0)));
     program.extend(st.consent_in_effect.iter().map(|&(c0, c1, c2,)| ConsentInEffect(c0, c1, c2)));
+    program.extend(st.parental_authorised_for.iter().map(|&(c0, c1,)| ParentalAuthorisedFor(c0, c1)));
     program.extend(facts.party.iter().map(|x| (x.party.0, x.name.0, x.country.0,)).map(|(c0, c1, c2,)| Party(c0, c1, c2)));
     program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
     program.extend(facts.agreement_source.iter().map(|x| (x.agreement.0, x.source.0,)).map(|(c0, c1,)| AgreementSource(c0, c1)));
     program.extend(facts.source_public.iter().map(|x| (x.source.0,)).map(|(c0,)| SourcePublic(c0)));
     program.extend(facts.source_requires_login.iter().map(|x| (x.source.0,)).map(|(c0,)| SourceRequiresLogin(c0)));
+    program.extend(facts.subject.iter().map(|x| (x.subject.0, x.name.0, x.kind.0, x.country.0,)).map(|(c0, c1, c2, c3,)| Subject(c0, c1, c2, c3)));
+    program.extend(facts.subject_age.iter().map(|x| (x.subject.0, x.age,)).map(|(c0, c1,)| SubjectAge(c0, c1)));
+    program.extend(facts.subject_birth_date.iter().map(|x| (x.subject.0, x.date.0,)).map(|(c0, c1,)| SubjectBirthDate(c0, c1)));
+    program.extend(facts.consent.iter().map(|x| (x.consent.0, x.subject.0, x.given.0, x.form.0, x.obtained_by.0,)).map(|(c0, c1, c2, c3, c4,)| Consent(c0, c1, c2, c3, c4)));
     program.extend(facts.activity.iter().map(|x| (x.activity.0, x.kind.0, x.status.0, x.date.0, x.by.0, x.purpose.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Activity(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));

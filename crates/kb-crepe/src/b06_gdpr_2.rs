@@ -16,11 +16,41 @@ use crate::State;
 crepe! {
     // What the block reads: facts, the program's facts, earlier blocks' results.
     @input
+    pub struct LiaFor(pub u32); // `lia_for(activity: symbol)`
+    @input
     pub struct ConsentFormValid(pub u32); // `consent_form_valid(form: symbol)`
     @input
     pub struct ConsentInEffect(pub u32, pub u32, pub u32); // `consent_in_effect(consent: symbol, activity: symbol, subject: symbol)`
     @input
+    pub struct ProfilingKind(pub u32); // `profiling_kind(kind: symbol)`
+    @input
+    pub struct SocialSourceKind(pub u32); // `social_source_kind(kind: symbol)`
+    @input
     pub struct ObjectionToMarketing(pub u32); // `objection_to_marketing(scope: symbol)`
+    @input
+    pub struct UploadsToPlatform(pub u32); // `uploads_to_platform(activity: symbol)`
+    @input
+    pub struct AsOf(pub i32); // `as_of(date: date)`
+    @input
+    pub struct Organization(pub u32, pub u32, pub u32, pub i64); // `organization(org: symbol, name: symbol, country: symbol, persons_processing: number)`
+    @input
+    pub struct System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `system(system: symbol, name: symbol, kind: symbol, operator: symbol, hosting_country: symbol, role: symbol)`
+    @input
+    pub struct Agreement(pub u32, pub u32, pub u32, pub i32, pub i32); // `agreement(agreement: symbol, kind: symbol, with: symbol, from: date, to: date)`
+    @input
+    pub struct AgreementSystem(pub u32, pub u32); // `agreement_system(agreement: symbol, system: symbol)`
+    @input
+    pub struct AgreementSource(pub u32, pub u32); // `agreement_source(agreement: symbol, source: symbol)`
+    @input
+    pub struct AgreementFlow(pub u32, pub u32); // `agreement_flow(agreement: symbol, flow: symbol)`
+    @input
+    pub struct Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `source(source: symbol, name: symbol, kind: symbol, operator: symbol, company_participation: symbol, scraping: symbol)`
+    @input
+    pub struct SourcePlatform(pub u32, pub u32); // `source_platform(source: symbol, platform: symbol)`
+    @input
+    pub struct Tracking(pub u32, pub u32, pub u32); // `tracking(tracking: symbol, source: symbol, kind: symbol)`
+    @input
+    pub struct TrackingRecipient(pub u32, pub u32); // `tracking_recipient(tracking: symbol, party: symbol)`
     @input
     pub struct Consent(pub u32, pub u32, pub i32, pub u32, pub u32); // `consent(consent: symbol, subject: symbol, given: date, form: symbol, obtained_by: symbol)`
     @input
@@ -28,9 +58,23 @@ crepe! {
     @input
     pub struct Objection(pub u32, pub u32, pub i32); // `objection(subject: symbol, scope: symbol, date: date)`
     @input
+    pub struct Notice(pub u32, pub u32, pub i32); // `notice(notice: symbol, article: symbol, date: date)`
+    @input
+    pub struct NoticePublic(pub u32); // `notice_public(notice: symbol)`
+    @input
+    pub struct NoticeSource(pub u32, pub u32); // `notice_source(notice: symbol, source: symbol)`
+    @input
     pub struct Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32); // `activity(activity: symbol, kind: symbol, status: symbol, date: date, by: symbol, purpose: symbol)`
     @input
+    pub struct ActivitySource(pub u32, pub u32); // `activity_source(activity: symbol, source: symbol)`
+    @input
     pub struct ActivitySubject(pub u32, pub u32); // `activity_subject(activity: symbol, subject: symbol)`
+    @input
+    pub struct OwnOnlineService(pub u32); // `own_online_service(source: symbol)`
+    @input
+    pub struct FanPage(pub u32); // `fan_page(source: symbol)`
+    @input
+    pub struct AdvertisingPurpose(pub u32); // `advertising_purpose(purpose: symbol)`
     @input
     pub struct Advertising(pub u32); // `advertising(activity: symbol)`
     @input
@@ -38,12 +82,107 @@ crepe! {
 
     // What the block derives.
     @output
+    pub struct SocialProfiling(pub u32); // `social_profiling(activity: symbol)`
+    struct MarketingUse(u32); // `marketing_use(purpose: symbol)`
+    @input
+    pub struct MarketingUseBefore(pub u32); // what `marketing_use` holds before this block
+    @output
     pub struct ConsentAfterObjection(pub u32, pub u32, pub i32); // `consent_after_objection(activity: symbol, subject: symbol, objected: date)`
     @output
     pub struct ObjectedBy(pub u32, pub u32); // `objected_by(activity: symbol, subject: symbol)`
     @output
+    pub struct VetoedSocialProfiling(pub u32, pub u32); // `vetoed_social_profiling(activity: symbol, subject: symbol)`
+    @output
+    pub struct AudienceUpload(pub u32, pub u32, pub i32); // `audience_upload(activity: symbol, subject: symbol, date: date)`
+    @output
     pub struct CoveredByMarketingObjection(pub u32, pub u32); // `covered_by_marketing_objection(activity: symbol, subject: symbol)`
+    @output
+    pub struct JointControl(pub u32, pub u32); // `joint_control(object: symbol, party: symbol)`
+    @output
+    pub struct JointArrangement(pub u32, pub u32, pub i32); // `joint_arrangement(object: symbol, agreement: symbol, date: date)`
+    struct CoversObject(u32, u32); // `covers_object(agreement: symbol, object: symbol)`
+    @output
+    pub struct PublicArt26Notice(pub u32, pub i32); // `public_art26_notice(object: symbol, date: date)`
 
+    MarketingUse(c0) <- MarketingUseBefore(c0);
+
+    // joint_control#1
+    JointControl(src, p) <-
+        Source(src, _, S_FAN_PAGE, org, _, _),
+        Organization(org, _, _, _),
+        SourcePlatform(src, p);
+
+    // joint_control#2
+    JointControl(sys, p) <-
+        System(sys, _, _, p, _, S_JOINT_CONTROLLER);
+
+    // joint_control#3
+    JointControl(src, p) <-
+        Tracking(tr, src, S_SOCIAL_PLUGIN),
+        !FanPage(src),
+        OwnOnlineService(src),
+        TrackingRecipient(tr, p);
+
+    // covers_object#1
+    CoversObject(g, obj) <-
+        AgreementSource(g, obj);
+
+    // covers_object#2
+    CoversObject(g, obj) <-
+        AgreementSystem(g, obj);
+
+    // covers_object#3
+    CoversObject(g, obj) <-
+        Agreement(g, S_JOINT_CONTROL, _, _, _),
+        !AgreementSource(g, _),
+        !AgreementSystem(g, _),
+        !AgreementFlow(g, _),
+        JointControl(obj, _);
+
+    // joint_arrangement#1
+    JointArrangement(obj, g, t) <-
+        Agreement(g, S_JOINT_CONTROL, p, f, to),
+        CoversObject(g, obj),
+        JointControl(obj, p),
+        AsOf(t),
+        (f <= t),
+        (t <= to);
+
+    // public_art26_notice#1
+    PublicArt26Notice(obj, t) <-
+        Notice(n, S_26, dn),
+        NoticePublic(n),
+        NoticeSource(n, obj),
+        JointControl(obj, _),
+        AsOf(t),
+        (dn <= t);
+
+    // marketing_use#1
+    MarketingUse(p) <-
+        AdvertisingPurpose(p);
+
+    // social_profiling_weighs_against: Art. 6(1)(f) GDPR (gdpr:6.1.f)
+    SocialProfiling(a) <-
+        ProfilingKind(k),
+        Activity(a, k, _, _, _, p),
+        MarketingUse(p),
+        ActivitySource(a, src),
+        Source(src, _, sk, op, _, _),
+        !Organization(op, _, _, _),
+        SocialSourceKind(sk);
+
+    // vetoed_social_profiling#1
+    VetoedSocialProfiling(a, s) <-
+        SocialProfiling(a),
+        LiaFor(a),
+        ActivitySubject(a, s);
+
+    // audience_upload_concept: Art. 26(1) GDPR (gdpr:26.1)
+    AudienceUpload(a, s, d) <-
+        UploadsToPlatform(a),
+        Activity(a, _, _, d, _, p),
+        AdvertisingPurpose(p),
+        ActivitySubject(a, s);
 
     // consent_after_objection#1
     ConsentAfterObjection(a, s, do_) <-
@@ -74,18 +213,47 @@ crepe! {
 /// blocks and the findings need.
 pub(crate) fn run(facts: &Facts, st: &mut State) {
     let mut program = Crepe::new();
+    program.extend(st.lia_for.iter().map(|&(c0,)| LiaFor(c0)));
     program.extend(program::FACTS_CONSENT_FORM_VALID.iter().copied().map(|(c0,)| ConsentFormValid(c0)));
     program.extend(st.consent_in_effect.iter().map(|&(c0, c1, c2,)| ConsentInEffect(c0, c1, c2)));
+    program.extend(program::FACTS_PROFILING_KIND.iter().copied().map(|(c0,)| ProfilingKind(c0)));
+    program.extend(program::FACTS_SOCIAL_SOURCE_KIND.iter().copied().map(|(c0,)| SocialSourceKind(c0)));
     program.extend(program::FACTS_OBJECTION_TO_MARKETING.iter().copied().map(|(c0,)| ObjectionToMarketing(c0)));
+    program.extend(st.uploads_to_platform.iter().map(|&(c0,)| UploadsToPlatform(c0)));
+    program.extend(facts.as_of.iter().map(|x| (x.date.0,)).map(|(c0,)| AsOf(c0)));
+    program.extend(facts.organization.iter().map(|x| (x.org.0, x.name.0, x.country.0, x.persons_processing,)).map(|(c0, c1, c2, c3,)| Organization(c0, c1, c2, c3)));
+    program.extend(facts.system.iter().map(|x| (x.system.0, x.name.0, x.kind.0, x.operator.0, x.hosting_country.0, x.role.0,)).map(|(c0, c1, c2, c3, c4, c5,)| System(c0, c1, c2, c3, c4, c5)));
+    program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
+    program.extend(facts.agreement_system.iter().map(|x| (x.agreement.0, x.system.0,)).map(|(c0, c1,)| AgreementSystem(c0, c1)));
+    program.extend(facts.agreement_source.iter().map(|x| (x.agreement.0, x.source.0,)).map(|(c0, c1,)| AgreementSource(c0, c1)));
+    program.extend(facts.agreement_flow.iter().map(|x| (x.agreement.0, x.flow.0,)).map(|(c0, c1,)| AgreementFlow(c0, c1)));
+    program.extend(facts.source.iter().map(|x| (x.source.0, x.name.0, x.kind.0, x.operator.0, x.company_participation.0, x.scraping.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Source(c0, c1, c2, c3, c4, c5)));
+    program.extend(facts.source_platform.iter().map(|x| (x.source.0, x.platform.0,)).map(|(c0, c1,)| SourcePlatform(c0, c1)));
+    program.extend(facts.tracking.iter().map(|x| (x.tracking.0, x.source.0, x.kind.0,)).map(|(c0, c1, c2,)| Tracking(c0, c1, c2)));
+    program.extend(facts.tracking_recipient.iter().map(|x| (x.tracking.0, x.party.0,)).map(|(c0, c1,)| TrackingRecipient(c0, c1)));
     program.extend(facts.consent.iter().map(|x| (x.consent.0, x.subject.0, x.given.0, x.form.0, x.obtained_by.0,)).map(|(c0, c1, c2, c3, c4,)| Consent(c0, c1, c2, c3, c4)));
     program.extend(facts.consent_informed.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentInformed(c0)));
     program.extend(facts.objection.iter().map(|x| (x.subject.0, x.scope.0, x.date.0,)).map(|(c0, c1, c2,)| Objection(c0, c1, c2)));
+    program.extend(facts.notice.iter().map(|x| (x.notice.0, x.article.0, x.date.0,)).map(|(c0, c1, c2,)| Notice(c0, c1, c2)));
+    program.extend(facts.notice_public.iter().map(|x| (x.notice.0,)).map(|(c0,)| NoticePublic(c0)));
+    program.extend(facts.notice_source.iter().map(|x| (x.notice.0, x.source.0,)).map(|(c0, c1,)| NoticeSource(c0, c1)));
     program.extend(facts.activity.iter().map(|x| (x.activity.0, x.kind.0, x.status.0, x.date.0, x.by.0, x.purpose.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Activity(c0, c1, c2, c3, c4, c5)));
+    program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));
+    program.extend(st.own_online_service.iter().map(|&(c0,)| OwnOnlineService(c0)));
+    program.extend(st.fan_page.iter().map(|&(c0,)| FanPage(c0)));
+    program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));
     program.extend(st.advertising.iter().map(|&(c0,)| Advertising(c0)));
     program.extend(st.consent_purpose_fits.iter().map(|&(c0, c1,)| ConsentPurposeFits(c0, c1)));
-    let (out_consent_after_objection, out_objected_by, out_covered_by_marketing_objection,) = program.run_with_hasher::<rt::FxBuild>();
+    program.extend(program::FACTS_MARKETING_USE.iter().copied().map(|(c0,)| MarketingUseBefore(c0)));
+    let (out_social_profiling, out_consent_after_objection, out_objected_by, out_vetoed_social_profiling, out_audience_upload, out_covered_by_marketing_objection, out_joint_control, out_joint_arrangement, out_public_art26_notice,) = program.run_with_hasher::<rt::FxBuild>();
+    st.social_profiling = out_social_profiling.into_iter().map(|SocialProfiling(c0)| (c0,)).collect();
     st.consent_after_objection = out_consent_after_objection.into_iter().map(|ConsentAfterObjection(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.objected_by = out_objected_by.into_iter().map(|ObjectedBy(c0, c1)| (c0, c1,)).collect();
+    st.vetoed_social_profiling = out_vetoed_social_profiling.into_iter().map(|VetoedSocialProfiling(c0, c1)| (c0, c1,)).collect();
+    st.audience_upload = out_audience_upload.into_iter().map(|AudienceUpload(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.covered_by_marketing_objection = out_covered_by_marketing_objection.into_iter().map(|CoveredByMarketingObjection(c0, c1)| (c0, c1,)).collect();
+    st.joint_control = out_joint_control.into_iter().map(|JointControl(c0, c1)| (c0, c1,)).collect();
+    st.joint_arrangement = out_joint_arrangement.into_iter().map(|JointArrangement(c0, c1, c2)| (c0, c1, c2,)).collect();
+    st.public_art26_notice = out_public_art26_notice.into_iter().map(|PublicArt26Notice(c0, c1)| (c0, c1,)).collect();
 }

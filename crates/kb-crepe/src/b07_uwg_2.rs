@@ -140,11 +140,11 @@ crepe! {
     pub struct PhoneAd(pub u32, pub u32, pub i32); // `phone_ad(activity: symbol, subject: symbol, date: date)`
     struct Consumer(u32); // `consumer(subject: symbol)`
     struct SmsToExistingCustomer(u32, u32); // `sms_to_existing_customer(activity: symbol, subject: symbol)`
-    struct AddressFromSale(u32); // `address_from_sale(subject: symbol)`
+    struct AddressFromSale(u32, u32); // `address_from_sale(activity: symbol, subject: symbol)`
     struct HintAtUse(u32, u32); // `hint_at_use(activity: symbol, subject: symbol)`
     struct RefusedAdvertising(u32, u32); // `refused_advertising(activity: symbol, subject: symbol)`
     struct ProductNotBought(u32, u32); // `product_not_bought(activity: symbol, subject: symbol)`
-    struct BoughtCategory(u32, u32); // `bought_category(subject: symbol, category: symbol)`
+    struct BoughtBefore(u32, u32, u32); // `bought_before(activity: symbol, subject: symbol, category: symbol)`
     @output
     pub struct EmailSelection(pub u32, pub u32); // `email_selection(activity: symbol, subject: symbol)`
     struct CampaignOf(u32, u32); // `campaign_of(activity: symbol, campaign: symbol)`
@@ -244,11 +244,13 @@ crepe! {
         Subject(s, _, S_MINOR, _);
 
     // address_from_sale#1
-    AddressFromSale(s) <-
+    AddressFromSale(b, s) <-
         NoticeSubject(n, s),
         Notice(n, _, dp),
         SubjectPurchase(s, _, _, dp),
-        NoticeRightToObject(n);
+        NoticeRightToObject(n),
+        EmailAd(b, s, d),
+        (dp <= d);
 
     // hint_at_use#1
     HintAtUse(b, s) <-
@@ -277,15 +279,17 @@ crepe! {
         EmailAd(b, s, d),
         (w <= d);
 
-    // bought_category#1
-    BoughtCategory(s, cat) <-
-        SubjectPurchase(s, _, cat, _);
+    // bought_before#1
+    BoughtBefore(a, s, cat) <-
+        SubjectPurchase(s, _, cat, dp),
+        EmailAd(a, s, d),
+        (dp <= d);
 
     // product_not_bought#1
     ProductNotBought(a, s) <-
+        EmailAd(a, s, _),
         ActivityProduct(a, pr),
-        ActivitySubject(a, s),
-        !BoughtCategory(s, pr);
+        !BoughtBefore(a, s, pr);
 
     // campaign_of#1
     CampaignOf(a, k) <-
@@ -310,11 +314,11 @@ crepe! {
 
     // existing_customer_conditions#1
     ExistingCustomerConditions(b, s) <-
-        AddressFromSale(s),
-        HintAtUse(b, s),
+        AddressFromSale(b, s),
         !ProductNotBought(b, s),
         !RefusedAdvertising(b, s),
         EmailAd(b, s, _),
+        HintAtUse(b, s),
         ActivityProduct(b, _);
 
     // sms_to_existing_customer#1
@@ -388,6 +392,7 @@ crepe! {
         RuleWindow(S_UWG_EMAIL_CONSENT_NOT_PROVABLE, from, to),
         AdConsent(a, s),
         !AdConsentDocumented(a, s),
+        !ExistingCustomerOk(a, s),
         EmailAd(a, s, d),
         (from <= d),
         (d <= to);
@@ -530,6 +535,7 @@ crepe! {
         PhoneAd(a, s, d),
         !AdConsentDocumented(a, s),
         !DocumentationDuty(s, d),
+        !PresumedConsentOk(a, s),
         (from <= d),
         (d <= to),
         AdConsent(a, s);

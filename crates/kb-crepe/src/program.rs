@@ -213,6 +213,7 @@ pub const SYMBOLS: &[&str] = &[
     "social_dm",
     "social_monitoring",
     "social_network",
+    "social_plugin",
     "social_post",
     "special_categories",
     "staff_private",
@@ -464,50 +465,51 @@ pub const S_SMS: u32 = 201; // "sms"
 pub const S_SOCIAL_DM: u32 = 202; // "social_dm"
 pub const S_SOCIAL_MONITORING: u32 = 203; // "social_monitoring"
 pub const S_SOCIAL_NETWORK: u32 = 204; // "social_network"
-pub const S_SOCIAL_POST: u32 = 205; // "social_post"
-pub const S_SPECIAL_CATEGORIES: u32 = 206; // "special_categories"
-pub const S_STAFF_PRIVATE: u32 = 207; // "staff_private"
-pub const S_SURVEY: u32 = 208; // "survey"
-pub const S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT: u32 = 209; // "tdddg_banner_without_equal_reject"
-pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 210; // "tdddg_email_tracking_without_consent"
-pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 211; // "tdddg_fan_page_trackers_without_consent"
-pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 212; // "tdddg_site_trackers_without_consent"
-pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 213; // "tdddg_tracking_without_consent"
-pub const S_TEXT: u32 = 214; // "text"
-pub const S_TIA: u32 = 215; // "tia"
-pub const S_TRACK: u32 = 216; // "track"
-pub const S_TRADE_UNION: u32 = 217; // "trade_union"
-pub const S_UNLIKELY: u32 = 218; // "unlikely"
-pub const S_URHG_PHOTO_EMBEDDED_OR_QUOTED: u32 = 219; // "urhg_photo_embedded_or_quoted"
-pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 220; // "urhg_photo_reuse_without_licence"
-pub const S_URHG_TEXT_EMBEDDED_OR_QUOTED: u32 = 221; // "urhg_text_embedded_or_quoted"
-pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 222; // "urhg_text_reuse_without_licence"
-pub const S_USER: u32 = 223; // "user"
-pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 224; // "uwg_advertising_after_refusal"
-pub const S_UWG_ADVERTORIAL_NOT_LABELLED: u32 = 225; // "uwg_advertorial_not_labelled"
-pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 226; // "uwg_email_consent_not_provable"
-pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 227; // "uwg_email_existing_customer"
-pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 228; // "uwg_email_without_consent"
-pub const S_UWG_FAKE_REVIEW: u32 = 229; // "uwg_fake_review"
-pub const S_UWG_FAKE_REVIEWS_SHOWN: u32 = 230; // "uwg_fake_reviews_shown"
-pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 231; // "uwg_hidden_commercial_communication"
-pub const S_UWG_INFLUENCER_POST_NOT_LABELLED: u32 = 232; // "uwg_influencer_post_not_labelled"
-pub const S_UWG_INFLUENCER_POST_WITHOUT_CONSIDERATION: u32 = 233; // "uwg_influencer_post_without_consideration"
-pub const S_UWG_MESSAGE_SENDER_CONCEALED: u32 = 234; // "uwg_message_sender_concealed"
-pub const S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS: u32 = 235; // "uwg_message_without_stop_address"
-pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 236; // "uwg_phone_b2b_presumed_consent"
-pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 237; // "uwg_phone_consent_not_documented"
-pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 238; // "uwg_phone_consent_not_provable"
-pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 239; // "uwg_phone_without_consent"
-pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 240; // "uwg_review_authenticity_note"
-pub const S_UWG_REVIEW_CHECK_NOT_EXPLAINED: u32 = 241; // "uwg_review_check_not_explained"
-pub const S_UWG_REVIEWS_CLAIMED_GENUINE_UNCHECKED: u32 = 242; // "uwg_reviews_claimed_genuine_unchecked"
-pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 243; // "uwg_sms_to_existing_customer"
-pub const S_UWG_STAFF_PRIVATE_POST_HIDDEN: u32 = 244; // "uwg_staff_private_post_hidden"
-pub const S_VERBAL: u32 = 245; // "verbal"
-pub const S_WEB_FORM: u32 = 246; // "web_form"
-pub const S_WEBSITE: u32 = 247; // "website"
-pub const S_WRITTEN: u32 = 248; // "written"
+pub const S_SOCIAL_PLUGIN: u32 = 205; // "social_plugin"
+pub const S_SOCIAL_POST: u32 = 206; // "social_post"
+pub const S_SPECIAL_CATEGORIES: u32 = 207; // "special_categories"
+pub const S_STAFF_PRIVATE: u32 = 208; // "staff_private"
+pub const S_SURVEY: u32 = 209; // "survey"
+pub const S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT: u32 = 210; // "tdddg_banner_without_equal_reject"
+pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 211; // "tdddg_email_tracking_without_consent"
+pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 212; // "tdddg_fan_page_trackers_without_consent"
+pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 213; // "tdddg_site_trackers_without_consent"
+pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 214; // "tdddg_tracking_without_consent"
+pub const S_TEXT: u32 = 215; // "text"
+pub const S_TIA: u32 = 216; // "tia"
+pub const S_TRACK: u32 = 217; // "track"
+pub const S_TRADE_UNION: u32 = 218; // "trade_union"
+pub const S_UNLIKELY: u32 = 219; // "unlikely"
+pub const S_URHG_PHOTO_EMBEDDED_OR_QUOTED: u32 = 220; // "urhg_photo_embedded_or_quoted"
+pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 221; // "urhg_photo_reuse_without_licence"
+pub const S_URHG_TEXT_EMBEDDED_OR_QUOTED: u32 = 222; // "urhg_text_embedded_or_quoted"
+pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 223; // "urhg_text_reuse_without_licence"
+pub const S_USER: u32 = 224; // "user"
+pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 225; // "uwg_advertising_after_refusal"
+pub const S_UWG_ADVERTORIAL_NOT_LABELLED: u32 = 226; // "uwg_advertorial_not_labelled"
+pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 227; // "uwg_email_consent_not_provable"
+pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 228; // "uwg_email_existing_customer"
+pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 229; // "uwg_email_without_consent"
+pub const S_UWG_FAKE_REVIEW: u32 = 230; // "uwg_fake_review"
+pub const S_UWG_FAKE_REVIEWS_SHOWN: u32 = 231; // "uwg_fake_reviews_shown"
+pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 232; // "uwg_hidden_commercial_communication"
+pub const S_UWG_INFLUENCER_POST_NOT_LABELLED: u32 = 233; // "uwg_influencer_post_not_labelled"
+pub const S_UWG_INFLUENCER_POST_WITHOUT_CONSIDERATION: u32 = 234; // "uwg_influencer_post_without_consideration"
+pub const S_UWG_MESSAGE_SENDER_CONCEALED: u32 = 235; // "uwg_message_sender_concealed"
+pub const S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS: u32 = 236; // "uwg_message_without_stop_address"
+pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 237; // "uwg_phone_b2b_presumed_consent"
+pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 238; // "uwg_phone_consent_not_documented"
+pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 239; // "uwg_phone_consent_not_provable"
+pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 240; // "uwg_phone_without_consent"
+pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 241; // "uwg_review_authenticity_note"
+pub const S_UWG_REVIEW_CHECK_NOT_EXPLAINED: u32 = 242; // "uwg_review_check_not_explained"
+pub const S_UWG_REVIEWS_CLAIMED_GENUINE_UNCHECKED: u32 = 243; // "uwg_reviews_claimed_genuine_unchecked"
+pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 244; // "uwg_sms_to_existing_customer"
+pub const S_UWG_STAFF_PRIVATE_POST_HIDDEN: u32 = 245; // "uwg_staff_private_post_hidden"
+pub const S_VERBAL: u32 = 246; // "verbal"
+pub const S_WEB_FORM: u32 = 247; // "web_form"
+pub const S_WEBSITE: u32 = 248; // "website"
+pub const S_WRITTEN: u32 = 249; // "written"
 
 pub const D_2000_01_03: i32 = 10959; // 2000-01-03
 pub const D_2015_10_05: i32 = 16713; // 2015-10-05
@@ -524,7 +526,7 @@ pub const D_2023_07_10: i32 = 19548; // 2023-07-10
 
 /// The facts of `old_law_consent_form` the program states.
 pub const FACTS_OLD_LAW_CONSENT_FORM: &[(u32,)] = &[
-    (248,), // "written"
+    (249,), // "written"
     (84,), // "double_opt_in"
     (175,), // "opt_in"
 ];
@@ -546,15 +548,15 @@ pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
     (200,), // "sexual_orientation"
     (67,), // "biometric"
     (149,), // "genetic"
-    (217,), // "trade_union"
+    (218,), // "trade_union"
 ];
 
 /// The facts of `consent_form_valid` the program states.
 pub const FACTS_CONSENT_FORM_VALID: &[(u32,)] = &[
-    (248,), // "written"
+    (249,), // "written"
     (84,), // "double_opt_in"
     (175,), // "opt_in"
-    (245,), // "verbal"
+    (246,), // "verbal"
 ];
 
 /// The facts of `contract_performing_kind` the program states.
@@ -670,7 +672,7 @@ pub const FACTS_DPIA_CATEGORY: &[(u32,)] = &[
 
 /// The facts of `special_core_activity` the program states.
 pub const FACTS_SPECIAL_CORE_ACTIVITY: &[(u32,)] = &[
-    (206,), // "special_categories"
+    (207,), // "special_categories"
     (79,), // "criminal_data"
 ];
 
@@ -762,7 +764,7 @@ pub const FACTS_ONLINE_SERVICE_KIND: &[(u32,)] = &[
     (98,), // "forum"
     (68,), // "blog"
     (95,), // "fan_page"
-    (247,), // "website"
+    (248,), // "website"
 ];
 
 /// The facts of `advertising_purpose` the program states.
@@ -771,7 +773,7 @@ pub const FACTS_ADVERTISING_PURPOSE: &[(u32,)] = &[
     (173,), // "newsletter"
     (195,), // "sales"
     (150,), // "greeting"
-    (208,), // "survey"
+    (209,), // "survey"
 ];
 
 /// The facts of `electronic_mail_channel` the program states.
@@ -785,10 +787,10 @@ pub const FACTS_ELECTRONIC_MAIL_CHANNEL: &[(u32,)] = &[
 
 /// The facts of `express_form` the program states.
 pub const FACTS_EXPRESS_FORM: &[(u32,)] = &[
-    (248,), // "written"
+    (249,), // "written"
     (84,), // "double_opt_in"
     (175,), // "opt_in"
-    (245,), // "verbal"
+    (246,), // "verbal"
 ];
 
 /// The facts of `online_form` the program states.
@@ -809,7 +811,7 @@ pub const FACTS_NUMBER_CHANNEL: &[(u32,)] = &[
 pub const FACTS_PUBLIC_CHANNEL: &[(u32,)] = &[
     (99,), // "forum_reply"
     (72,), // "comment"
-    (205,), // "social_post"
+    (206,), // "social_post"
 ];
 
 /// The facts of `review_kind` the program states.
@@ -832,12 +834,12 @@ pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
     (61, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
     (64, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
     (65, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
-    (222, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
-    (220, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
+    (223, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
+    (221, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
     (162, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
     (161, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
-    (221, -1461, 2932896,), // "urhg_text_embedded_or_quoted", 1966-01-01, 9999-12-31
-    (219, -1461, 2932896,), // "urhg_photo_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (222, -1461, 2932896,), // "urhg_text_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (220, -1461, 2932896,), // "urhg_photo_embedded_or_quoted", 1966-01-01, 9999-12-31
     (160, -22830, 2932896,), // "kug_image_exception_recorded", 1907-07-01, 9999-12-31
     (111, 17676, 2932896,), // "gdpr_breach_not_notified", 2018-05-25, 9999-12-31
     (112, 17676, 2932896,), // "gdpr_breach_notified_late", 2018-05-25, 9999-12-31
@@ -897,46 +899,46 @@ pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
     (180, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
     (181, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
     (80, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
-    (213, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
-    (212, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
-    (211, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
-    (209, 17676, 2932896,), // "tdddg_banner_without_equal_reject", 2018-05-25, 9999-12-31
-    (210, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
-    (228, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
-    (226, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
-    (227, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
-    (243, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
-    (224, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
-    (231, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
-    (244, 14243, 2932896,), // "uwg_staff_private_post_hidden", 2008-12-30, 9999-12-31
-    (232, 12607, 2932896,), // "uwg_influencer_post_not_labelled", 2004-07-08, 9999-12-31
-    (233, 19140, 2932896,), // "uwg_influencer_post_without_consideration", 2022-05-28, 9999-12-31
-    (225, 14243, 2932896,), // "uwg_advertorial_not_labelled", 2008-12-30, 9999-12-31
-    (240, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
-    (241, 19140, 2932896,), // "uwg_review_check_not_explained", 2022-05-28, 9999-12-31
-    (242, 19140, 2932896,), // "uwg_reviews_claimed_genuine_unchecked", 2022-05-28, 9999-12-31
-    (229, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
-    (230, 19140, 2932896,), // "uwg_fake_reviews_shown", 2022-05-28, 9999-12-31
-    (239, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
-    (236, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
-    (237, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
-    (238, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
-    (234, 14243, 2932896,), // "uwg_message_sender_concealed", 2008-12-30, 9999-12-31
-    (235, 14243, 2932896,), // "uwg_message_without_stop_address", 2008-12-30, 9999-12-31
+    (214, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
+    (213, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
+    (212, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
+    (210, 17676, 2932896,), // "tdddg_banner_without_equal_reject", 2018-05-25, 9999-12-31
+    (211, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
+    (229, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
+    (227, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
+    (228, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
+    (244, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
+    (225, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
+    (232, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
+    (245, 14243, 2932896,), // "uwg_staff_private_post_hidden", 2008-12-30, 9999-12-31
+    (233, 12607, 2932896,), // "uwg_influencer_post_not_labelled", 2004-07-08, 9999-12-31
+    (234, 19140, 2932896,), // "uwg_influencer_post_without_consideration", 2022-05-28, 9999-12-31
+    (226, 14243, 2932896,), // "uwg_advertorial_not_labelled", 2008-12-30, 9999-12-31
+    (241, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
+    (242, 19140, 2932896,), // "uwg_review_check_not_explained", 2022-05-28, 9999-12-31
+    (243, 19140, 2932896,), // "uwg_reviews_claimed_genuine_unchecked", 2022-05-28, 9999-12-31
+    (230, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
+    (231, 19140, 2932896,), // "uwg_fake_reviews_shown", 2022-05-28, 9999-12-31
+    (240, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
+    (237, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
+    (238, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (239, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
+    (235, 14243, 2932896,), // "uwg_message_sender_concealed", 2008-12-30, 9999-12-31
+    (236, 14243, 2932896,), // "uwg_message_without_stop_address", 2008-12-30, 9999-12-31
 ];
 
 /// The facts of `exception_of` the program states.
 pub const FACTS_EXCEPTION_OF: &[(u32, u32)] = &[
-    (221, 222,), // "urhg_text_embedded_or_quoted", "urhg_text_reuse_without_licence"
-    (219, 220,), // "urhg_photo_embedded_or_quoted", "urhg_photo_reuse_without_licence"
+    (222, 223,), // "urhg_text_embedded_or_quoted", "urhg_text_reuse_without_licence"
+    (220, 221,), // "urhg_photo_embedded_or_quoted", "urhg_photo_reuse_without_licence"
     (160, 161,), // "kug_image_exception_recorded", "kug_image_exception_unchecked"
     (109, 113,), // "gdpr_breach_data_unintelligible", "gdpr_breach_subjects_not_informed"
     (144, 143,), // "gdpr_special_explicit_consent", "gdpr_special_category"
     (145, 143,), // "gdpr_special_made_public", "gdpr_special_category"
     (103, 106,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
-    (227, 228,), // "uwg_email_existing_customer", "uwg_email_without_consent"
-    (233, 232,), // "uwg_influencer_post_without_consideration", "uwg_influencer_post_not_labelled"
-    (236, 239,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
+    (228, 229,), // "uwg_email_existing_customer", "uwg_email_without_consent"
+    (234, 233,), // "uwg_influencer_post_without_consideration", "uwg_influencer_post_not_labelled"
+    (237, 240,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
 ];
 
 /// A finding rule: id, severity, decision (`block` on a done activity is reported as
