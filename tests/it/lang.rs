@@ -2020,3 +2020,37 @@ fn the_rule_compilers_rarer_diagnostics_are_german_too() {
         );
     }
 }
+
+/// A facts file with more problems than are shown ends in a note of how many were left out,
+/// in German under `--lang de` and in English without it.
+#[test]
+fn the_problems_not_shown_are_counted_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let program = dir.path().join("p.dl");
+    std::fs::write(
+        &program,
+        ".decl edge(a: number, b: symbol)\n.input edge\n.decl path(a: number, b: symbol)\n.output path\npath(A, B) :- edge(A, B).\n",
+    )
+    .expect("write");
+    let facts = dir.path().join("facts");
+    std::fs::create_dir(&facts).expect("mkdir");
+    std::fs::write(facts.join("edge.facts"), "zwei\ty\n".repeat(25)).expect("write");
+    let (program, facts) = (
+        program.to_str().expect("utf-8"),
+        facts.to_str().expect("utf-8"),
+    );
+    let (code, _, err) = sphere(&["eval", program, "-F", facts, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("= 5 weitere Probleme in `") && err.contains("` werden nicht gezeigt"),
+        "{err}"
+    );
+    let problems = english_in_errors(&err);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    let (code, _, err) = sphere(&["eval", program, "-F", facts]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("= 5 more problems in `") && err.contains("` are not shown"),
+        "{err}"
+    );
+}
