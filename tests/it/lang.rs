@@ -2054,3 +2054,110 @@ fn the_problems_not_shown_are_counted_in_german() {
         "{err}"
     );
 }
+
+/// `check --stats --lang de` names its phases, counts, sizes and memory in German (seconds with
+/// a decimal comma); the English `--stats` lines stay as they were.
+#[test]
+fn check_stats_are_german_under_lang_de() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (_, _, err) = sphere(&["check", model, "--stats", "--lang", "de"]);
+    for expected in [
+        "Modell in ",
+        " s gelesen, geprüft und seine Fakten entnommen",
+        "Fakten: 112 Zeilen, ",
+        "Eingabefakten in ",
+        " s ausgewertet",
+        " Tupel in ",
+        "Datenbank: ",
+        " MB Indizes für Erklärungen, ",
+        "Auswertung: ",
+        " s Planen und Aufbauen der Indizes, ",
+        "Regeln nach Zeit (Sekunden, erzeugte Kopftupel, Runden):",
+        "8 Befunde in ",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in:\n{err}");
+    }
+    if cfg!(target_os = "linux") {
+        assert!(
+            err.contains("Speicher nach der Auswertung: belegt "),
+            "{err}"
+        );
+    }
+    assert!(
+        !err.lines().any(|l| l.contains("0.")),
+        "a decimal point in German: {err}"
+    );
+    // The tables' rows name relations and rules, which are the knowledge base's own words.
+    let sentences: String = err
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(sentences.lines().count() >= 9, "{err}");
+    let problems = english_words(&sentences);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    for english in [
+        "model read, validated",
+        "input facts loaded",
+        "tuples in",
+        "database:",
+        "evaluation:",
+        "rules by time",
+        "findings collected",
+        "memory after",
+    ] {
+        assert!(!err.contains(english), "`{english}` in:\n{err}");
+    }
+    let (_, _, err) = sphere(&["check", model, "--stats"]);
+    for english in [
+        "model read, validated and its facts extracted in ",
+        "facts: 112 rows, ",
+        "input facts loaded in ",
+        "database: ",
+        "evaluation: ",
+        "rules by time (seconds, head tuples produced, rounds):",
+        "8 findings collected and explained in ",
+    ] {
+        assert!(err.contains(english), "no `{english}` in:\n{err}");
+    }
+}
+
+/// A stdout that takes nothing (`/dev/full`) is said in German under `--lang de`, for text and
+/// JSON output alike, and in English without it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stdout_that_takes_nothing_is_said_in_german() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let run = |args: &[&str]| -> String {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("sphere runs");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for format in ["text", "json"] {
+        let err = run(&["check", model, "--format", format, "--lang", "de"]);
+        assert!(
+            err.starts_with("Fehler: auf die Standardausgabe lässt sich nicht schreiben: "),
+            "{format}: {err}"
+        );
+        // The system's own words for the failure (after the colon) are its own.
+        let ours = err.rsplit_once(": ").map_or(err.as_str(), |(a, _)| a);
+        let problems = english_in_errors(ours);
+        assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+        let err = run(&["check", model, "--format", format]);
+        assert!(
+            err.starts_with("error: cannot write to stdout: "),
+            "{format}: {err}"
+        );
+    }
+}
