@@ -321,6 +321,26 @@ fn kb_check_names_a_missing_translation_with_its_place_and_a_hint() {
     assert!(err.contains("hint: add `title_de:"), "{err}");
     // One missing text, one warning.
     assert_eq!(err.matches("has no German").count(), 1, "{err}");
+    // The same warning rendered in German has no English of sphere's own (the English text
+    // it quotes is the catalogue's).
+    let kb = KnowledgeBase::from_dir(dir.path()).expect("the copy compiles");
+    let missing = german::missing(&kb);
+    let de = sphere_engine::diag::render_in(&missing, kb.sources(), Default::default(), true);
+    for expected in [
+        "Warnung[bad_annotation]: die Norm `gdpr:4.2@2018-05-25` hat kein deutsches `title_de`",
+        "`title` gibt es nur auf Englisch",
+        "= Hinweis: `title_de: \"...\"` nach `title` ergänzen, auf Deutsch in eigenen Worten (Englisch: \"",
+    ] {
+        assert!(de.contains(expected), "no `{expected}` in:\n{de}");
+    }
+    let ours: String = de
+        .lines()
+        .map(|l| l.split("(Englisch:").next().unwrap_or(l))
+        .filter(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let problems = english_in_errors(&ours);
+    assert!(problems.is_empty(), "{de}\n{}", problems.join("\n"));
 }
 
 #[test]
