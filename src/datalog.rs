@@ -272,11 +272,14 @@ fn read_facts(
     });
     if errors > MAX_FACTS_ERRORS_PER_FILE {
         if let Some(last) = diags.last_mut() {
-            last.notes.push(format!(
-                "{} more problems in `{}` are not shown",
-                errors - MAX_FACTS_ERRORS_PER_FILE,
+            let more = errors - MAX_FACTS_ERRORS_PER_FILE;
+            let en = format!("{more} more problems in `{}` are not shown", path.display());
+            let de = format!(
+                "{more} weitere Probleme in `{}` werden nicht gezeigt",
                 path.display()
-            ));
+            );
+            *last = std::mem::replace(last, Diagnostic::without_span(Code::Syntax, ""))
+                .with_notes(en, de);
         }
     }
     if diags.len() > diags_before {

@@ -135,11 +135,14 @@ impl Request {
 
 /// A journal error as a library error (the journal's own hint kept).
 pub fn journal_error(e: JournalError) -> Error {
-    let hint = e.hint();
-    let err = Error::new(ErrorKind::Io, e.to_string());
-    match hint {
-        Some(h) => err.with_hint(h),
-        None => err,
+    let err = Error::texts(
+        ErrorKind::Io,
+        crate::Texts::new(e.to_string(), e.message_de()),
+    );
+    match (e.hint(), e.hint_de()) {
+        (Some(en), Some(de)) => err.with_hint_texts(crate::Texts::new(en, de)),
+        (Some(en), None) => err.with_hint(en),
+        _ => err,
     }
 }
 

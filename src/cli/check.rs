@@ -133,11 +133,17 @@ pub fn run(args: Args) -> CmdResult {
     if args.engine == Engine::Crepe
         && (!args.rules.is_empty() || !args.assume.is_empty() || args.kb.is_some())
     {
-        return Err(sphere::Error::new(
+        return Err(sphere::Error::texts(
             sphere::ErrorKind::Usage,
-            "--engine crepe runs the shipped knowledge base as it is",
+            sphere::texts::Texts::new(
+                "--engine crepe runs the shipped knowledge base as it is",
+                "--engine crepe führt die mitgelieferte Wissensbasis so aus, wie sie ist",
+            ),
         )
-        .with_hint("leave out --rules, --assume and --kb, or choose another --engine")
+        .with_hint_texts(sphere::texts::Texts::new(
+            "leave out --rules, --assume and --kb, or choose another --engine",
+            "--rules, --assume und --kb weglassen oder eine andere --engine wählen",
+        ))
         .into());
     }
     let line = progress::Line::in_lang(args.lang.into());
@@ -146,16 +152,27 @@ pub fn run(args: Args) -> CmdResult {
     super::release_freed_memory();
     let mut memory = Vec::new();
     if let Some(started) = started {
-        memory.push(("model and facts", memory_now()));
-        eprintln!(
-            "model read, validated and its facts extracted in {:.2} s",
-            started.elapsed().as_secs_f64()
-        );
-        eprintln!(
-            "facts: {} rows, {:.0} MB",
-            model.facts().len(),
-            model.facts().memory_bytes() as f64 / 1e6
-        );
+        memory.push((
+            ("model and facts", "dem Lesen von Modell und Fakten"),
+            memory_now(),
+        ));
+        let mb = model.facts().memory_bytes() as f64 / 1e6;
+        match args.lang {
+            Lang::En => {
+                eprintln!(
+                    "model read, validated and its facts extracted in {:.2} s",
+                    started.elapsed().as_secs_f64()
+                );
+                eprintln!("facts: {} rows, {mb:.0} MB", model.facts().len());
+            }
+            Lang::De => {
+                eprintln!(
+                    "Modell in {} s gelesen, geprüft und seine Fakten entnommen",
+                    render::text::seconds_de(started.elapsed())
+                );
+                eprintln!("Fakten: {} Zeilen, {mb:.0} MB", model.facts().len());
+            }
+        }
     }
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under bounds: they may never reach a fixpoint.
@@ -202,10 +219,15 @@ pub fn run(args: Args) -> CmdResult {
         )?;
     }
     if let Some(t) = outcome.timings() {
-        eprint!("{}", render::text::timings(&outcome, t));
-        memory.push(("evaluation", memory_now()));
-        for (phase, (live, peak)) in &memory {
-            eprintln!("memory after {phase}: resident {live}, peak {peak}");
+        eprint!("{}", render::text::timings(&outcome, t, args.lang.into()));
+        memory.push((("evaluation", "der Auswertung"), memory_now()));
+        for ((phase, phase_de), (live, peak)) in &memory {
+            match args.lang {
+                Lang::En => eprintln!("memory after {phase}: resident {live}, peak {peak}"),
+                Lang::De => {
+                    eprintln!("Speicher nach {phase_de}: belegt {live}, Höchststand {peak}")
+                }
+            }
         }
     }
     let lang = args.lang.into();
@@ -250,7 +272,7 @@ pub fn run(args: Args) -> CmdResult {
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
         match render::json::write_document(&outcome, &options, engine, stdout) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(super::CliError::new(format!("cannot write to stdout: {e}")));
+                return Err(super::stdout_error(&e));
             }
             _ => {}
         }

@@ -141,7 +141,7 @@ pub(super) fn write_out(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(|e| CliError::new(format!("cannot write to stdout: {e}")))
+        .map_err(|e| super::stdout_error(&e))
 }
 
 pub(super) fn verify(path: PathBuf, expect: Option<&str>, format: Format) -> CmdResult {

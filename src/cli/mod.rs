@@ -337,8 +337,19 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::new(format!("cannot write to stdout: {e}"))),
+        Err(e) => Err(stdout_error(&e)),
     }
+}
+
+/// Stdout refused a write (a full disk, a closed file): said in English and German.
+pub fn stdout_error(e: &std::io::Error) -> CliError {
+    CliError::Error(Box::new(Error::texts(
+        ErrorKind::Usage,
+        sphere::texts::Texts::new(
+            format!("cannot write to stdout: {e}"),
+            format!("auf die Standardausgabe lässt sich nicht schreiben: {e}"),
+        ),
+    )))
 }
 
 /// Writes an error to stderr as [`main`] would, for commands that go on or add a line.

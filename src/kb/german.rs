@@ -19,7 +19,8 @@ use crate::kb::KnowledgeBase;
 pub fn missing(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     let legal = kb.catalogue();
     let mut out = Vec::new();
-    let warn = |span, what: String, key: &str, en: &str| {
+    // `what` and `what_de` name the block: "norm `x`", "die Norm `x`".
+    let warn = |span, (what, what_de): (String, String), key: &str, en: &str| {
         Diagnostic::warning(
             Code::BadAnnotation,
             span,
@@ -30,9 +31,18 @@ pub fn missing(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             "add `{key}_de: \"...\"` after `{key}`, in German in your own words (English: \"{}\")",
             shorten(en)
         ))
+        .de(format!("{what_de} hat kein deutsches `{key}_de`"))
+        .label_de(format!("`{key}` gibt es nur auf Englisch"))
+        .hint_de(format!(
+            "`{key}_de: \"...\"` nach `{key}` ergänzen, auf Deutsch in eigenen Worten (Englisch: \"{}\")",
+            shorten(en)
+        ))
     };
     for n in &legal.norms {
-        let what = format!("norm `{}`", n.key());
+        let what = (
+            format!("norm `{}`", n.key()),
+            format!("die Norm `{}`", n.key()),
+        );
         if n.title_de.is_none() {
             out.push(warn(n.span, what.clone(), "title", &n.title));
         }
@@ -42,12 +52,17 @@ pub fn missing(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     }
     for a in &legal.authorities {
         if let (Some(t), None) = (&a.title, &a.title_de) {
-            out.push(warn(a.span, format!("authority `{}`", a.id), "title", t));
+            let what = (
+                format!("authority `{}`", a.id),
+                format!("die `.authority` `{}`", a.id),
+            );
+            out.push(warn(a.span, what, "title", t));
         }
     }
     for m in &legal.rule_meta {
         if let (Some(c), None) = (&m.contested, &m.contested_de) {
-            out.push(warn(m.span, format!("rule `{}`", m.id), "contested", c));
+            let what = (format!("rule `{}`", m.id), format!("die Regel `{}`", m.id));
+            out.push(warn(m.span, what, "contested", c));
         }
     }
     out

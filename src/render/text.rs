@@ -611,7 +611,8 @@ pub const STATS_RULES: usize = 20;
 
 /// Relation sizes, largest first (ties by name), where evaluation time went, then the
 /// costliest rules (with a profile).
-pub fn stats(ev: &Evaluation<'_>) -> String {
+pub fn stats(ev: &Evaluation<'_>, lang: Lang) -> String {
+    let de = lang == Lang::De;
     let program = ev.program();
     let mut rows: Vec<(usize, &str)> = (0..program.relations.len())
         .map(|i| {
@@ -621,42 +622,75 @@ pub fn stats(ev: &Evaluation<'_>) -> String {
         .collect();
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     let total: usize = rows.iter().map(|r| r.0).sum();
-    let mut out = format!("{total} tuples in {} relations\n", rows.len());
+    let mut out = if de {
+        format!("{total} Tupel in {} Relationen\n", rows.len())
+    } else {
+        format!("{total} tuples in {} relations\n", rows.len())
+    };
     for (n, name) in rows.iter().filter(|r| r.0 > 0) {
         let _ = writeln!(out, "{n:>10}  {name}");
     }
     let m = ev.memory_use();
     let mb = |b: usize| b as f64 / 1e6;
-    let _ = writeln!(
-        out,
-        "database: {:.0} MB rows, {:.0} MB deduplication, {:.0} MB indexes, {:.0} MB indexes for explanations, {:.0} MB provenance, {:.0} MB symbols",
-        mb(m.rows),
-        mb(m.dedup),
-        mb(m.indexes),
-        mb(m.explain_indexes),
-        mb(m.provenance),
-        mb(m.symbols)
-    );
+    if de {
+        let _ = writeln!(
+            out,
+            "Datenbank: {:.0} MB Zeilen, {:.0} MB Deduplizierung, {:.0} MB Indizes, {:.0} MB Indizes für Erklärungen, {:.0} MB Herkunft, {:.0} MB Symbole",
+            mb(m.rows),
+            mb(m.dedup),
+            mb(m.indexes),
+            mb(m.explain_indexes),
+            mb(m.provenance),
+            mb(m.symbols)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "database: {:.0} MB rows, {:.0} MB deduplication, {:.0} MB indexes, {:.0} MB indexes for explanations, {:.0} MB provenance, {:.0} MB symbols",
+            mb(m.rows),
+            mb(m.dedup),
+            mb(m.indexes),
+            mb(m.explain_indexes),
+            mb(m.provenance),
+            mb(m.symbols)
+        );
+    }
     let ph = ev.phases();
-    let _ = writeln!(
-        out,
-        "evaluation: {:.2} s planning and building indexes, {:.2} s rules, {:.2} s updating indexes",
-        ph.planning.as_secs_f64(),
-        ph.rules.as_secs_f64(),
-        ph.rounds.as_secs_f64()
-    );
+    if de {
+        let _ = writeln!(
+            out,
+            "Auswertung: {} s Planen und Aufbauen der Indizes, {} s Regeln, {} s Aktualisieren der Indizes",
+            seconds_de(ph.planning),
+            seconds_de(ph.rules),
+            seconds_de(ph.rounds)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "evaluation: {:.2} s planning and building indexes, {:.2} s rules, {:.2} s updating indexes",
+            ph.planning.as_secs_f64(),
+            ph.rules.as_secs_f64(),
+            ph.rounds.as_secs_f64()
+        );
+    }
     let mut rules: Vec<_> = ev.profile().iter().filter(|p| p.runs > 0).collect();
     if !rules.is_empty() {
         rules.sort_by(|a, b| b.time.cmp(&a.time).then(a.rule.cmp(&b.rule)));
         let _ = writeln!(
             out,
-            "rules by time (seconds, head tuples produced, rounds):"
+            "{}",
+            if de {
+                "Regeln nach Zeit (Sekunden, erzeugte Kopftupel, Runden):"
+            } else {
+                "rules by time (seconds, head tuples produced, rounds):"
+            }
         );
         for p in rules.iter().take(STATS_RULES) {
+            let time = format!("{:.3}", p.time.as_secs_f64());
             let _ = writeln!(
                 out,
-                "{:>10.3}  {:>9}  {:>3}  {}",
-                p.time.as_secs_f64(),
+                "{:>10}  {:>9}  {:>3}  {}",
+                if de { time.replace('.', ",") } else { time },
                 p.produced,
                 p.runs,
                 program.rules[p.rule.0 as usize].id
@@ -668,14 +702,26 @@ pub fn stats(ev: &Evaluation<'_>) -> String {
 
 /// The phase times of an evaluation with timing: facts, evaluation (facts included), stats,
 /// findings; as `sphere check --stats` writes them.
-pub fn timings(outcome: &Outcome<'_>, t: &Timings) -> String {
+pub fn timings(outcome: &Outcome<'_>, t: &Timings, lang: Lang) -> String {
+    if lang == Lang::De {
+        let mut out = format!("Eingabefakten in {} s geladen\n", seconds_de(t.facts));
+        let _ = writeln!(out, "in {} s ausgewertet", seconds_de(t.facts + t.rules));
+        out.push_str(&stats(outcome.evaluation(), lang));
+        let _ = writeln!(
+            out,
+            "{} Befunde in {} s gesammelt und erklärt",
+            outcome.findings().len(),
+            seconds_de(t.findings)
+        );
+        return out;
+    }
     let mut out = format!("input facts loaded in {:.2} s\n", t.facts.as_secs_f64());
     let _ = writeln!(
         out,
         "evaluated in {:.2} s",
         (t.facts + t.rules).as_secs_f64()
     );
-    out.push_str(&stats(outcome.evaluation()));
+    out.push_str(&stats(outcome.evaluation(), lang));
     let _ = writeln!(
         out,
         "{} findings collected and explained in {:.2} s",
@@ -683,6 +729,11 @@ pub fn timings(outcome: &Outcome<'_>, t: &Timings) -> String {
         t.findings.as_secs_f64()
     );
     out
+}
+
+/// Seconds with two decimals and a decimal comma, as German writes them (`0,42`).
+pub fn seconds_de(d: std::time::Duration) -> String {
+    format!("{:.2}", d.as_secs_f64()).replace('.', ",")
 }
 
 /// `text` safe to show on a terminal: every control character but line break and tab written

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -207,12 +207,22 @@ async fn track(State(app): State<Arc<App>>, req: axum::extract::Request, next: N
     response
 }
 
-async fn not_found(method: Method) -> ApiError {
-    ApiError::new(
+async fn not_found(method: Method, RawQuery(query): RawQuery) -> ApiError {
+    let de = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "lang=de"));
+    ApiError::texts(
         StatusCode::NOT_FOUND,
-        format!("no such route ({method})"),
-        "GET /v1/openapi.json lists the routes",
+        Texts::new(
+            format!("no such route ({method})"),
+            format!("keine solche Route ({method})"),
+        ),
+        Texts::new(
+            "GET /v1/openapi.json lists the routes",
+            "GET /v1/openapi.json führt die Routen auf",
+        ),
     )
+    .in_lang(if de { Lang::De } else { Lang::En })
 }
 
 /// The bearer token of a request, if any.
@@ -314,11 +324,17 @@ pub(crate) fn lang_of(q: &BTreeMap<String, String>) -> Result<Lang, ApiError> {
     match q.get("lang").map(String::as_str) {
         None | Some("en") => Ok(Lang::En),
         Some("de") => Ok(Lang::De),
-        Some(other) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("lang `{other}` is not known"),
-            "lang=en or lang=de",
-        )),
+        // The language asked for is none of the two: the answer says it in both.
+        Some(other) => {
+            let message =
+                format!("lang `{other}` is not known; die Sprache `{other}` ist nicht bekannt");
+            let hint = "lang=en or lang=de; lang=en oder lang=de";
+            Err(ApiError::texts(
+                StatusCode::BAD_REQUEST,
+                Texts::new(message.clone(), message),
+                Texts::new(hint, hint),
+            ))
+        }
     }
 }
 
@@ -358,10 +374,21 @@ fn strip_position(msg: &str) -> String {
 pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         let status = e.status();
-        ApiError::new(
+        let de = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "der Body der Anfrage ist größer als erlaubt".to_string()
+        } else {
+            format!("der Body der Anfrage lässt sich nicht lesen: {}", e.body_text())
+        };
+        ApiError::texts(
             status,
-            format!("the request body cannot be read: {}", e.body_text()),
-            "bodies are limited in size (see docs/server.md); send a smaller batch",
+            Texts::new(
+                format!("the request body cannot be read: {}", e.body_text()),
+                de,
+            ),
+            Texts::new(
+                "bodies are limited in size (see docs/server.md); send a smaller batch",
+                "die Größe eines Bodys ist begrenzt (siehe docs/server.md); einen kleineren Stapel senden",
+            ),
         )
     })
 }
@@ -708,30 +735,49 @@ async fn approve(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    decide_route(app, headers, id, body, Verb::Approve).await
+    decide_route(app, headers, id, q, body, Verb::Approve).await
 }
 
 async fn reject(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    decide_route(app, headers, id, body, Verb::Reject).await
+    decide_route(app, headers, id, q, body, Verb::Reject).await
 }
 
 async fn decide_route(
     app: Arc<App>,
     headers: HeaderMap,
     id: String,
+    q: BTreeMap<String, String>,
     body: Result<Bytes, BytesRejection>,
     verb: Verb,
 ) -> Response {
     blocking(app, move |app| {
         let attempted = format!("POST /v1/findings/{{id}}/{}", verb.as_str());
-        let p = authorize(app, &headers, &attempted, Some(Role::Dpo))?;
+        let p = authorize(app, &headers, &attempted, Some(Role::Dpo))
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
+        let lang = lang_of(&q)?;
+        decide_answer(app, &p, &id, body, verb).map_err(|e| e.in_lang(lang))
+    })
+    .await
+}
+
+/// The answer to a decision of `p` on the finding `id`, its errors with German words.
+fn decide_answer(
+    app: &App,
+    p: &Principal,
+    id: &str,
+    body: Result<Bytes, BytesRejection>,
+    verb: Verb,
+) -> ApiResult {
+    {
         let v = body_json(body)?;
         check_keys(&v, &["reason", "until"])?;
         let reason =
@@ -776,9 +822,8 @@ async fn decide_route(
                 ))
             }
         };
-        decide(app, &p, verb, &id, &reason, until).map(json_response)
-    })
-    .await
+        decide(app, p, verb, id, &reason, until).map(json_response)
+    }
 }
 
 /// The library's decision; a refusal (not the model's DPO) is a 403, journaled by the
@@ -793,10 +838,13 @@ pub(crate) fn decide(
 ) -> Result<Value, ApiError> {
     let mut core = app.core();
     if core.broken.is_some() {
-        return Err(ApiError::new(
+        return Err(ApiError::texts(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the server's state is ahead of its journal",
-            "restart the server",
+            Texts::new(
+                "the server's state is ahead of its journal",
+                "der Zustand des Servers ist seinem Journal voraus",
+            ),
+            Texts::new("restart the server", "den Server neu starten"),
         ));
     }
     let dpo = App::dpo(&core);
@@ -833,16 +881,30 @@ pub(crate) fn decide(
             "decision": verb.as_str(),
             "journal_head": head_json(&head),
         })),
-        Decided::Refused { dpo, .. } => Err(ApiError::new(
+        Decided::Refused { dpo, .. } => Err(ApiError::texts(
             StatusCode::FORBIDDEN,
-            format!(
-                "{} may not {} findings: only the DPO decides; the refusal is recorded",
-                p.staff,
-                verb.as_str()
+            Texts::new(
+                format!(
+                    "{} may not {} findings: only the DPO decides; the refusal is recorded",
+                    p.staff,
+                    verb.as_str()
+                ),
+                format!(
+                    "{} darf Befunde nicht {}: nur der/die DSB entscheidet; die Weigerung ist vermerkt",
+                    p.staff,
+                    match verb {
+                        Verb::Approve => "freigeben",
+                        Verb::Reject => "ablehnen",
+                    }
+                ),
             ),
-            &dpo.map_or("the model names no DPO".to_string(), |d| {
-                format!("the model's DPO is {d}")
-            }),
+            match dpo {
+                Some(d) => Texts::new(
+                    format!("the model's DPO is {d}"),
+                    format!("der/die DSB des Modells ist {d}"),
+                ),
+                None => Texts::new("the model names no DPO", "das Modell nennt keinen DSB"),
+            },
         )),
     }
 }
@@ -913,19 +975,28 @@ async fn verify(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     blocking(app, move |app| {
-        authorize(app, &headers, "GET /v1/journal/verify", None)?;
-        let expect =
-            match q.get("expect_head") {
-                None => None,
-                Some(h) => Some(h.parse::<crate::journal::Head>().map_err(|e| {
-                    ApiError::new(StatusCode::BAD_REQUEST, e, "expect_head=SEQ:HASH")
-                })?),
-            };
+        authorize(app, &headers, "GET /v1/journal/verify", None)
+            .map_err(|e| e.in_lang(lang_of(&q).unwrap_or(Lang::En)))?;
+        let lang = lang_of(&q)?;
+        let expect = match q.get("expect_head") {
+            None => None,
+            Some(h) => Some(h.parse::<crate::journal::Head>().map_err(|e| {
+                ApiError::texts(
+                    StatusCode::BAD_REQUEST,
+                    Texts::new(
+                        e.to_string(),
+                        format!("`expect_head` hat nicht die Form SEQ:HASH (`{h}`)"),
+                    ),
+                    Texts::new("expect_head=SEQ:HASH", "expect_head=SEQ:HASH"),
+                )
+                .in_lang(lang)
+            })?),
+        };
         let mut core = app.core();
         let v = core
             .journal
             .verify(expect.as_ref())
-            .map_err(gate::journal_error)?;
+            .map_err(|e| ApiError::from(gate::journal_error(e)).in_lang(lang))?;
         Ok(json_response(json!({
             "intact": v.is_intact(),
             "entries": v.entries,

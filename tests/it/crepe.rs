@@ -65,6 +65,34 @@ fn crepe_engine_runs_only_the_shipped_knowledge_base() {
         err.contains("--engine crepe") && err.contains("hint:"),
         "{err}"
     );
+    // The same in German with `--lang de`.
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "facts/s04_phone_call.json",
+            "--engine",
+            "crepe",
+            "--kb",
+            "knowledge",
+            "--lang",
+            "de",
+        ])
+        .output()
+        .expect("sphere runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "Fehler: --engine crepe führt die mitgelieferte Wissensbasis so aus, wie sie ist"
+        ) && err.contains(
+            "Hinweis: --rules, --assume und --kb weglassen oder eine andere --engine wählen"
+        ),
+        "{err}"
+    );
+    let problems = crate::lang::english_in_errors(&err);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
 }
 
 /// The cross-check is not a formality: the crepe findings of one model held against the

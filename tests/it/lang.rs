@@ -321,6 +321,26 @@ fn kb_check_names_a_missing_translation_with_its_place_and_a_hint() {
     assert!(err.contains("hint: add `title_de:"), "{err}");
     // One missing text, one warning.
     assert_eq!(err.matches("has no German").count(), 1, "{err}");
+    // The same warning rendered in German has no English of sphere's own (the English text
+    // it quotes is the catalogue's).
+    let kb = KnowledgeBase::from_dir(dir.path()).expect("the copy compiles");
+    let missing = german::missing(&kb);
+    let de = sphere_engine::diag::render_in(&missing, kb.sources(), Default::default(), true);
+    for expected in [
+        "Warnung[bad_annotation]: die Norm `gdpr:4.2@2018-05-25` hat kein deutsches `title_de`",
+        "`title` gibt es nur auf Englisch",
+        "= Hinweis: `title_de: \"...\"` nach `title` ergänzen, auf Deutsch in eigenen Worten (Englisch: \"",
+    ] {
+        assert!(de.contains(expected), "no `{expected}` in:\n{de}");
+    }
+    let ours: String = de
+        .lines()
+        .map(|l| l.split("(Englisch:").next().unwrap_or(l))
+        .filter(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let problems = english_in_errors(&ours);
+    assert!(problems.is_empty(), "{de}\n{}", problems.join("\n"));
 }
 
 #[test]
@@ -1572,7 +1592,7 @@ fn the_rule_compilers_diagnostics_are_german_under_lang_de() {
         "Fehler[syntax]: am Ende der Klausel fehlt `.`",
         "Fehler[type_mismatch]: Typfehler: erwartet: ein Symbol, gefunden: die Zahl 5",
         "ein Symbol laut der Deklaration der Spalte `",
-        "Fehler[type_mismatch]: Typfehler: erwartet: eine Zahl, gefunden: ein Datum",
+        "Fehler[type_mismatch]: Typfehler: erwartet: eine Zahl bei einem Operanden von `+`, gefunden: ein Datum",
     ] {
         assert!(err.contains(expected), "no `{expected}` in:\n{err}");
     }
@@ -1819,4 +1839,345 @@ fn the_command_lines_own_errors_are_german_with_lang_de() {
     }
     let problems = english_in_errors(&text);
     assert!(problems.is_empty(), "{text}\n{}", problems.join("\n"));
+}
+
+/// The rule compiler's less common diagnostics under `check --rules ... --lang de`: the legal
+/// annotations (`.norm`, `.authority`, `.rule` blocks and what they name), declarations made
+/// twice or reserved, unknown types and functions, a function given the wrong number of
+/// arguments, the context of a type mismatch and a negation inside a cycle are said in German,
+/// with no English left; the same files in English without `--lang de`.
+#[test]
+fn the_rule_compilers_rarer_diagnostics_are_german_too() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let model = manifest.join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let files: [(&str, &str, &[&str], &str); 5] = [
+        (
+            "decls.dl",
+            ".decl my_flag(a: symbol)\n\
+             .decl my_flag(a: symbol)\n\
+             .decl my_t(a: float)\n\
+             .decl my_u(a: colour)\n\
+             .decl finding_raw(a: symbol)\n\
+             .decl my_n(a: number)\n\
+             my_n(N) :- activity(A, _, _, _, _, _), N = frob(1).\n\
+             my_n(N) :- activity(A, _, _, _, _, _), N = strlen(A, 1).\n\
+             my_n(N) :- activity(A, _, _, D, _, _), N = 1 + D.\n\
+             my_flag(A) :- activity(A, _, _, D, _, _), my_n(D).\n",
+            &[
+                "Fehler[duplicate_declaration]: die Relation `my_flag` ist zweimal deklariert",
+                "hier erneut deklariert",
+                "Fehler[type_mismatch]: `float` wird nicht unterstützt",
+                "Fehler[unknown_reference]: unbekannter Typ `colour`",
+                "`finding_raw` wird von sphere erzeugt und kann nicht deklariert werden",
+                "Fehler[unknown_reference]: unbekannte Funktion `frob`",
+                "= Hinweis: die Funktionen sind: ",
+                "Fehler[arity_mismatch]: `strlen` nimmt 1 Argument, es sind aber 2 angegeben",
+                "Typfehler: erwartet: eine Zahl bei einem Operanden von `+`, gefunden: ein Datum",
+                "Typfehler: erwartet: eine Zahl in der Spalte `a` von `my_n`, gefunden: ein Datum",
+            ],
+            "error[unknown_reference]: unknown function `frob`",
+        ),
+        (
+            "blocks.dl",
+            ".norm \"Bad Id\" {\n\
+                 de: \"x\", en: \"x\", title: \"x\", from: 2020-01-01, source: \"https://example.org\",\n\
+             }\n\
+             .norm \"my:2\" {\n\
+                 de: \"x\", en: \"x\", title: 5, from: 2020-01-01, source: \"https://example.org\", frob: 1,\n\
+             }\n\
+             .rule my_rule {\n\
+                 norms: [\"bad ref\"],\n\
+                 severity: hihg,\n\
+                 decision: block,\n\
+                 exception_to: other,\n\
+                 message: { en: \"x\", fr: \"x\" },\n\
+             }\n\
+             finding(A, S, D) :- activity(A, S, _, D, _, _).\n",
+            &[
+                "Fehler[bad_annotation]: `Bad Id` ist keine gültige Norm-ID",
+                "= Hinweis: Norm-IDs werden kleingeschrieben",
+                "Fehler[bad_annotation]: unbekannter Schlüssel `frob` in `.norm \"my:2\"`",
+                "Fehler[bad_annotation]: `title` muss eine Zeichenkette sein, gefunden: eine Zahl",
+                "`.rule my_rule` hat sowohl `decision` als auch `exception_to`",
+                "Fehler[bad_annotation]: `bad ref` ist kein Normverweis",
+                "Fehler[bad_annotation]: `hihg` ist kein gültiger Wert für `severity`",
+                "= Hinweis: meinten Sie `high`?",
+                "Fehler[bad_annotation]: `message` hat keinen Text in `de`",
+                "Fehler[bad_annotation]: unbekannte Sprache `fr` in `message`",
+            ],
+            "error[bad_annotation]: `Bad Id` is not a valid norm id",
+        ),
+        (
+            "catalogue.dl",
+            ".norm \"my:1\" {\n\
+                 de: \"x\", en: \"x\", title: \"x\", from: 2020-01-01, source: \"https://example.org\",\n\
+             }\n\
+             .rule my_rule {\n\
+                 norms: [\"nope:1\", \"my:1@2020-02-02\"],\n\
+                 authorities: [nobody],\n\
+                 severity: high,\n\
+                 decision: block,\n\
+                 message: { en: \"{Z}\", de: \"{Z}\" },\n\
+             }\n\
+             finding(A, S, D) :- activity(A, S, _, D, _, _).\n\
+             .rule my_rule {\n\
+                 severity: high,\n\
+                 decision: block,\n\
+                 message: { en: \"x\", de: \"x\" },\n\
+             }\n\
+             finding(A, S, D) :- activity(A, S, _, D, _, _).\n\
+             .rule my_exc {\n\
+                 exception_to: my_reason,\n\
+             }\n\
+             exception(A, S, D) :- activity(A, S, _, D, _, _).\n\
+             .rule my_reason {\n\
+                 from: 2020-01-01,\n\
+             }\n\
+             my_r(A) :- activity(A, _, _, _, _, _).\n\
+             .decl my_r(a: symbol)\n\
+             .rule my_bad_head {\n\
+                 severity: high,\n\
+                 decision: block,\n\
+                 message: { en: \"x\", de: \"x\" },\n\
+             }\n\
+             my_r(A) :- activity(A, _, _, _, _, _).\n\
+             .rule my_bad_exc {\n\
+                 exception_to: my_rule,\n\
+                 severity: high,\n\
+             }\n\
+             my_r(A) :- activity(A, _, _, _, _, _).\n\
+             .rule my_no_dec {\n\
+                 from: 2020-01-01,\n\
+             }\n\
+             exception(A, S, D) :- activity(A, S, _, D, _, _).\n",
+            &[
+                "der Platzhalter `{Z}` nennt keine Variable der Regel",
+                "= Hinweis: die Variablen der Regel sind: A, S, D",
+                "Fehler[unknown_norm]: unbekannte Norm `nope:1`",
+                "Fehler[unknown_norm]: `my:1` hat keine Fassung, die am 2020-02-02 beginnt",
+                "Fehler[unknown_reference]: unbekannte `.authority` `nobody`",
+                "Fehler[duplicate_rule_id]: die Regel-ID `my_rule` wird zweimal verwendet",
+                "Fehler[bad_annotation]: `my_reason` ist keine Befundregel",
+                "die Befundregel `my_bad_head` muss `finding(About, Subject, Date)`",
+                "dieser Kopf ist `my_r` mit 1 Argument",
+                "die Ausnahmeregel `my_bad_exc` hat den Schlüssel `severity`",
+                "die Ausnahmeregel `my_bad_exc` muss `exception(About, Subject, Date)` ableiten",
+                "eine Regel, die `exception` ableitet, braucht ein `exception_to`",
+                "Annotation ohne `exception_to`",
+            ],
+            "error[unknown_norm]: unknown norm `nope:1`",
+        ),
+        (
+            "windows.dl",
+            ".norm \"my:1\" {\n\
+                 de: \"x\", en: \"x\", title: \"x\", from: 2020-01-01, source: \"https://example.org\",\n\
+             }\n\
+             .norm \"my:1\" {\n\
+                 de: \"x\", en: \"x\", title: \"x\", from: 2021-01-01, source: \"https://example.org\",\n\
+             }\n\
+             .rule my_rule {\n\
+                 norms: [\"my:1\"],\n\
+                 severity: high,\n\
+                 decision: block,\n\
+                 message: { en: \"x\", de: \"x\" },\n\
+                 from: 2021-01-01, to: 2020-01-01,\n\
+             }\n\
+             finding(A, S, D) :- activity(A, S, _, D, _, _).\n\
+             .rule my_reason {\n\
+                 remedy: { en: \"x\", de: \"x\" },\n\
+             }\n\
+             my_r(A) :- activity(A, _, _, _, _, _).\n\
+             .decl my_r(a: symbol)\n\
+             finding(A, S, D) :- activity(A, S, _, D, _, _).\n",
+            &[
+                "Fassungen von `my:1` überschneiden sich: `my:1@2021-01-01` beginnt am 2021-01-01",
+                "die frühere Fassung",
+                "`.rule my_rule` endet (2020-01-01) vor seinem Beginn (2021-01-01)",
+                "Fehler[bad_annotation]: `remedy` braucht eine `decision`",
+                "`finding` wird nur von annotierten Regeln abgeleitet",
+            ],
+            "error[bad_annotation]: `.rule my_rule` ends (2020-01-01) before it starts (2021-01-01)",
+        ),
+        (
+            "cycle.dl",
+            ".decl my_p(a: symbol)\n\
+             .decl my_q(a: symbol)\n\
+             my_p(A) :- activity(A, _, _, _, _, _), !my_q(A).\n\
+             my_q(A) :- my_p(A).\n",
+            &[
+                "Fehler[cyclic_negation]: `my_p` hängt von der Negation von `my_q` ab, das wiederum von `my_p` abhängt",
+                "hier negiert, innerhalb eines Zyklus",
+                "= Zyklus (`a <- b`: a wird aus b abgeleitet): my_p <- !my_q <- my_p",
+                "`my_q` liest hier `my_p` (Regel `",
+                "= Hinweis: Negation muss stratifiziert sein",
+            ],
+            "error[cyclic_negation]: `my_p` depends on the negation of `my_q`",
+        ),
+    ];
+    for (name, text, expected, english) in files {
+        let rules = dir.path().join(name);
+        std::fs::write(&rules, text).expect("write");
+        let rules = rules.to_str().expect("utf-8");
+        let (code, _, err) = sphere(&["check", model, "--rules", rules, "--lang", "de"]);
+        assert_eq!(code, Some(2), "{name}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{name}: no `{e}` in:\n{err}");
+        }
+        let problems = english_in_errors(&err);
+        assert!(
+            problems.is_empty(),
+            "{name}: {err}\n{}",
+            problems.join("\n")
+        );
+        let (code, _, err) = sphere(&["check", model, "--rules", rules]);
+        assert_eq!(code, Some(2), "{name}: {err}");
+        assert!(err.contains(english), "{name}: no `{english}` in:\n{err}");
+        assert!(
+            !err.contains("Fehler") && !err.contains("Hinweis"),
+            "{name}: {err}"
+        );
+    }
+}
+
+/// A facts file with more problems than are shown ends in a note of how many were left out,
+/// in German under `--lang de` and in English without it.
+#[test]
+fn the_problems_not_shown_are_counted_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let program = dir.path().join("p.dl");
+    std::fs::write(
+        &program,
+        ".decl edge(a: number, b: symbol)\n.input edge\n.decl path(a: number, b: symbol)\n.output path\npath(A, B) :- edge(A, B).\n",
+    )
+    .expect("write");
+    let facts = dir.path().join("facts");
+    std::fs::create_dir(&facts).expect("mkdir");
+    std::fs::write(facts.join("edge.facts"), "zwei\ty\n".repeat(25)).expect("write");
+    let (program, facts) = (
+        program.to_str().expect("utf-8"),
+        facts.to_str().expect("utf-8"),
+    );
+    let (code, _, err) = sphere(&["eval", program, "-F", facts, "--lang", "de"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("= 5 weitere Probleme in `") && err.contains("` werden nicht gezeigt"),
+        "{err}"
+    );
+    let problems = english_in_errors(&err);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    let (code, _, err) = sphere(&["eval", program, "-F", facts]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("= 5 more problems in `") && err.contains("` are not shown"),
+        "{err}"
+    );
+}
+
+/// `check --stats --lang de` names its phases, counts, sizes and memory in German (seconds with
+/// a decimal comma); the English `--stats` lines stay as they were.
+#[test]
+fn check_stats_are_german_under_lang_de() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let (_, _, err) = sphere(&["check", model, "--stats", "--lang", "de"]);
+    for expected in [
+        "Modell in ",
+        " s gelesen, geprüft und seine Fakten entnommen",
+        "Fakten: 112 Zeilen, ",
+        "Eingabefakten in ",
+        " s ausgewertet",
+        " Tupel in ",
+        "Datenbank: ",
+        " MB Indizes für Erklärungen, ",
+        "Auswertung: ",
+        " s Planen und Aufbauen der Indizes, ",
+        "Regeln nach Zeit (Sekunden, erzeugte Kopftupel, Runden):",
+        "8 Befunde in ",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in:\n{err}");
+    }
+    if cfg!(target_os = "linux") {
+        assert!(
+            err.contains("Speicher nach der Auswertung: belegt "),
+            "{err}"
+        );
+    }
+    assert!(
+        !err.lines().any(|l| l.contains("0.")),
+        "a decimal point in German: {err}"
+    );
+    // The tables' rows name relations and rules, which are the knowledge base's own words.
+    let sentences: String = err
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(sentences.lines().count() >= 9, "{err}");
+    let problems = english_words(&sentences);
+    assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+    for english in [
+        "model read, validated",
+        "input facts loaded",
+        "tuples in",
+        "database:",
+        "evaluation:",
+        "rules by time",
+        "findings collected",
+        "memory after",
+    ] {
+        assert!(!err.contains(english), "`{english}` in:\n{err}");
+    }
+    let (_, _, err) = sphere(&["check", model, "--stats"]);
+    for english in [
+        "model read, validated and its facts extracted in ",
+        "facts: 112 rows, ",
+        "input facts loaded in ",
+        "database: ",
+        "evaluation: ",
+        "rules by time (seconds, head tuples produced, rounds):",
+        "8 findings collected and explained in ",
+    ] {
+        assert!(err.contains(english), "no `{english}` in:\n{err}");
+    }
+}
+
+/// A stdout that takes nothing (`/dev/full`) is said in German under `--lang de`, for text and
+/// JSON output alike, and in English without it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stdout_that_takes_nothing_is_said_in_german() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/s04_phone_call.json");
+    let model = model.to_str().expect("utf-8");
+    let run = |args: &[&str]| -> String {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("sphere runs");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for format in ["text", "json"] {
+        let err = run(&["check", model, "--format", format, "--lang", "de"]);
+        assert!(
+            err.starts_with("Fehler: auf die Standardausgabe lässt sich nicht schreiben: "),
+            "{format}: {err}"
+        );
+        // The system's own words for the failure (after the colon) are its own.
+        let ours = err.rsplit_once(": ").map_or(err.as_str(), |(a, _)| a);
+        let problems = english_in_errors(ours);
+        assert!(problems.is_empty(), "{err}\n{}", problems.join("\n"));
+        let err = run(&["check", model, "--format", format]);
+        assert!(
+            err.starts_with("error: cannot write to stdout: "),
+            "{format}: {err}"
+        );
+    }
 }

@@ -1783,3 +1783,169 @@ fn refusals_in_german_with_lang_de() {
     let english = crate::lang::english_in_errors(&said);
     assert!(english.is_empty(), "{said}\n{}", english.join("\n"));
 }
+
+/// Approving, rejecting and verifying the journal take `?lang=de` like the other routes: a
+/// body they do not take, a DPO who is not the model's, an unknown finding, a head that is
+/// none, a refusal without a token; a body too large (413) and a route that does not exist
+/// (404) are said in German with `?lang=de`; a `?lang=` that is neither is said in both
+/// languages. Without `?lang=de` all of them are answered in English.
+#[test]
+fn decisions_verification_and_the_servers_own_refusals_in_german() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let big = format!("{{\"activity\": \"{}\"}}", "a".repeat(100_000));
+    let huge = "x".repeat(Limits::default().changes_bytes + 1);
+    let bad_reason = json!({"reason": 5}).to_string();
+    let ok_reason = json!({"reason": "geprüft"}).to_string();
+    // Method, path, token, body, status, words of the German message.
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "POST",
+            "/v1/findings/F-38be7ac3588f551b/approve",
+            Some(DPO_TOKEN),
+            &bad_reason,
+            400,
+            "erwartet: eine Zeichenkette",
+        ),
+        (
+            "POST",
+            "/v1/findings/F-38be7ac3588f551b/reject",
+            Some(DPO_TOKEN),
+            "{\"reason\": ",
+            400,
+            "kein gültiges JSON",
+        ),
+        (
+            "POST",
+            "/v1/findings/F-38be7ac3588f551b/approve",
+            Some(FAKE_DPO_TOKEN),
+            &ok_reason,
+            403,
+            "darf Befunde nicht freigeben",
+        ),
+        (
+            "POST",
+            "/v1/findings/F-38be7ac3588f551b/reject",
+            Some(FAKE_DPO_TOKEN),
+            &ok_reason,
+            403,
+            "darf Befunde nicht ablehnen",
+        ),
+        (
+            "POST",
+            "/v1/findings/F-0000000000000000/approve",
+            Some(DPO_TOKEN),
+            &ok_reason,
+            404,
+            "kein Befund `F-0000000000000000`",
+        ),
+        (
+            "POST",
+            "/v1/findings/F-38be7ac3588f551b/approve",
+            None,
+            &ok_reason,
+            401,
+            "kein Bearer-Token",
+        ),
+        (
+            "GET",
+            "/v1/journal/verify?expect_head=1:00",
+            Some(MM_TOKEN),
+            "",
+            400,
+            "`expect_head` hat nicht die Form SEQ:HASH",
+        ),
+        (
+            "GET",
+            "/v1/journal/verify",
+            None,
+            "",
+            401,
+            "kein Bearer-Token",
+        ),
+        (
+            "POST",
+            "/v1/gate",
+            Some(CRM_TOKEN),
+            &big,
+            413,
+            "der Body der Anfrage ist größer als erlaubt",
+        ),
+        (
+            "POST",
+            "/v1/model/changes",
+            Some(CRM_TOKEN),
+            &huge,
+            413,
+            "der Body der Anfrage ist größer als erlaubt",
+        ),
+        (
+            "GET",
+            "/v1/nothing",
+            Some(MM_TOKEN),
+            "",
+            404,
+            "keine solche Route (GET)",
+        ),
+    ];
+    let mut said = String::new();
+    for (method, path, token, body, status, expected) in &cases {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (s, v) = call(&app, method, &format!("{path}{sep}lang=de"), *token, body);
+        assert_eq!(s, *status, "{path}: {v}");
+        let err = &v["error"];
+        let m = err["message"].as_str().expect("a message");
+        assert!(m.contains(expected), "{path}: no `{expected}` in {v}");
+        said.push_str(&format!("{m}\n{}\n", err["hint"].as_str().unwrap_or("")));
+        let (s, v) = call(&app, method, path, *token, body);
+        assert_eq!(s, *status, "{path}: {v}");
+        let en = v["error"].to_string();
+        assert!(!en.contains(expected), "{path}: {en}");
+        for german in ["Fehler", "Hinweis", " ist ", " nicht "] {
+            assert!(!en.contains(german), "{path}: {en}");
+        }
+    }
+    let english = crate::lang::english_in_errors(&said);
+    assert!(english.is_empty(), "{said}\n{}", english.join("\n"));
+    // A verification that succeeds answers the same with `?lang=de`.
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/v1/journal/verify?lang=de",
+        Some(MM_TOKEN),
+        "",
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["intact"], true, "{v}");
+    // A language that is neither: the answer says so in both.
+    for path in [
+        "/v1/pending?lang=fr",
+        "/v1/journal/verify?lang=fr",
+        "/v1/findings/F-38be7ac3588f551b/approve?lang=fr",
+    ] {
+        let method = if path.contains("approve") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let token = if path.contains("journal") {
+            MM_TOKEN
+        } else {
+            DPO_TOKEN
+        };
+        let (s, v) = call(&app, method, path, Some(token), &ok_reason);
+        assert_eq!(s, 400, "{path}: {v}");
+        let m = v["error"]["message"].as_str().expect("a message");
+        assert!(
+            m.contains("lang `fr` is not known")
+                && m.contains("die Sprache `fr` ist nicht bekannt"),
+            "{path}: {v}"
+        );
+        let h = v["error"]["hint"].as_str().expect("a hint");
+        assert!(
+            h.contains("lang=en or lang=de") && h.contains("lang=en oder lang=de"),
+            "{v}"
+        );
+    }
+}

@@ -117,9 +117,10 @@ impl<'a> Fields<'a, '_> {
                         f.key.span,
                         format!("`{}` is given twice in {what}", f.key.text),
                     )
-                    .with_label("repeated here")
+                    .with_labels("repeated here", "hier wiederholt")
                     .with_secondary(*first, "first given here")
-                    .with_hint("keep one of them"),
+                    .with_hints("keep one of them", "einen davon behalten")
+                    .de(format!("`{}` steht zweimal in {what}", f.key.text)),
                 );
             } else {
                 seen.insert(&f.key.text, f.key.span);
@@ -130,10 +131,17 @@ impl<'a> Fields<'a, '_> {
                     f.key.span,
                     format!("unknown key `{}` in {what}", f.key.text),
                 )
-                .with_label("not a key of this block");
+                .with_labels("not a key of this block", "kein Schlüssel dieses Blocks")
+                .de(format!("unbekannter Schlüssel `{}` in {what}", f.key.text));
                 d = match did_you_mean(&f.key.text, allowed.iter().copied()) {
-                    Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                    None => d.with_hint(format!("the keys are: {}", allowed.join(", "))),
+                    Some(s) => d.with_hints(
+                        format!("did you mean `{s}`?"),
+                        format!("meinten Sie `{s}`?"),
+                    ),
+                    None => d.with_hints(
+                        format!("the keys are: {}", allowed.join(", ")),
+                        format!("mögliche Schlüssel: {}", allowed.join(", ")),
+                    ),
                 };
                 diags.push(d);
             }
@@ -162,8 +170,15 @@ impl<'a> Fields<'a, '_> {
                 self.block.id.span,
                 format!("{} has no `{key}`", self.what),
             )
-            .with_label(format!("`{key}` is required"))
-            .with_hint(format!("add `{key}: {example}`")),
+            .with_labels(
+                format!("`{key}` is required"),
+                format!("`{key}` ist Pflicht"),
+            )
+            .with_hints(
+                format!("add `{key}: {example}`"),
+                format!("`{key}: {example}` ergänzen"),
+            )
+            .de(format!("{} hat kein `{key}`", self.what)),
         );
     }
 
@@ -179,8 +194,18 @@ impl<'a> Fields<'a, '_> {
                         self.what
                     ),
                 )
-                .with_label(format!("German text without `{en}`"))
-                .with_hint(format!("give the English `{en}` too, or remove `{de}`")),
+                .with_labels(
+                    format!("German text without `{en}`"),
+                    format!("deutscher Text ohne `{en}`"),
+                )
+                .with_hints(
+                    format!("give the English `{en}` too, or remove `{de}`"),
+                    format!("auch das englische `{en}` angeben oder `{de}` entfernen"),
+                )
+                .de(format!(
+                    "`{de}` übersetzt `{en}`, das {} nicht hat",
+                    self.what
+                )),
             );
         }
     }
@@ -192,7 +217,15 @@ impl<'a> Fields<'a, '_> {
                 v.span,
                 format!("`{key}` must be {want}, found {}", v.kind.describe()),
             )
-            .with_label(format!("expected {want}")),
+            .with_labels(
+                format!("expected {want}"),
+                format!("erwartet: {}", want_de(want)),
+            )
+            .de(format!(
+                "`{key}` muss {} sein, gefunden: {}",
+                want_de(want),
+                v.kind.describe_de()
+            )),
         );
     }
 
@@ -271,9 +304,16 @@ impl<'a> Fields<'a, '_> {
             v.span,
             format!("`{word}` is not a valid `{key}`"),
         )
-        .with_label(format!("expected one of {}", choices.join(" | ")));
+        .with_labels(
+            format!("expected one of {}", choices.join(" | ")),
+            format!("erwartet: eines von {}", code_list(choices.iter().copied())),
+        )
+        .de(format!("`{word}` ist kein gültiger Wert für `{key}`"));
         if let Some(s) = did_you_mean(&word, choices.iter().copied()) {
-            d = d.with_hint(format!("did you mean `{s}`?"));
+            d = d.with_hints(
+                format!("did you mean `{s}`?"),
+                format!("meinten Sie `{s}`?"),
+            );
         }
         self.diags.push(d);
         None
@@ -295,7 +335,8 @@ impl<'a> Fields<'a, '_> {
                         f.key.span,
                         format!("unknown language `{}` in `{key}`", f.key.text),
                     )
-                    .with_label("expected `en` or `de`"),
+                    .with_labels("expected `en` or `de`", "erwartet: `en` oder `de`")
+                    .de(format!("unbekannte Sprache `{}` in `{key}`", f.key.text)),
                 );
             }
         }
@@ -316,8 +357,12 @@ impl<'a> Fields<'a, '_> {
                             v.span,
                             format!("`{key}` has no `{lang}` text"),
                         )
-                        .with_label(format!("`{lang}` is missing"))
-                        .with_hint("give the text in both output languages, `en` and `de`"),
+                        .with_labels(format!("`{lang}` is missing"), format!("`{lang}` fehlt"))
+                        .with_hints(
+                            "give the text in both output languages, `en` and `de`",
+                            "den Text in beiden Ausgabesprachen angeben, `en` und `de`",
+                        )
+                        .de(format!("`{key}` hat keinen Text in `{lang}`")),
                     );
                 }
             }
@@ -346,6 +391,42 @@ impl<'a> Fields<'a, '_> {
 }
 
 /// Parses a norm reference `id` or `id@YYYY-MM-DD`.
+/// What a key's value must be ([`Fields::wrong`]'s `want`), in German.
+fn want_de(want: &str) -> String {
+    match want {
+        "a string" => "eine Zeichenkette".into(),
+        "a date `YYYY-MM-DD`" => "ein Datum `YYYY-MM-DD`".into(),
+        "a date `YYYY-MM-DD` or `none`" => "ein Datum `YYYY-MM-DD` oder `none`".into(),
+        "a `{ en: \"..\", de: \"..\" }` block" => {
+            "ein Textpaar `{ en: \"..\", de: \"..\" }`".into()
+        }
+        "a list `[..]`" => "eine Liste `[..]`".into(),
+        "a name or a string" => "ein Name oder eine Zeichenkette".into(),
+        "a norm reference string" => "ein Normverweis als Zeichenkette".into(),
+        "`true` or `false`" => "`true` oder `false`".into(),
+        _ => match want.strip_prefix("one of ") {
+            Some(choices) => format!("eines von {}", code_list(choices.split(" | "))),
+            None => want.into(),
+        },
+    }
+}
+
+/// Words as code, `a`, `b`, `c`.
+fn code_list<'s>(words: impl Iterator<Item = &'s str>) -> String {
+    words
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "this head is `name` with N arguments", in German.
+fn head_de(name: &str, arity: usize) -> String {
+    format!(
+        "dieser Kopf ist `{name}` mit {arity} Argument{}",
+        if arity == 1 { "" } else { "en" }
+    )
+}
+
 pub fn parse_norm_ref(s: &str) -> Option<NormRef> {
     let (id, version) = match s.split_once('@') {
         Some((id, d)) => (id, Some(Date::parse(d)?)),
@@ -395,8 +476,15 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
                 block.id.span,
                 format!("`{}` is not a valid norm id", block.id.text),
             )
-            .with_label("expected `<law>:<unit>[.<unit>]*`")
-            .with_hint("norm ids are lower case, e.g. `gdpr:6.1.a` or `uwg:7.2.2`"),
+            .with_labels(
+                "expected `<law>:<unit>[.<unit>]*`",
+                "erwartet: `<law>:<unit>[.<unit>]*`",
+            )
+            .with_hints(
+                "norm ids are lower case, e.g. `gdpr:6.1.a` or `uwg:7.2.2`",
+                "Norm-IDs werden kleingeschrieben, z. B. `gdpr:6.1.a` oder `uwg:7.2.2`",
+            )
+            .de(format!("`{}` ist keine gültige Norm-ID", block.id.text)),
         );
         return None;
     }
@@ -425,7 +513,11 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
                             v.span,
                             format!("`{s}` is not a norm reference"),
                         )
-                        .with_label("expected `\"<id>\"` or `\"<id>@YYYY-MM-DD\"`"),
+                        .with_labels(
+                            "expected `\"<id>\"` or `\"<id>@YYYY-MM-DD\"`",
+                            "erwartet: `\"<id>\"` oder `\"<id>@YYYY-MM-DD\"`",
+                        )
+                        .de(format!("`{s}` ist kein Normverweis")),
                     );
                     None
                 }
@@ -457,8 +549,15 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, 
                     block.id.span,
                     format!("`{}` ends ({t}) before it starts ({from})", block.id.text),
                 )
-                .with_label("empty interval")
-                .with_hint("`to` is the last day in force and must not be before `from`"),
+                .with_labels("empty interval", "leerer Zeitraum")
+                .with_hints(
+                    "`to` is the last day in force and must not be before `from`",
+                    "`to` ist der letzte Tag in Kraft und darf nicht vor `from` liegen",
+                )
+                .de(format!(
+                    "`{}` endet ({t}) vor seinem Beginn ({from})",
+                    block.id.text
+                )),
             );
             return None;
         }
@@ -590,8 +689,15 @@ pub fn rule_annotation(
                     span,
                     format!("`{s}` is not a norm reference"),
                 )
-                .with_label("expected `\"<id>\"` or `\"<id>@YYYY-MM-DD\"`")
-                .with_hint("e.g. `\"uwg:7.2.2\"` or `\"uwg:7.2.3@2008-12-30\"`"),
+                .with_labels(
+                    "expected `\"<id>\"` or `\"<id>@YYYY-MM-DD\"`",
+                    "erwartet: `\"<id>\"` oder `\"<id>@YYYY-MM-DD\"`",
+                )
+                .with_hints(
+                    "e.g. `\"uwg:7.2.2\"` or `\"uwg:7.2.3@2008-12-30\"`",
+                    "z. B. `\"uwg:7.2.2\"` oder `\"uwg:7.2.3@2008-12-30\"`",
+                )
+                .de(format!("`{s}` ist kein Normverweis")),
             ),
         }
     }
@@ -606,7 +712,10 @@ pub fn rule_annotation(
             f.diags.push(
                 Diagnostic::error(Code::BadAnnotation, span, format!("`{s}` is not a model citation"))
                     .with_label("expected `\"guideline:{Var}\"` or `\"terms:{Var}\"`")
-                    .with_hint("a model citation names a company guideline or a platform's terms through a variable of the rule, e.g. `\"guideline:{G}\"`; catalogued norms go in `norms`"),
+                    .with_hint("a model citation names a company guideline or a platform's terms through a variable of the rule, e.g. `\"guideline:{G}\"`; catalogued norms go in `norms`")
+                    .de(format!("`{s}` ist kein Modellzitat"))
+                    .label_de("erwartet: `\"guideline:{Var}\"` oder `\"terms:{Var}\"`")
+                    .hint_de("ein Modellzitat nennt eine Richtlinie des Unternehmens oder die Bedingungen einer Plattform über eine Variable der Regel, z. B. `\"guideline:{G}\"`; katalogisierte Normen gehören in `norms`"),
             );
         }
     }
@@ -656,8 +765,18 @@ pub fn rule_annotation(
                         block.id.text
                     ),
                 )
-                .with_label("a rule either derives findings or excepts from another rule")
-                .with_hint("split it into a finding rule and an exception rule"),
+                .with_labels(
+                    "a rule either derives findings or excepts from another rule",
+                    "eine Regel leitet entweder Befunde ab oder ist eine Ausnahme zu einer anderen Regel",
+                )
+                .with_hints(
+                    "split it into a finding rule and an exception rule",
+                    "in eine Befundregel und eine Ausnahmeregel aufteilen",
+                )
+                .de(format!(
+                    "`.rule {}` hat sowohl `decision` als auch `exception_to`",
+                    block.id.text
+                )),
             );
         }
         if !has("severity") {
@@ -682,7 +801,12 @@ pub fn rule_annotation(
                     head.2,
                     if head.2 == 1 { "" } else { "s" }
                 ))
-                .with_secondary(block.id.span, "annotated with a `decision` here"),
+                .with_secondary(block.id.span, "annotated with a `decision` here")
+                .de(format!(
+                    "die Befundregel `{}` muss `finding(About, Subject, Date)` oder `finding(About, Date)` ableiten",
+                    block.id.text
+                ))
+                .label_de(head_de(head.0, head.2)),
             );
         }
         match (severity, decision) {
@@ -710,7 +834,12 @@ pub fn rule_annotation(
                     head.2,
                     if head.2 == 1 { "" } else { "s" }
                 ))
-                .with_secondary(block.id.span, "annotated with `exception_to` here"),
+                .with_secondary(block.id.span, "annotated with `exception_to` here")
+                .de(format!(
+                    "die Ausnahmeregel `{}` muss `exception(About, Subject, Date)` ableiten",
+                    block.id.text
+                ))
+                .label_de(head_de(head.0, head.2)),
             );
         }
         for k in ["severity", "message", "remedy"] {
@@ -721,8 +850,18 @@ pub fn rule_annotation(
                         block.id.span,
                         format!("the exception rule `{}` has a `{k}`", block.id.text),
                     )
-                    .with_label("exceptions only suppress findings")
-                    .with_hint(format!("remove `{k}`; the excepted rule carries it")),
+                    .with_labels(
+                        "exceptions only suppress findings",
+                        "Ausnahmen unterdrücken nur Befunde",
+                    )
+                    .with_hints(
+                        format!("remove `{k}`; the excepted rule carries it"),
+                        format!("`{k}` entfernen; die Regel, zu der die Ausnahme gilt, trägt es"),
+                    )
+                    .de(format!(
+                        "die Ausnahmeregel `{}` hat den Schlüssel `{k}`",
+                        block.id.text
+                    )),
                 );
             }
         }
@@ -746,8 +885,25 @@ pub fn rule_annotation(
                         }
                     ),
                 )
-                .with_label("derived here")
-                .with_secondary(block.id.span, "annotation without it"),
+                .with_labels("derived here", "hier abgeleitet")
+                .with_secondaries(
+                    block.id.span,
+                    "annotation without it",
+                    if head.0 == FINDING {
+                        "Annotation ohne `decision`"
+                    } else {
+                        "Annotation ohne `exception_to`"
+                    },
+                )
+                .de(format!(
+                    "eine Regel, die `{}` ableitet, braucht ein {}",
+                    head.0,
+                    if head.0 == FINDING {
+                        "`decision`"
+                    } else {
+                        "`exception_to`"
+                    }
+                )),
             );
         }
         for k in ["severity", "message", "remedy", "about"] {
@@ -762,7 +918,13 @@ pub fn rule_annotation(
                         "`.rule {}` has `{k}` but no `decision`",
                         block.id.text
                     ))
-                    .with_hint("add `decision: block | warn | info`, or remove the key"),
+                    .with_hint("add `decision: block | warn | info`, or remove the key")
+                    .de(format!("`{k}` braucht eine `decision`"))
+                    .label_de(format!(
+                        "`.rule {}` hat `{k}`, aber keine `decision`",
+                        block.id.text
+                    ))
+                    .hint_de("`decision` mit `block`, `warn` oder `info` ergänzen oder den Schlüssel entfernen"),
                 );
             }
         }
@@ -779,7 +941,11 @@ pub fn rule_annotation(
                         block.id.text
                     ),
                 )
-                .with_label("empty validity"),
+                .with_labels("empty validity", "leere Geltungsdauer")
+                .de(format!(
+                    "`.rule {}` endet ({b}) vor seinem Beginn ({a})",
+                    block.id.text
+                )),
             );
         }
     }

@@ -181,15 +181,33 @@ fn cycle_diagnostic(program: &Program, deps: &[Dep], comp: &[usize], neg: &Dep) 
             name(neg.to)
         ),
     )
-    .with_label("negated here, inside a cycle")
-    .with_note(format!("cycle (`a <- b`: a is derived from b): {chain}"))
-    .with_hint("negation must be stratified: a relation cannot depend on its own negation; split the relation or remove the negation from the cycle");
+    .with_labels("negated here, inside a cycle", "hier negiert, innerhalb eines Zyklus")
+    .with_notes(
+        format!("cycle (`a <- b`: a is derived from b): {chain}"),
+        format!("Zyklus (`a <- b`: a wird aus b abgeleitet): {chain}"),
+    )
+    .with_hints(
+        "negation must be stratified: a relation cannot depend on its own negation; split the relation or remove the negation from the cycle",
+        "Negation muss stratifiziert sein: eine Relation kann nicht von ihrer eigenen Negation abhängen; die Relation aufteilen oder die Negation aus dem Zyklus nehmen",
+    )
+    .de(format!(
+        "`{}` hängt von der Negation von `{}` ab, das wiederum von `{}` abhängt",
+        name(neg.to),
+        name(neg.from),
+        name(neg.to)
+    ));
     for d in &path {
         if d.span != neg.span {
-            diag = diag.with_secondary(
+            diag = diag.with_secondaries(
                 d.span,
                 format!(
                     "`{}` reads `{}` here (rule `{}`)",
+                    name(d.to),
+                    name(d.from),
+                    program.rule(d.rule).id
+                ),
+                format!(
+                    "`{}` liest hier `{}` (Regel `{}`)",
                     name(d.to),
                     name(d.from),
                     program.rule(d.rule).id

@@ -153,4 +153,16 @@ impl AValueKind {
             AValueKind::Map(_) => "a `{ en: .., de: .. }` block",
         }
     }
+
+    /// [`AValueKind::describe`] in German.
+    pub fn describe_de(&self) -> &'static str {
+        match self {
+            AValueKind::Str(_) => "eine Zeichenkette",
+            AValueKind::Word(_) => "ein Wort",
+            AValueKind::Date(_) => "ein Datum",
+            AValueKind::Num(_) => "eine Zahl",
+            AValueKind::List(_) => "eine Liste",
+            AValueKind::Map(_) => "ein Textpaar `{ en: .., de: .. }`",
+        }
+    }
 }

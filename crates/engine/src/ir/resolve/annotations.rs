@@ -70,7 +70,16 @@ impl Resolver<'_> {
                         )
                         .with_label("this version overlaps")
                         .with_secondary(prev.span, "the earlier version")
-                        .with_hint("versions of one provision need disjoint intervals: give the earlier one a `to` before this `from`"),
+                        .with_hint("versions of one provision need disjoint intervals: give the earlier one a `to` before this `from`")
+                        .de(format!(
+                            "Fassungen von `{}` überschneiden sich: `{}` beginnt am {}, während `{}` noch in Kraft ist",
+                            n.id,
+                            n.key(),
+                            n.from,
+                            prev.key()
+                        ))
+                        .label_de("diese Fassung überschneidet sich")
+                        .hint_de("die Fassungen einer Vorschrift brauchen getrennte Zeiträume: der früheren ein `to` vor diesem `from` geben"),
                     );
                     continue;
                 }
@@ -97,20 +106,29 @@ impl Resolver<'_> {
                     span,
                     format!("`{}` has no version starting on {v}", r.id),
                 )
-                .with_label("no such version")
-                .with_hint(format!("declared versions: {}", versions.join(", "))),
+                .with_labels("no such version", "keine solche Fassung")
+                .with_hints(
+                    format!("declared versions: {}", versions.join(", ")),
+                    format!("deklarierte Fassungen: {}", versions.join(", ")),
+                )
+                .de(format!("`{}` hat keine Fassung, die am {v} beginnt", r.id)),
                 _ => {
                     let d = Diagnostic::error(
                         Code::UnknownNorm,
                         span,
                         format!("unknown norm `{}`", r.id),
                     )
-                    .with_label("no `.norm` with this id");
+                    .with_labels("no `.norm` with this id", "keine `.norm` mit dieser ID")
+                    .de(format!("unbekannte Norm `{}`", r.id));
                     match did_you_mean(&r.id, ids.into_iter()) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => {
-                            d.with_hint(format!("declare it with `.norm \"{}\" {{ ... }}`", r.id))
-                        }
+                        Some(s) => d.with_hints(
+                            format!("did you mean `{s}`?"),
+                            format!("meinten Sie `{s}`?"),
+                        ),
+                        None => d.with_hints(
+                            format!("declare it with `.norm \"{}\" {{ ... }}`", r.id),
+                            format!("mit `.norm \"{}\" {{ ... }}` deklarieren", r.id),
+                        ),
                     }
                 }
             }
@@ -141,13 +159,21 @@ impl Resolver<'_> {
                         *span,
                         format!("unknown authority `{name}`"),
                     )
-                    .with_label("no `.authority` with this name");
+                    .with_labels(
+                        "no `.authority` with this name",
+                        "keine `.authority` mit diesem Namen",
+                    )
+                    .de(format!("unbekannte `.authority` `{name}`"));
                     let ids = self.catalogue.authorities.iter().map(|x| x.id.as_str());
                     diags.push(match did_you_mean(name, ids) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => {
-                            d.with_hint(format!("declare it with `.authority {name} {{ ... }}`"))
-                        }
+                        Some(s) => d.with_hints(
+                            format!("did you mean `{s}`?"),
+                            format!("meinten Sie `{s}`?"),
+                        ),
+                        None => d.with_hints(
+                            format!("declare it with `.authority {name} {{ ... }}`"),
+                            format!("mit `.authority {name} {{ ... }}` deklarieren"),
+                        ),
                     });
                 }
             }
@@ -160,8 +186,12 @@ impl Resolver<'_> {
                             *to_span,
                             format!("`{to}` is not a finding rule"),
                         )
-                        .with_label("an exception must point at a rule with a `decision`")
-                        .with_secondary(*span, "declared here"),
+                        .with_labels(
+                            "an exception must point at a rule with a `decision`",
+                            "eine Ausnahme muss auf eine Regel mit einer `decision` zeigen",
+                        )
+                        .with_secondary(*span, "declared here")
+                        .de(format!("`{to}` ist keine Befundregel")),
                     ),
                     None => {
                         let d = Diagnostic::error(
@@ -169,11 +199,19 @@ impl Resolver<'_> {
                             *to_span,
                             format!("unknown rule `{to}`"),
                         )
-                        .with_label("no annotated rule with this id");
+                        .with_labels(
+                            "no annotated rule with this id",
+                            "keine annotierte Regel mit dieser ID",
+                        )
+                        .de(format!("unbekannte Regel `{to}`"));
                         diags.push(match did_you_mean(to, rule_kinds.keys().copied()) {
-                            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                            None => d.with_hint(
+                            Some(s) => d.with_hints(
+                                format!("did you mean `{s}`?"),
+                                format!("meinten Sie `{s}`?"),
+                            ),
+                            None => d.with_hints(
                                 "`exception_to` names the id of a `.rule` with a `decision`",
+                                "`exception_to` nennt die ID einer `.rule` mit einer `decision`",
                             ),
                         });
                     }

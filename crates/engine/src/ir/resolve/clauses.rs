@@ -28,7 +28,13 @@ impl Resolver<'_> {
                     ),
                 )
                 .with_label(format!("literal {}", MAX_BODY_LITERALS + 1))
-                .with_hint("split the rule: give a group of its literals a relation of its own and use that relation here"),
+                .with_hint("split the rule: give a group of its literals a relation of its own and use that relation here")
+                .de(format!(
+                    "diese Regel hat {} Literale im Rumpf, mehr als die {MAX_BODY_LITERALS}, die sphere plant",
+                    c.body.len()
+                ))
+                .label_de(format!("Literal {}", MAX_BODY_LITERALS + 1))
+                .hint_de("die Regel aufteilen: einer Gruppe ihrer Literale eine eigene Relation geben und diese hier verwenden"),
             );
             return;
         }
@@ -56,7 +62,10 @@ impl Resolver<'_> {
                     )
                     .with_label("second rule with this id")
                     .with_secondary(first.meta.span, "first used here")
-                    .with_hint("rule ids are stable names used in findings and journals: give each rule its own"),
+                    .with_hint("rule ids are stable names used in findings and journals: give each rule its own")
+                    .de(format!("die Regel-ID `{}` wird zweimal verwendet", ann.meta.id))
+                    .label_de("zweite Regel mit dieser ID")
+                    .hint_de("Regel-IDs sind feste Namen in Befunden und Journalen: jeder Regel eine eigene geben"),
                 );
                 return;
             }
@@ -80,6 +89,14 @@ impl Resolver<'_> {
                                 .with_label(format!("in the text of `.rule {}`", block.id.text))
                                 .with_hint(format!(
                                     "the rule's variables are: {}",
+                                    names.join(", ")
+                                ))
+                                .de(format!(
+                                    "der Platzhalter `{{{p}}}` nennt keine Variable der Regel"
+                                ))
+                                .label_de(format!("im Text von `.rule {}`", block.id.text))
+                                .hint_de(format!(
+                                    "die Variablen der Regel sind: {}",
                                     names.join(", ")
                                 )),
                             );
@@ -109,6 +126,19 @@ impl Resolver<'_> {
                 .with_label("this rule has no `.rule` annotation")
                 .with_hint(format!(
                     "put a `.rule <id> {{ ... }}` block with {what} before it"
+                ))
+                .de(format!(
+                    "`{}` wird nur von annotierten Regeln abgeleitet",
+                    c.head.name.text
+                ))
+                .label_de("diese Regel hat keine `.rule`-Annotation")
+                .hint_de(format!(
+                    "eine Annotation `.rule <id> {{ ... }}` mit {} davorsetzen",
+                    if c.head.name.text == lower::EXCEPTION {
+                        "`exception_to`"
+                    } else {
+                        "`decision`"
+                    }
                 )),
             );
             return;

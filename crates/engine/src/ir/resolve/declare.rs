@@ -22,8 +22,12 @@ impl Resolver<'_> {
                 "float" => {
                     diags.push(
                         Diagnostic::error(Code::TypeMismatch, ty.span, "`float` is not supported")
-                            .with_label("unsupported type")
-                            .with_hint("use `number` (64-bit integers)"),
+                            .with_labels("unsupported type", "nicht unterstützter Typ")
+                            .with_hints(
+                                "use `number` (64-bit integers)",
+                                "`number` verwenden (ganze Zahlen mit 64 Bit)",
+                            )
+                            .de("`float` wird nicht unterstützt"),
                     );
                     return None;
                 }
@@ -42,10 +46,17 @@ impl Resolver<'_> {
             ty.span,
             format!("unknown type `{}`", cur.text),
         )
-        .with_label("no such type");
+        .with_labels("no such type", "kein solcher Typ")
+        .de(format!("unbekannter Typ `{}`", cur.text));
         d = match did_you_mean(&cur.text, known) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None => d.with_hint("column types are `symbol`, `number`, `date` or a `.type`"),
+            Some(s) => d.with_hints(
+                format!("did you mean `{s}`?"),
+                format!("meinten Sie `{s}`?"),
+            ),
+            None => d.with_hints(
+                "column types are `symbol`, `number`, `date` or a `.type`",
+                "Spaltentypen sind `symbol`, `number`, `date` oder ein `.type`",
+            ),
         };
         diags.push(d);
         None
@@ -84,7 +95,13 @@ impl Resolver<'_> {
                     format!("`{}` is made by sphere and cannot be declared", d.name.text),
                 )
                 .with_label("reserved for the lowering of finding and exception rules")
-                .with_hint("choose another name; `finding` and its helpers may be queried but not declared"),
+                .with_hint("choose another name; `finding` and its helpers may be queried but not declared")
+                .de(format!(
+                    "`{}` wird von sphere erzeugt und kann nicht deklariert werden",
+                    d.name.text
+                ))
+                .label_de("reserviert für das Übersetzen der Befund- und Ausnahmeregeln")
+                .hint_de("einen anderen Namen wählen; `finding` und seine Hilfsrelationen lassen sich abfragen, aber nicht deklarieren"),
             );
             return;
         }

@@ -23,6 +23,14 @@ impl Resolver<'_> {
                         .with_hint(format!(
                             "declare it with `.decl {}(...)` and `.input {}`",
                             ext.name, ext.name
+                        ))
+                        .de(format!(
+                            "für `{}` sind Fakten angegeben, die Relation ist aber nicht deklariert",
+                            ext.name
+                        ))
+                        .hint_de(format!(
+                            "mit `.decl {}(...)` und `.input {}` deklarieren",
+                            ext.name, ext.name
                         )),
                     );
                     continue;
@@ -48,6 +56,19 @@ impl Resolver<'_> {
                             "`{}` takes ({})",
                             ext.name,
                             self.rels[id.0 as usize].columns.join(", ")
+                        ))
+                        .de(format!(
+                            "{}: {} Werte, `{}` hat aber {} Spalte{}",
+                            self.external_place_de(&ext.name, r, None),
+                            row.len(),
+                            ext.name,
+                            arity,
+                            if arity == 1 { "" } else { "n" }
+                        ))
+                        .hint_de(format!(
+                            "`{}` hat die Spalten ({})",
+                            ext.name,
+                            self.rels[id.0 as usize].columns.join(", ")
                         )),
                     );
                     ok = false;
@@ -65,6 +86,15 @@ impl Resolver<'_> {
             (true, None) => format!("facts.{name}[{row}]"),
             (false, Some(c)) => format!("facts of `{name}`, row {}, column {}", row + 1, c + 1),
             (false, None) => format!("facts of `{name}`, row {}", row + 1),
+        }
+    }
+
+    /// [`Self::external_place`] in German.
+    pub(super) fn external_place_de(&self, name: &str, row: usize, col: Option<usize>) -> String {
+        match (self.opts.lenient, col) {
+            (true, _) => self.external_place(name, row, col),
+            (false, Some(c)) => format!("Fakten von `{name}`, Zeile {}, Spalte {}", row + 1, c + 1),
+            (false, None) => format!("Fakten von `{name}`, Zeile {}", row + 1),
         }
     }
 }

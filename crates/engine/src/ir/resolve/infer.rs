@@ -35,7 +35,8 @@ impl Resolver<'_> {
             for (i, arg) in c.ast.head.args.iter().enumerate() {
                 let s = w.expr(arg);
                 let col = rels[c.head_rel.0 as usize].slots[i];
-                w.unify_at(s, col, arg.span, &arg_what(&rels[c.head_rel.0 as usize], i));
+                let (en, de) = arg_what(&rels[c.head_rel.0 as usize], i);
+                w.unify_at(s, col, arg.span, (&en, &de));
             }
             for (li, lit) in c.ast.body.iter().enumerate() {
                 w.loc = Loc::Lit(li);
@@ -45,7 +46,8 @@ impl Resolver<'_> {
                         for (i, arg) in a.args.iter().enumerate() {
                             let s = w.expr(arg);
                             let col = rels[rel.0 as usize].slots[i];
-                            w.unify_at(s, col, arg.span, &arg_what(&rels[rel.0 as usize], i));
+                            let (en, de) = arg_what(&rels[rel.0 as usize], i);
+                            w.unify_at(s, col, arg.span, (&en, &de));
                         }
                     }
                     LiteralAst::Cmp { op, lhs, rhs, .. } => {
@@ -55,7 +57,10 @@ impl Resolver<'_> {
                             r,
                             l,
                             rhs.span,
-                            &format!("on the right of `{}`, as on its left", op.symbol()),
+                            (
+                                &format!("on the right of `{}`, as on its left", op.symbol()),
+                                &format!("rechts von `{}` wie links davon", op.symbol()),
+                            ),
                         );
                     }
                 }
@@ -92,7 +97,7 @@ impl Resolver<'_> {
                                         Type::Number => "einer Zahl",
                                         Type::Date => "einem Datum",
                                     },
-                                    self.external_place(&ext.name, r, Some(c))
+                                    self.external_place_de(&ext.name, r, Some(c))
                                 ),
                                 strong: false,
                             };
@@ -115,6 +120,21 @@ impl Resolver<'_> {
                                     .with_hint(format!(
                                         "column `{}` of `{}` is a {t}",
                                         self.rels[id.0 as usize].columns[c], ext.name
+                                    ))
+                                    .de(format!(
+                                        "{}: erwartet: {}, gefunden: {}",
+                                        self.external_place_de(&ext.name, r, Some(c)),
+                                        crate::ir::query::type_de(t),
+                                        match v {
+                                            RawValue::Int(n) => format!("die Zahl {n}"),
+                                            RawValue::Str(s) => format!("die Zeichenkette {s:?}"),
+                                        }
+                                    ))
+                                    .hint_de(format!(
+                                        "die Spalte `{}` von `{}` ist {}",
+                                        self.rels[id.0 as usize].columns[c],
+                                        ext.name,
+                                        crate::ir::query::type_de(t)
                                     )),
                                 );
                             }
@@ -286,8 +306,9 @@ impl Walk<'_> {
         expected: Type,
         found: Type,
         explained: (Type, Origin),
-        context: &str,
+        context: (&str, &str),
     ) {
+        let (context, context_de) = context;
         let mut d = Diagnostic::error(
             Code::TypeMismatch,
             span,
@@ -295,7 +316,7 @@ impl Walk<'_> {
         )
         .with_label(format!("this is a {found}"))
         .de(format!(
-            "Typfehler: erwartet: {}, gefunden: {}",
+            "Typfehler: erwartet: {} {context_de}, gefunden: {}",
             crate::ir::query::type_de(expected),
             crate::ir::query::type_de(found)
         ))
@@ -336,12 +357,19 @@ impl Walk<'_> {
             strong: false,
         };
         if let Err(c) = self.types.require(slot, ty, origin) {
-            self.mismatch(span, ty, c.have, (c.have, c.origin), &format!("as {what}"));
+            self.mismatch(
+                span,
+                ty,
+                c.have,
+                (c.have, c.origin),
+                (&format!("as {what}"), &format!("bei {what_de}")),
+            );
         }
     }
 
-    /// `b` holds the expected type; `context` completes "expected a T ...".
-    pub(super) fn unify_at(&mut self, a: Slot, b: Slot, span: Span, context: &str) {
+    /// `b` holds the expected type; `context` completes "expected a T ...", in English and
+    /// in German ("erwartet: eine Zahl ...").
+    pub(super) fn unify_at(&mut self, a: Slot, b: Slot, span: Span, context: (&str, &str)) {
         if let Err(c) = self.types.unify(a, b) {
             self.mismatch(span, c.have, c.want, (c.have, c.origin), context);
         }
@@ -398,13 +426,18 @@ impl Walk<'_> {
                         name.span,
                         format!("unknown function `{}`", name.text),
                     )
-                    .with_label("no such built-in");
+                    .with_labels("no such built-in", "keine eingebaute Funktion")
+                    .de(format!("unbekannte Funktion `{}`", name.text));
+                    let all = FUNCTIONS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ");
                     d = match did_you_mean(&name.text, FUNCTIONS.iter().map(|f| f.0)) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => d.with_hint(format!(
-                            "the functions are: {}",
-                            FUNCTIONS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
-                        )),
+                        Some(s) => d.with_hints(
+                            format!("did you mean `{s}`?"),
+                            format!("meinten Sie `{s}`?"),
+                        ),
+                        None => d.with_hints(
+                            format!("the functions are: {all}"),
+                            format!("die Funktionen sind: {all}"),
+                        ),
                     };
                     self.diags.push(d);
                     return self.types.fresh();
@@ -418,13 +451,24 @@ impl Walk<'_> {
                         Sig::Fixed(p, _) => format!("{} argument{}", p.len(), plural(p.len())),
                         Sig::Variadic(_) => "at least 2 arguments".into(),
                     };
+                    let want_de = match sig {
+                        Sig::Fixed(p, _) if p.len() == 1 => "1 Argument".to_string(),
+                        Sig::Fixed(p, _) => format!("{} Argumente", p.len()),
+                        Sig::Variadic(_) => "mindestens 2 Argumente".into(),
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             Code::ArityMismatch,
                             e.span,
                             format!("`{}` takes {want}, but {} given", name.text, args.len()),
                         )
-                        .with_label(format!("expected {want}")),
+                        .with_labels(format!("expected {want}"), format!("erwartet: {want_de}"))
+                        .de(format!(
+                            "`{}` nimmt {want_de}, es {} aber {} angegeben",
+                            name.text,
+                            if args.len() == 1 { "ist" } else { "sind" },
+                            args.len()
+                        )),
                     );
                     return self.types.fresh();
                 }
@@ -462,7 +506,12 @@ impl Walk<'_> {
                             );
                         }
                         for (i, &s) in slots.iter().enumerate() {
-                            self.unify_at(s, r, args[i].span, &format!("as {}", what(i)));
+                            self.unify_at(
+                                s,
+                                r,
+                                args[i].span,
+                                (&format!("as {}", what(i)), &format!("bei {}", what_de(i))),
+                            );
                         }
                         r
                     }

@@ -131,7 +131,12 @@ fn too_large(sources: &SourceMap) -> Option<Diagnostic> {
                     ),
                 )
                 .with_label(format!("byte {MAX_PROGRAM_BYTES} of the program"))
-                .with_hint("put facts in `.facts` files (`sphere eval -F DIR`) or in the model, and keep rules in program text"),
+                .with_hint("put facts in `.facts` files (`sphere eval -F DIR`) or in the model, and keep rules in program text")
+                .de(format!(
+                    "das Programm ist {total} Bytes lang, mehr als die {MAX_PROGRAM_BYTES} Bytes, die sphere auf einmal übersetzt"
+                ))
+                .label_de(format!("Byte {MAX_PROGRAM_BYTES} des Programms"))
+                .hint_de("Fakten in `.facts`-Dateien (`sphere eval -F DIR`) oder ins Modell legen und Regeln im Programmtext lassen"),
             );
         }
         before += f.text.len();
@@ -346,20 +351,44 @@ fn duplicate(what: &str, name: &str, span: Span, first: Option<Span>) -> Diagnos
         span,
         format!("{what} `{name}` is declared twice"),
     )
-    .with_label("declared again here");
+    .with_labels("declared again here", "hier erneut deklariert")
+    .de(format!("{} `{name}` ist zweimal deklariert", what_de(what)));
     if let Some(f) = first {
         d = d.with_secondary(f, "first declared here");
     }
-    d.with_hint("remove one of the declarations, or rename one")
+    d.with_hints(
+        "remove one of the declarations, or rename one",
+        "eine der Deklarationen entfernen oder umbenennen",
+    )
+}
+
+/// What [`duplicate`] names, in German with its article.
+fn what_de(what: &str) -> String {
+    match what {
+        "authority" => "die `.authority`".into(),
+        "norm version" => "die Normfassung".into(),
+        "relation" => "die Relation".into(),
+        "column" => "die Spalte".into(),
+        "type" => "der Typ".into(),
+        _ => format!("`{what}`"),
+    }
 }
 
 fn no_value(span: Span) -> Diagnostic {
     Diagnostic::error(Code::TypeMismatch, span, "this expression has no value")
-        .with_label("e.g. a division by zero, a number beyond 64 bits or a date out of range")
+        .with_labels(
+            "e.g. a division by zero, a number beyond 64 bits or a date out of range",
+            "z. B. eine Division durch null, eine Zahl jenseits von 64 Bit oder ein Datum außerhalb des Bereichs",
+        )
+        .de("dieser Ausdruck hat keinen Wert")
 }
 
-fn arg_what(rel: &RelInfo, i: usize) -> String {
-    format!("in column `{}` of `{}`", rel.columns[i], rel.name)
+/// "in column `c` of `r`", in English and German.
+fn arg_what(rel: &RelInfo, i: usize) -> (String, String) {
+    (
+        format!("in column `{}` of `{}`", rel.columns[i], rel.name),
+        format!("in der Spalte `{}` von `{}`", rel.columns[i], rel.name),
+    )
 }
 
 #[cfg(test)]
