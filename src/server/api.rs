@@ -423,16 +423,7 @@ fn check_keys(v: &Value, keys: &[&str]) -> Result<(), ApiError> {
         if !keys.contains(&k.as_str()) {
             let hint = match crate::did_you_mean(k, keys.iter().copied()) {
                 Some(s) => crate::did_you_mean_texts(&s),
-                None => Texts::new(
-                    format!("the keys are {}", keys.join(", ")),
-                    format!(
-                        "die Schlüssel sind {}",
-                        keys.iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
+                None => changes::keys_are(keys),
             };
             return Err(ApiError::from(Error::validation(
                 ErrorKind::Model,

@@ -326,7 +326,7 @@ fn string_field(file: &str, at: &str, item: &Value, key: &str, keys: &[&str]) ->
 }
 
 /// `the keys are a, b` / `die Schlüssel sind `a`, `b``.
-fn keys_are(keys: &[&str]) -> Texts {
+pub(crate) fn keys_are(keys: &[&str]) -> Texts {
     Texts::new(
         format!("the keys are {}", keys.join(", ")),
         format!(
