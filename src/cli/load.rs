@@ -54,15 +54,29 @@ pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
 
 /// [`load_models`], the problems said in `lang`.
 pub fn load_models_in(files: &[PathBuf], lang: sphere::Lang) -> Result<Model, CliError> {
-    Model::from_files(files, today()).map_err(|e| {
-        let e = e.in_lang(lang);
-        report(&e);
-        match lang {
-            sphere::Lang::En => eprintln!("error: {} problem(s) in the model", e.len()),
-            sphere::Lang::De => eprintln!("Fehler: {} Problem(e) im Modell", e.len()),
+    Model::from_files(files, today()).map_err(|e| model_problems(e.in_lang(lang), lang))
+}
+
+/// Prints every problem of a model on stderr, then how many there are (`error: 2 problems
+/// in the model`, in `lang`); the command ends with exit code 2.
+pub fn model_problems(e: sphere::Error, lang: sphere::Lang) -> CliError {
+    report(&e);
+    let n = e.len();
+    match lang {
+        sphere::Lang::En => {
+            eprintln!(
+                "error: {n} problem{} in the model",
+                if n == 1 { "" } else { "s" }
+            )
         }
-        CliError::Reported
-    })
+        sphere::Lang::De => {
+            eprintln!(
+                "Fehler: {n} Problem{} im Modell",
+                if n == 1 { "" } else { "e" }
+            )
+        }
+    }
+    CliError::Reported
 }
 
 /// The shipped knowledge base or the one in `dir`, with extra rule files.

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use sphere::validate::{read, validate_texts_in};
 
 use super::check::Lang;
-use super::{exit, report, today, write_stdout, CliError, CmdResult};
+use super::load::model_problems;
+use super::{exit, today, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -30,7 +31,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let lang = args.lang.into();
-    let fail = |e: sphere::Error| fail(e.in_lang(lang), lang);
+    let fail = |e: sphere::Error| model_problems(e.in_lang(lang), lang);
     let texts = read(&args.models).map_err(fail)?;
     let refs: Vec<(&str, &str)> = texts
         .iter()
@@ -44,25 +45,4 @@ pub fn run(args: Args) -> CmdResult {
     }
     write_stdout(&out)?;
     Ok(exit::OK)
-}
-
-/// Every problem, then how many.
-fn fail(e: sphere::Error, lang: sphere::Lang) -> CliError {
-    report(&e);
-    let n = e.len();
-    match lang {
-        sphere::Lang::En => {
-            eprintln!(
-                "error: {n} problem{} in the model",
-                if n == 1 { "" } else { "s" }
-            )
-        }
-        sphere::Lang::De => {
-            eprintln!(
-                "Fehler: {n} Problem{} im Modell",
-                if n == 1 { "" } else { "e" }
-            )
-        }
-    }
-    CliError::Reported
 }

@@ -1758,7 +1758,7 @@ fn the_commands_usage_errors_are_german_under_lang_de() {
                 "--to",
                 "2025-02-01",
             ],
-            "Fehler: 1 Problem(e) im Modell",
+            "Fehler: 1 Problem im Modell",
         ),
         (
             vec!["graph", &nowhere_json],
