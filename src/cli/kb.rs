@@ -19,7 +19,7 @@ use sphere::render;
 use sphere::{Date, KnowledgeBase};
 
 use super::load::{load_kb, load_model};
-use super::{exit, leave_to_exit, progress, report, today, write_stdout, CliError, CmdResult};
+use super::{exit, leave_to_exit, print_error, progress, today, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -366,7 +366,7 @@ fn check(args: KbArgs) -> CmdResult {
             Ok(exit::OK)
         }
         Err(CliError::Error(e)) if e.compiler_diagnostics().is_some() => {
-            report(&e);
+            print_error(&e);
             Err(CliError::new(format!(
                 "the knowledge base has {} error(s)",
                 e.len()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sphere::journal::{Config, Journal, JournalError};
 use sphere::{Assumption, Date, KnowledgeBase, Model};
 
-use super::{progress, report, today, CliError};
+use super::{print_error, progress, today, CliError};
 
 /// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
 /// facts: what `check`, `explain` and `kb export` read.
@@ -60,7 +60,7 @@ pub fn load_models_in(files: &[PathBuf], lang: sphere::Lang) -> Result<Model, Cl
 /// Prints every problem of a model on stderr, then how many there are (`error: 2 problems
 /// in the model`, in `lang`); the command ends with exit code 2.
 pub fn model_problems(e: sphere::Error, lang: sphere::Lang) -> CliError {
-    report(&e);
+    print_error(&e);
     let n = e.len();
     match lang {
         sphere::Lang::En => {

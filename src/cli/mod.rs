@@ -353,7 +353,7 @@ pub fn stdout_error(e: &std::io::Error) -> CliError {
 }
 
 /// Writes an error to stderr as [`main`] would, for commands that go on or add a line.
-pub fn report(e: &Error) {
+pub fn print_error(e: &Error) {
     eprint_safe(|color| e.render(color));
 }
 
@@ -375,7 +375,7 @@ pub fn main() -> ExitCode {
         match v.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
             Some(n) => sphere_model::input::set_max_input_bytes(n),
             None => {
-                report(
+                print_error(
                     &Error::new(
                         ErrorKind::Usage,
                         format!(
@@ -512,7 +512,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             return match write_stdout(&e.render().to_string()) {
                 Ok(()) => exit::OK,
                 Err(CliError::Error(e)) => {
-                    report(&e);
+                    print_error(&e);
                     exit::BAD_INPUT
                 }
                 Err(CliError::Reported) => exit::BAD_INPUT,
@@ -577,7 +577,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         // Whatever the command made of it (an interrupted evaluation naming its rule, a write
         // refused): said, and the signal given as the reason it ended.
         if let Err(CliError::Error(e)) = &result {
-            report(e);
+            print_error(e);
         }
         sphere_model::output::remove_temporaries();
         let _ = std::io::stderr().write_all(INTERRUPTED_MESSAGE.as_bytes());
@@ -587,7 +587,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Ok(code) => code,
         Err(CliError::Reported) => exit::BAD_INPUT,
         Err(CliError::Error(e)) => {
-            report(&e);
+            print_error(&e);
             exit::BAD_INPUT
         }
     }

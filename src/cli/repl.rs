@@ -21,7 +21,7 @@ use sphere::{Date, EvalOptions};
 
 use super::check::Lang;
 use super::load::load_kb;
-use super::{exit, parse_date, report, today, write_stdout, CliError, CmdResult};
+use super::{exit, parse_date, print_error, today, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -78,13 +78,13 @@ fn script(mut repl: Repl) -> CmdResult {
             Some(Ok(answer)) => write_stdout(&answer)?,
             Some(Err(e)) => {
                 failed = true;
-                report(&e);
+                print_error(&e);
             }
         }
     }
     if repl.continuing() {
         failed = true;
-        report(
+        print_error(
             &sphere::Error::texts(
                 sphere::ErrorKind::Usage,
                 sphere::Texts::new(
@@ -201,7 +201,7 @@ fn interactive(repl: Repl, history: Option<PathBuf>) -> CmdResult {
                 let answer = repl.borrow_mut().run(&input);
                 match answer {
                     Ok(text) => write_stdout(&text)?,
-                    Err(e) => report(&e),
+                    Err(e) => print_error(&e),
                 }
             }
             Err(ReadlineError::Interrupted) => repl.borrow_mut().cancel(),
