@@ -292,7 +292,9 @@ fn node(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>, subs: Vec<Derivation
     let mut subs = subs.into_iter();
     let step = match &tree.node {
         Node::Input => Step::Input {
-            origin: build.origins.and_then(|o| o.get(tree.rel, &tree.values)),
+            origin: build
+                .origins
+                .and_then(|o| o.get(ev, tree.rel, &tree.values)),
         },
         Node::Rule {
             rule,

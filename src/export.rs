@@ -1272,15 +1272,7 @@ pub fn export_model(
     use crate::error::ErrorKind;
     let program = kb.program();
     let mut interner = program.interner.clone();
-    let mut facts = Vec::new();
-    crate::facts::feed(
-        program,
-        model.facts(),
-        &[],
-        &[],
-        &mut |s| interner.intern(s),
-        &mut |rel, values, _| facts.push((rel, values.to_vec())),
-    )?;
+    let facts = crate::facts::rows(program, &mut interner, model.fact_source())?;
     let fail = |e: Error| {
         let err = crate::Error::new(
             ErrorKind::Usage,

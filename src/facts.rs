@@ -1,13 +1,14 @@
-//! Input facts meet the program: the one loop that turns a model's extracted facts (and
-//! assumed facts) into engine values and hands them on, the origins of the facts inserted,
-//! and assumptions (what-if facts) checked against the program.
+//! Input facts meet the program: the one loop that turns a model's facts (extracted straight
+//! into it, or replayed from facts kept apart) and assumed facts into engine values and puts
+//! them into a database or an export, the origins of the facts put, and assumptions (what-if
+//! facts) checked against the program.
 
-use std::sync::Arc;
-
-use sphere_engine::eval::Database;
+use rustc_hash::FxHashMap;
+use sphere_engine::eval::{Database, Evaluation};
 use sphere_engine::ir::{Program, RelId};
+use sphere_engine::value::{Interner, Type};
 use sphere_engine::{parse_query, QueryArg, Sym, Value};
-use sphere_model::extract::Facts;
+use sphere_model::extract::{At, FactSink, Facts, Places, Val};
 use sphere_model::Origin;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -196,253 +197,298 @@ impl Assumption {
     }
 }
 
-/// Where an input fact came from: a row of the model's facts, or an assumption.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// Row `row` of the facts' relation of the same name.
-    Row(u32),
-    /// The assumption at this index.
-    Assumed(u32),
+/// Where the facts of an evaluation come from.
+#[derive(Clone, Copy)]
+pub(crate) enum FactSource<'m> {
+    /// A company model: its facts are extracted straight into the program's relations.
+    Company(&'m sphere_model::Model),
+    /// Facts kept apart (extracted before, or read from a `sphere-facts/1` export).
+    Facts(&'m Facts),
 }
 
-/// The program's symbols of the facts' symbols, numbered as they are first met.
-struct SymMap {
-    /// By the facts' symbol number; `u32::MAX` for one not met yet.
-    syms: Vec<u32>,
-}
-
-impl SymMap {
-    fn new(facts: &Facts) -> SymMap {
-        SymMap {
-            syms: vec![u32::MAX; facts.symbol_count()],
-        }
-    }
-
-    /// The program's symbol of the facts' symbol `word`, interned with `intern` when first met.
-    fn get(&mut self, facts: &Facts, word: u64, intern: &mut impl FnMut(&str) -> Sym) -> Sym {
-        match self.syms.get(word as usize) {
-            Some(&s) if s != u32::MAX => Sym(s),
-            _ => {
-                let sym = intern(facts.symbol(word));
-                if let Some(slot) = self.syms.get_mut(word as usize) {
-                    *slot = sym.0;
-                }
-                sym
+impl FactSource<'_> {
+    /// Writes every fact into `sink`; returns the texts of their origins.
+    fn write(self, sink: &mut dyn FactSink) -> Places {
+        match self {
+            FactSource::Company(model) => sphere_model::extract_into(model, sink),
+            FactSource::Facts(facts) => {
+                facts.replay(sink);
+                facts.places().clone()
             }
         }
     }
 }
 
-/// Row `i` of `rows` as values of the program, symbols through `map`.
-fn row_values(
-    facts: &Facts,
-    rows: &sphere_model::Rows<'_>,
-    i: usize,
-    map: &mut SymMap,
-    intern: &mut impl FnMut(&str) -> Sym,
-    out: &mut Vec<Value>,
-) {
-    out.clear();
-    for (&w, &ty) in rows.words(i).iter().zip(rows.types()) {
-        out.push(match ty {
-            sphere_engine::value::Type::Symbol => Value::Sym(map.get(facts, w, intern)),
-            ty => Value::from_word(ty, w),
-        });
+/// What [`Feed`] puts facts into: a database, or the rows of an export.
+pub(crate) trait Target {
+    /// The program's symbol of `text`.
+    fn intern(&mut self, text: &str) -> Sym;
+    /// Puts a fact; whether it was new.
+    fn put(&mut self, rel: RelId, values: &[Value]) -> bool;
+}
+
+impl Target for Database {
+    fn intern(&mut self, text: &str) -> Sym {
+        Database::intern(self, text)
+    }
+
+    fn put(&mut self, rel: RelId, values: &[Value]) -> bool {
+        self.insert(rel, values)
     }
 }
 
-/// Puts facts into a program's relations: every row of `facts` whose relation the program
-/// has, then every assumption, in that order. `intern` interns symbols (the database's, or a
-/// copy of the program's interner), each the first time a row names it; `put` receives each
-/// fact with its source and says whether it was new. Facts of a relation whose columns do
-/// not have the declaration's types are an error naming their origin. This is the one loop
-/// between extracted facts and a program. Returns the program's symbol of each of the facts'
-/// symbols (`u32::MAX` for one no fed row names).
-pub(crate) fn feed(
+/// The facts of an export: every fact of a program's relations, symbols interned in a copy of
+/// the program's interner.
+pub(crate) struct Rows<'i> {
+    pub interner: &'i mut Interner,
+    pub rows: Vec<(RelId, Vec<Value>)>,
+}
+
+impl Target for Rows<'_> {
+    fn intern(&mut self, text: &str) -> Sym {
+        self.interner.intern(text)
+    }
+
+    fn put(&mut self, rel: RelId, values: &[Value]) -> bool {
+        self.rows.push((rel, values.to_vec()));
+        true
+    }
+}
+
+/// The one loop between facts and a program, as the sink extraction writes into: each row of a
+/// relation the program has becomes the program's values (symbols interned once per row value)
+/// and goes into the target, unless it is a retracted fact; with `keep`, the origin of each
+/// new fact is kept in row order.
+struct Feed<'a, T: Target> {
+    program: &'a Program,
+    target: &'a mut T,
+    /// The program's relation of each relation name met.
+    rels: FxHashMap<String, Option<RelId>>,
+    /// Per relation: 0 not met yet, 1 its rows fit the declaration, 2 they do not.
+    fits: Vec<u8>,
+    retracted: &'a [(RelId, Vec<Value>)],
+    keep: bool,
+    /// Per relation, with `keep`: the origin of each fact put, in the order put.
+    ats: Vec<Vec<At>>,
+    /// The first relation whose rows do not fit, with the origin of its first row.
+    misfit: Option<(String, At)>,
+    /// Facts put that were new.
+    count: usize,
+    values: Vec<Value>,
+}
+
+impl<T: Target> FactSink for Feed<'_, T> {
+    fn origins(&self) -> bool {
+        self.keep
+    }
+
+    fn row(&mut self, relation: &str, values: &[Val<'_>], at: At) {
+        let rel = match self.rels.get(relation) {
+            Some(&rel) => rel,
+            None => {
+                let rel = self.program.relation_by_name(relation);
+                self.rels.insert(relation.to_string(), rel);
+                rel
+            }
+        };
+        let Some(rel) = rel else {
+            return;
+        };
+        let r = rel.0 as usize;
+        match self.fits[r] {
+            1 => {}
+            2 => return,
+            _ => {
+                let cols = &self.program.relation(rel).columns;
+                let fits = cols.len() == values.len()
+                    && cols.iter().zip(values).all(|(c, v)| {
+                        c.ty == match v {
+                            Val::Sym(_) => Type::Symbol,
+                            Val::Num(_) => Type::Number,
+                            Val::Date(_) => Type::Date,
+                        }
+                    });
+                if !fits {
+                    self.fits[r] = 2;
+                    self.misfit
+                        .get_or_insert_with(|| (relation.to_string(), at));
+                    return;
+                }
+                self.fits[r] = 1;
+            }
+        }
+        self.values.clear();
+        for v in values {
+            let value = match *v {
+                Val::Sym(s) => Value::Sym(self.target.intern(s)),
+                Val::Num(n) => Value::Num(n),
+                Val::Date(d) => Value::Date(d),
+            };
+            self.values.push(value);
+        }
+        if self
+            .retracted
+            .iter()
+            .any(|(q, v)| *q == rel && *v == self.values)
+        {
+            return;
+        }
+        if self.target.put(rel, &self.values) {
+            self.count += 1;
+            if self.keep {
+                self.ats[r].push(at);
+            }
+        }
+    }
+}
+
+/// Puts the facts of `source` into `target` (see [`Feed`]), then every assumption, leaving
+/// out the retracted facts. Returns the origins kept (with `keep`) and the assumptions that
+/// added a fact, with their origins. Facts of a relation whose columns do not have the
+/// declaration's types are an error naming their origin.
+fn feed<T: Target>(
     program: &Program,
-    facts: &Facts,
+    target: &mut T,
+    source: FactSource<'_>,
+    keep: bool,
     assumed: &[Assumption],
     retracted: &[Assumption],
-    intern: &mut impl FnMut(&str) -> Sym,
-    put: &mut impl FnMut(RelId, &[Value], Source),
-) -> Result<Vec<u32>> {
-    let mut values: Vec<Value> = Vec::new();
+) -> Result<Fed> {
     // Retracted facts, as values, per relation (few: what-if questions).
     let retracted: Vec<(RelId, Vec<Value>)> = retracted
         .iter()
-        .map(|a| (a.rel, a.values(intern)))
+        .map(|a| (a.rel, a.values(&mut |s| target.intern(s))))
         .collect();
-    let mut map = SymMap::new(facts);
-    for (name, rows) in facts.relations() {
-        let Some(rel) = program.relation_by_name(name) else {
-            continue;
+    let n = program.relations.len();
+    let mut feed = Feed {
+        program,
+        target,
+        rels: FxHashMap::default(),
+        fits: vec![0; n],
+        retracted: &retracted,
+        keep,
+        ats: vec![Vec::new(); if keep { n } else { 0 }],
+        misfit: None,
+        count: 0,
+        values: Vec::new(),
+    };
+    let places = source.write(&mut feed);
+    if let Some((name, at)) = feed.misfit.take() {
+        let from = if at == At::NONE {
+            String::new()
+        } else {
+            let origin = places.origin(at);
+            format!(" from {} {}", origin.file, origin.path)
         };
-        if rows.is_empty() {
-            continue;
-        }
-        let cols = &program.relation(rel).columns;
-        let fits = cols.len() == rows.types().len()
-            && cols.iter().zip(rows.types()).all(|(c, t)| c.ty == *t);
-        if !fits {
-            let origin = rows.origin(0);
-            return Err(Error::new(
-                ErrorKind::Facts,
-                format!(
-                    "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
-                    origin.file, origin.path
-                ),
-            ));
-        }
-        for i in 0..rows.len() {
-            row_values(facts, &rows, i, &mut map, intern, &mut values);
-            if !retracted.is_empty() && retracted.iter().any(|(r, v)| *r == rel && *v == values) {
-                continue;
-            }
-            put(rel, &values, Source::Row(i as u32));
+        return Err(Error::new(
+            ErrorKind::Facts,
+            format!(
+                "fact {name}{from} does not fit the declaration of `{name}` in the knowledge base"
+            ),
+        ));
+    }
+    let (mut ats, mut count) = (feed.ats, feed.count);
+    for a in &mut ats {
+        a.shrink_to_fit();
+    }
+    let mut assumed_values = Vec::new();
+    for a in assumed {
+        let values = a.values(&mut |s| target.intern(s));
+        if target.put(a.rel, &values) {
+            count += 1;
+            assumed_values.push((a.rel, values, a.origin()));
         }
     }
-    for (i, a) in assumed.iter().enumerate() {
-        let values = a.values(intern);
-        put(a.rel, &values, Source::Assumed(i as u32));
-    }
-    Ok(map.syms)
+    Ok(Fed {
+        places,
+        ats,
+        assumed: assumed_values,
+        count,
+    })
 }
 
-/// Fills a database with facts, and keeps what finds their origins again: with `keep`, the
-/// facts themselves (then an explanation names the file and JSON path of each input fact);
-/// without, only the assumptions' origins, and the facts go once they are in the database.
+/// What [`feed`] put.
+struct Fed {
+    places: Places,
+    ats: Vec<Vec<At>>,
+    assumed: Vec<(RelId, Vec<Value>, Origin)>,
+    count: usize,
+}
+
+/// The facts of `source` and the assumptions as the rows of an export (see [`feed`]).
+pub(crate) fn rows(
+    program: &Program,
+    interner: &mut Interner,
+    source: FactSource<'_>,
+) -> Result<Vec<(RelId, Vec<Value>)>> {
+    let mut rows = Rows {
+        interner,
+        rows: Vec::new(),
+    };
+    feed(program, &mut rows, source, false, &[], &[])?;
+    Ok(rows.rows)
+}
+
+/// Fills a database with the facts of `source` (a company model's straight from extraction),
+/// then the assumptions, leaving out the retracted facts. With `keep`, the origin of each fact
+/// is kept (16 bytes a fact), so that an explanation names the file and JSON path it came
+/// from; without, only the assumptions' origins are.
 pub(crate) fn insert(
     program: &Program,
     db: &mut Database,
-    facts: Arc<Facts>,
+    source: FactSource<'_>,
     keep: bool,
     assumed: &[Assumption],
     retracted: &[Assumption],
 ) -> Result<Origins> {
-    let mut assumed_values = Vec::new();
-    let mut retracted_values = Vec::new();
-    // Both closures use the database: one interns, the other inserts.
-    let db_cell = std::cell::RefCell::new(db);
-    let syms = feed(
-        program,
-        &facts,
-        assumed,
-        retracted,
-        &mut |s| db_cell.borrow_mut().intern(s),
-        &mut |rel, values, source| {
-            let new = db_cell.borrow_mut().insert(rel, values);
-            if let (true, Source::Assumed(a)) = (new, source) {
-                assumed_values.push((rel, values.to_vec(), assumed[a as usize].origin()));
-            }
-        },
-    )?;
-    let db = db_cell.into_inner();
-    for a in retracted {
-        let values = a.values(&mut |s| db.intern(s));
-        retracted_values.push((a.rel, values));
-    }
+    // The program's own facts come first in a relation's rows; the model's follow.
+    let base = (0..program.relations.len())
+        .map(|r| db.len(RelId(r as u32)))
+        .collect();
+    let fed = feed(program, db, source, keep, assumed, retracted)?;
     Ok(Origins {
-        names: program.relations.iter().map(|r| r.name.clone()).collect(),
-        index: (0..program.relations.len())
-            .map(|_| std::sync::OnceLock::new())
-            .collect(),
-        facts: keep.then_some(facts),
-        syms,
-        retracted: retracted_values,
-        assumed: assumed_values,
+        places: keep.then_some(fed.places),
+        base,
+        ats: fed.ats,
+        assumed: fed.assumed,
+        count: fed.count,
     })
 }
 
-/// Input facts' origins, found by relation and values: the facts keep each row's origin
-/// (compactly), so loading records nothing per fact. The first lookup in a relation indexes
-/// that relation's rows, so only the relations that explanations show are indexed.
+/// Input facts' origins: for each fact a model put into the database, its [`At`] (16 bytes),
+/// in the order of the relation's rows, turned into a file and JSON path only when an
+/// explanation shows it; and the origins of the assumptions.
 #[derive(Debug)]
 pub(crate) struct Origins {
-    /// The program's relation names, by id.
-    names: Vec<String>,
-    /// Per relation, built on first use: hash of a row's values (as the program's words) ->
-    /// its rows in the facts, in order.
-    index: Vec<std::sync::OnceLock<rustc_hash::FxHashMap<u64, Vec<u32>>>>,
-    /// `None` when the evaluation dropped them ([`crate::KnowledgeBase::evaluate_once`]).
-    facts: Option<Arc<Facts>>,
-    /// The program's symbol of each of the facts' symbols (`u32::MAX`: not in the program).
-    syms: Vec<u32>,
-    /// Facts left out: a model row equal to one is not where a fact came from.
-    retracted: Vec<(RelId, Vec<Value>)>,
+    /// The texts of the kept origins; `None` when none were kept
+    /// ([`crate::KnowledgeBase::evaluate_once`]).
+    places: Option<Places>,
+    /// Per relation: the row of the first fact a model put (the program's own facts come
+    /// before).
+    base: Vec<usize>,
+    /// Per relation: the origin of each fact a model put, in row order.
+    ats: Vec<Vec<At>>,
     /// The assumptions that added a fact, with their origins.
     assumed: Vec<(RelId, Vec<Value>, Origin)>,
-}
-
-fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    for w in words {
-        h.write_u64(w);
-    }
-    h.finish()
+    /// How many input facts were put (the model's and the assumptions', each once).
+    count: usize,
 }
 
 impl Origins {
-    /// Row `i` of `rows` as the program's words (`None` when a symbol is not the program's).
-    fn words<'a>(
-        &'a self,
-        rows: &'a sphere_model::Rows<'_>,
-        i: usize,
-    ) -> impl Iterator<Item = u64> + 'a {
-        rows.words(i)
-            .iter()
-            .zip(rows.types())
-            .map(|(&w, ty)| match ty {
-                sphere_engine::value::Type::Symbol => self
-                    .syms
-                    .get(w as usize)
-                    .map_or(u64::MAX, |&s| u64::from(s)),
-                _ => w,
-            })
+    /// How many input facts were put into the database (each once).
+    pub fn count(&self) -> usize {
+        self.count
     }
 
-    /// Where the input fact `rel(values)` came from.
-    pub fn get(&self, rel: RelId, values: &[Value]) -> Option<Origin> {
+    /// Where the input fact `rel(values)` of `evaluation` came from.
+    pub fn get(&self, evaluation: &Evaluation<'_>, rel: RelId, values: &[Value]) -> Option<Origin> {
         let r = rel.0 as usize;
-        let from_facts = self
-            .names
-            .get(r)
-            .and_then(|name| self.facts.as_ref()?.relation(name))
-            .filter(|rows| rows.types().len() == values.len() && !rows.is_empty())
-            .and_then(|rows| {
-                let index = self.index.get(r)?.get_or_init(|| {
-                    let mut index: rustc_hash::FxHashMap<u64, Vec<u32>> = Default::default();
-                    let retracted: Vec<&[Value]> = self
-                        .retracted
-                        .iter()
-                        .filter(|(q, _)| *q == rel)
-                        .map(|(_, v)| v.as_slice())
-                        .collect();
-                    for i in 0..rows.len() {
-                        if !retracted.is_empty() {
-                            let words: Vec<u64> = self.words(&rows, i).collect();
-                            if retracted
-                                .iter()
-                                .any(|v| v.iter().map(|x| x.word()).eq(words.iter().copied()))
-                            {
-                                continue;
-                            }
-                        }
-                        index
-                            .entry(hash_words(self.words(&rows, i)))
-                            .or_default()
-                            .push(i as u32);
-                    }
-                    index
-                });
-                let key = values.iter().map(|v| v.word());
-                let i = *index
-                    .get(&hash_words(key.clone()))?
-                    .iter()
-                    .find(|&&i| self.words(&rows, i as usize).eq(key.clone()))?;
-                Some(rows.origin(i as usize))
-            });
-        from_facts.or_else(|| {
+        let from_model = self.places.as_ref().and_then(|places| {
+            let row = evaluation.row_of(rel, values)?;
+            let at = self.ats.get(r)?.get(row.checked_sub(*self.base.get(r)?)?)?;
+            Some(places.origin(*at))
+        });
+        from_model.or_else(|| {
             self.assumed
                 .iter()
                 .find(|(q, v, _)| *q == rel && v.as_slice() == values)

@@ -14,6 +14,7 @@ use sphere_model::extract::{extract, FactValue, Facts};
 use sphere_model::{Origin, ValidationError};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::facts::FactSource;
 
 /// A model (or a facts export) with its facts.
 #[derive(Clone, Debug)]
@@ -257,9 +258,13 @@ impl Model {
         Arc::clone(self.facts_arc())
     }
 
-    /// The facts, the model gone: they are freed with the last holder.
-    pub(crate) fn into_shared_facts(self) -> Arc<Facts> {
-        self.shared_facts()
+    /// Where an evaluation reads the facts: the facts when they were extracted already (or
+    /// read from an export), else the company model, extracted straight into the database.
+    pub(crate) fn fact_source(&self) -> FactSource<'_> {
+        match (self.facts.get(), &self.company) {
+            (None, Some(company)) => FactSource::Company(company),
+            _ => FactSource::Facts(self.facts_arc()),
+        }
     }
 
     /// The model as one JSON document (in the newest format version of the files it was read

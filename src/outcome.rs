@@ -14,7 +14,6 @@ use sphere_engine::eval::{
 };
 use sphere_engine::ir::RelId;
 use sphere_engine::{Date, Value};
-use sphere_model::extract::Facts;
 use sphere_model::Origin;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -178,6 +177,14 @@ impl Note {
     }
 }
 
+/// The model an evaluation reads its facts from.
+enum Held<'m> {
+    /// Kept by the caller: the facts' origins are kept for explanations.
+    Borrowed(&'m Model),
+    /// Given: dropped once its facts are in the database.
+    Owned(Option<Box<Model>>),
+}
+
 /// Time spent per phase, with [`EvalOptions::timing`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timings {
@@ -215,9 +222,8 @@ impl KnowledgeBase {
             }
             _ => model,
         };
-        self.evaluate_facts(
-            model.shared_facts(),
-            true,
+        self.evaluate_held(
+            Held::Borrowed(model),
             model.as_of(),
             model.digest().to_string(),
             opts,
@@ -225,29 +231,29 @@ impl KnowledgeBase {
     }
 
     /// [`KnowledgeBase::evaluate`] of a model evaluated once, for a large model whose findings
-    /// are listed without derivations: its facts are dropped as soon as they are in the
-    /// database (unless a clone of the model still holds them), so that they do not sit
-    /// beside it while the rules run. The findings are the same; a derivation of this outcome
-    /// names no file or JSON path for a fact of the model (only for an assumption).
+    /// are listed without derivations: its facts go straight into the database, without
+    /// origins, and the model is dropped as soon as they are in (unless a clone of it still
+    /// holds them), so that it does not sit beside them while the rules run. The findings
+    /// are the same; a derivation of this outcome names no file or JSON path for a fact of the
+    /// model (only for an assumption).
     pub fn evaluate_once(&self, model: Model, opts: &EvalOptions) -> Result<Outcome<'_>> {
         let model = match opts.as_of {
             Some(d) => model.with_as_of(d),
             None => model,
         };
         let (as_of, digest) = (model.as_of(), model.digest().to_string());
-        self.evaluate_facts(model.into_shared_facts(), false, as_of, digest, opts)
+        self.evaluate_held(Held::Owned(Some(Box::new(model))), as_of, digest, opts)
     }
 
-    /// Evaluates on `facts`; `keep` them for the origins of explanations.
-    fn evaluate_facts(
+    /// Evaluates on the facts of `model`: kept for the origins of explanations when borrowed,
+    /// dropped once in the database when owned.
+    fn evaluate_held(
         &self,
-        facts: Arc<Facts>,
-        keep: bool,
+        mut model: Held<'_>,
         as_of: Date,
         model_digest: String,
         opts: &EvalOptions,
     ) -> Result<Outcome<'_>> {
-        let mut facts = Some(facts);
         let progress = |p: Progress| {
             if let Some(f) = &opts.progress {
                 f(p);
@@ -279,15 +285,24 @@ impl KnowledgeBase {
             progress(Progress::Started(Phase::Facts));
             let started = clock(opts.timing);
             let mut db = Database::new(program);
-            let Some(f) = (if keep { facts.clone() } else { facts.take() }) else {
-                // Only after the compiled evaluator failed, which it cannot (see below).
-                return Err(Error::new(
-                    ErrorKind::Evaluation,
-                    "the compiled evaluator failed, and the facts to run the interpreter on were already dropped",
-                )
-                .with_hint(crate::datalog::EVAL_BUG_HINT));
+            let (assume, retract) = (&opts.assume, &opts.retract);
+            let origins = match &mut model {
+                Held::Borrowed(m) => {
+                    insert(program, &mut db, m.fact_source(), true, assume, retract)?
+                }
+                Held::Owned(held) => {
+                    let Some(m) = held.take() else {
+                        // Only after the compiled evaluator failed, which it cannot (see below).
+                        return Err(Error::new(
+                            ErrorKind::Evaluation,
+                            "the compiled evaluator failed, and the facts to run the interpreter on were already dropped",
+                        )
+                        .with_hint(crate::datalog::EVAL_BUG_HINT));
+                    };
+                    insert(program, &mut db, m.fact_source(), false, assume, retract)?
+                    // The model goes here, before the rules run.
+                }
             };
-            let origins = insert(program, &mut db, f, keep, &opts.assume, &opts.retract)?;
             timings.facts += since(started);
             progress(Progress::Finished(Phase::Facts));
             progress(Progress::Started(Phase::Rules));
@@ -578,9 +593,15 @@ impl<'kb> Outcome<'kb> {
         self.timings.as_ref()
     }
 
+    /// How many input facts the evaluation started from (the model's and the assumptions',
+    /// each once).
+    pub fn input_facts(&self) -> usize {
+        self.origins.count()
+    }
+
     /// Where an input fact came from.
     pub fn origin(&self, rel: RelId, values: &[sphere_engine::Value]) -> Option<Origin> {
-        self.origins.get(rel, values)
+        self.origins.get(&self.evaluation, rel, values)
     }
 
     /// The engine's evaluation: every relation, provenance, profile. For queries and

@@ -149,29 +149,18 @@ pub fn run(args: Args) -> CmdResult {
     let line = progress::Line::in_lang(args.lang.into());
     let started = args.stats.then(std::time::Instant::now);
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
-    super::release_freed_memory();
     let mut memory = Vec::new();
     if let Some(started) = started {
-        memory.push((
-            ("model and facts", "dem Lesen von Modell und Fakten"),
-            memory_now(),
-        ));
-        let mb = model.facts().memory_bytes() as f64 / 1e6;
+        memory.push((("model", "dem Lesen des Modells"), memory_now()));
         match args.lang {
-            Lang::En => {
-                eprintln!(
-                    "model read, validated and its facts extracted in {:.2} s",
-                    started.elapsed().as_secs_f64()
-                );
-                eprintln!("facts: {} rows, {mb:.0} MB", model.facts().len());
-            }
-            Lang::De => {
-                eprintln!(
-                    "Modell in {} s gelesen, geprüft und seine Fakten entnommen",
-                    render::text::seconds_de(started.elapsed())
-                );
-                eprintln!("Fakten: {} Zeilen, {mb:.0} MB", model.facts().len());
-            }
+            Lang::En => eprintln!(
+                "model read and validated in {:.2} s",
+                started.elapsed().as_secs_f64()
+            ),
+            Lang::De => eprintln!(
+                "Modell in {} s gelesen und geprüft",
+                render::text::seconds_de(started.elapsed())
+            ),
         }
     }
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
@@ -186,7 +175,7 @@ pub fn run(args: Args) -> CmdResult {
         assume: assumptions(&kb, &args.assume)?,
         engine: args.engine.into(),
         timing: args.stats,
-        progress: line.callback(),
+        progress: Some(release_after_loading(line.callback())),
         ..EvalOptions::default()
     };
     // Without derivations to show (SARIF shows where each finding's facts are), nothing
@@ -361,4 +350,19 @@ fn record_receipt(
     let mut journal = Journal::open(&path, &Config::create()).map_err(cli_error)?;
     let head = journal.append(&entry).map_err(cli_error)?;
     Ok(Some(head))
+}
+
+/// `shown` (the progress line), and the memory of a company model given back to the system
+/// once its facts are in the database: [`sphere::KnowledgeBase::evaluate_once`] drops the
+/// model then, and glibc would otherwise keep its many small blocks' pages while the rules
+/// run.
+fn release_after_loading(shown: Option<sphere::ProgressFn>) -> sphere::ProgressFn {
+    std::sync::Arc::new(move |p: sphere::Progress| {
+        if p == sphere::Progress::Finished(sphere::Phase::Facts) {
+            super::release_freed_memory();
+        }
+        if let Some(shown) = &shown {
+            shown(p);
+        }
+    })
 }

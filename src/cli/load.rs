@@ -9,20 +9,16 @@ use sphere::{Assumption, Date, KnowledgeBase, Model};
 
 use super::{print_error, progress, today, CliError};
 
-/// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
-/// facts: what `check`, `explain` and `kb export` read.
+/// The model files, or the facts export, evaluated at `as_of` when given: what `check`,
+/// `explain` and `kb export` read. Its facts are not extracted here: an evaluation extracts
+/// them straight into its database.
 pub fn load_model(
     models: &[PathBuf],
     facts: Option<&Path>,
     as_of: Option<Date>,
     line: &progress::Line,
 ) -> Result<Model, sphere::Error> {
-    // One evaluation needs the facts only: the company model goes before the rules run.
-    let model = read_model(models, facts, as_of, line)?;
-    line.start("extracting facts");
-    let model = model.into_facts_only();
-    line.finish();
-    Ok(model)
+    read_model(models, facts, as_of, line)
 }
 
 /// The model files, or the facts export, evaluated at `as_of` when given, with the company

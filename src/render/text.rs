@@ -704,7 +704,11 @@ pub fn stats(ev: &Evaluation<'_>, lang: Lang) -> String {
 /// findings; as `sphere check --stats` writes them.
 pub fn timings(outcome: &Outcome<'_>, t: &Timings, lang: Lang) -> String {
     if lang == Lang::De {
-        let mut out = format!("Eingabefakten in {} s geladen\n", seconds_de(t.facts));
+        let mut out = format!(
+            "{} Eingabefakten in {} s geladen\n",
+            outcome.input_facts(),
+            seconds_de(t.facts)
+        );
         let _ = writeln!(out, "in {} s ausgewertet", seconds_de(t.facts + t.rules));
         out.push_str(&stats(outcome.evaluation(), lang));
         let _ = writeln!(
@@ -715,7 +719,11 @@ pub fn timings(outcome: &Outcome<'_>, t: &Timings, lang: Lang) -> String {
         );
         return out;
     }
-    let mut out = format!("input facts loaded in {:.2} s\n", t.facts.as_secs_f64());
+    let mut out = format!(
+        "{} input facts loaded in {:.2} s\n",
+        outcome.input_facts(),
+        t.facts.as_secs_f64()
+    );
     let _ = writeln!(
         out,
         "evaluated in {:.2} s",

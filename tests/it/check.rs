@@ -267,17 +267,19 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         ]);
         assert_eq!(out.status.code(), Some(1), "s08 has findings");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("input facts loaded in"), "{err}");
+        assert!(
+            err.lines().any(|l| l.ends_with(" s")
+                && l.contains(" input facts loaded in ")
+                && l.split(' ')
+                    .next()
+                    .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 0))),
+            "the input facts, counted: {err}"
+        );
         assert!(err.contains("evaluated in"), "{err}");
         assert!(err.contains("s rules, "), "evaluation phases: {err}");
         assert!(
-            err.contains("model read, validated and its facts extracted in "),
+            err.contains("model read and validated in "),
             "load time: {err}"
-        );
-        assert!(
-            err.lines()
-                .any(|l| l.starts_with("facts: ") && l.ends_with(" MB") && l.contains(" rows, ")),
-            "the facts' size: {err}"
         );
         assert!(
             err.lines().any(|l| l.starts_with("database: ")
@@ -288,7 +290,7 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         );
         if cfg!(target_os = "linux") {
             // Memory after loading and after evaluating, resident and peak, in kB.
-            for phase in ["model and facts", "evaluation"] {
+            for phase in ["model", "evaluation"] {
                 let line = err
                     .lines()
                     .find(|l| l.starts_with(&format!("memory after {phase}: resident ")))

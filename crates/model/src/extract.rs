@@ -68,6 +68,16 @@ pub struct At {
     tail: u32,
 }
 
+impl At {
+    /// No origin: what a [`FactSink`] that keeps none receives.
+    pub const NONE: At = At {
+        file: 0,
+        head: 0,
+        index: NO_INDEX,
+        tail: 0,
+    };
+}
+
 /// `At::head` names a line of a facts file: the index is its number (`line 12`).
 const LINE: u32 = 1 << 31;
 /// `At::index` when the place is no element of a list.
@@ -83,9 +93,9 @@ struct Relation {
     at: Vec<At>,
 }
 
-/// A value on its way into [`Facts`], symbols borrowed.
+/// A value on its way into a [`FactSink`], symbols borrowed.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum V<'a> {
+pub enum Val<'a> {
     Sym(&'a str),
     Num(i64),
     Date(sphere_rt::value::Date),
@@ -101,19 +111,131 @@ pub(crate) enum V<'a> {
 #[derive(Clone, Debug)]
 pub struct Facts {
     symbols: Interner,
-    /// Files and the parts of origin paths; the empty text is id 0.
-    texts: Interner,
+    /// The texts of the rows' origins.
+    places: Places,
     relations: BTreeMap<String, Relation>,
 }
 
 impl Default for Facts {
     fn default() -> Facts {
-        let mut texts = Interner::new();
-        texts.intern("");
         Facts {
             symbols: Interner::new(),
-            texts,
+            places: Places::default(),
             relations: BTreeMap::new(),
+        }
+    }
+}
+
+/// The texts an [`At`] refers to: files and the parts of origin paths, each interned once.
+/// Extraction makes them ([`extract_into`]); [`Places::origin`] turns an `At` into a file and
+/// JSON path when an explanation or a message shows it.
+#[derive(Clone, Debug)]
+pub struct Places {
+    /// The empty text is id 0.
+    texts: Interner,
+}
+
+impl Default for Places {
+    fn default() -> Places {
+        let mut texts = Interner::new();
+        texts.intern("");
+        Places { texts }
+    }
+}
+
+impl Places {
+    /// The file and JSON path (or line) of an origin.
+    pub fn origin(&self, at: At) -> Origin {
+        use std::fmt::Write as _;
+        let mut path = self.texts.resolve(Sym(at.head & !LINE)).to_string();
+        if at.index != NO_INDEX {
+            let _ = if at.head & LINE != 0 {
+                write!(path, " {}", at.index)
+            } else {
+                write!(path, "[{}]", at.index)
+            };
+        }
+        path.push_str(self.texts.resolve(Sym(at.tail)));
+        Origin {
+            file: self.texts.resolve(Sym(at.file)).to_string(),
+            path,
+        }
+    }
+
+    fn text(&mut self, s: &str) -> u32 {
+        self.texts.intern(s).0
+    }
+
+    /// The origin of element `index` of the list at `head` (`$.activities`) in `file`.
+    pub(crate) fn element(&mut self, file: &str, head: &str, index: usize) -> At {
+        At {
+            file: self.text(file),
+            head: self.text(head),
+            index: u32::try_from(index).unwrap_or(NO_INDEX - 1),
+            tail: 0,
+        }
+    }
+
+    /// The origin of line `line` of `file`.
+    pub(crate) fn line(&mut self, file: &str, line: usize) -> At {
+        At {
+            file: self.text(file),
+            head: self.text("line") | LINE,
+            index: u32::try_from(line).unwrap_or(NO_INDEX - 1),
+            tail: 0,
+        }
+    }
+
+    /// The origin `path` in `file`, as given.
+    pub(crate) fn place(&mut self, origin: &Origin) -> At {
+        At {
+            file: self.text(&origin.file),
+            head: self.text(&origin.path),
+            index: NO_INDEX,
+            tail: 0,
+        }
+    }
+
+    /// `at` followed by `suffix` (`.subjects[0]`).
+    pub(crate) fn below(&mut self, at: At, suffix: &str) -> At {
+        let tail = if at.tail == 0 {
+            self.text(suffix)
+        } else {
+            let mut t = self.texts.resolve(Sym(at.tail)).to_string();
+            t.push_str(suffix);
+            self.text(&t)
+        };
+        At { tail, ..at }
+    }
+
+    /// Bytes held, for memory figures.
+    pub fn memory_bytes(&self) -> usize {
+        self.texts.memory_bytes()
+    }
+}
+
+/// Where extracted rows go, each written once: the compact [`Facts`] (kept where one model is
+/// evaluated under several knowledge bases, exported, or changed in a session), or an engine's
+/// database (sphere's `facts::Feed`), which extraction then fills straight.
+pub trait FactSink {
+    /// Whether rows need their origin. When not, extraction makes no origin texts and passes
+    /// [`At::NONE`].
+    fn origins(&self) -> bool {
+        true
+    }
+
+    /// A row of the input relation `relation` declared in `knowledge/model.dl`, with the
+    /// declaration's column types.
+    fn row(&mut self, relation: &str, values: &[Val<'_>], at: At);
+}
+
+impl FactSink for Facts {
+    fn row(&mut self, relation: &str, values: &[Val<'_>], at: At) {
+        // Only declared relations exist; a test checks that nothing is dropped here.
+        if self.relations.contains_key(relation) {
+            let fits = self.add(relation, values, at);
+            // The values' types are those of the declaration; a test extracts every relation.
+            debug_assert!(fits, "a `{relation}` row that does not fit its declaration");
         }
     }
 }
@@ -245,66 +367,41 @@ impl Facts {
 
     /// The file and JSON path (or line) of an origin.
     pub fn origin(&self, at: At) -> Origin {
-        use std::fmt::Write as _;
-        let mut path = self.texts.resolve(Sym(at.head & !LINE)).to_string();
-        if at.index != NO_INDEX {
-            let _ = if at.head & LINE != 0 {
-                write!(path, " {}", at.index)
-            } else {
-                write!(path, "[{}]", at.index)
-            };
-        }
-        path.push_str(self.texts.resolve(Sym(at.tail)));
-        Origin {
-            file: self.texts.resolve(Sym(at.file)).to_string(),
-            path,
-        }
+        self.places.origin(at)
     }
 
-    fn text(&mut self, s: &str) -> u32 {
-        self.texts.intern(s).0
-    }
-
-    /// The origin of element `index` of the list at `head` (`$.activities`) in `file`.
-    pub(crate) fn element(&mut self, file: &str, head: &str, index: usize) -> At {
-        At {
-            file: self.text(file),
-            head: self.text(head),
-            index: u32::try_from(index).unwrap_or(NO_INDEX - 1),
-            tail: 0,
-        }
+    /// The texts of the rows' origins.
+    pub fn places(&self) -> &Places {
+        &self.places
     }
 
     /// The origin of line `line` of `file`.
     pub(crate) fn line(&mut self, file: &str, line: usize) -> At {
-        At {
-            file: self.text(file),
-            head: self.text("line") | LINE,
-            index: u32::try_from(line).unwrap_or(NO_INDEX - 1),
-            tail: 0,
-        }
+        self.places.line(file, line)
     }
 
     /// The origin `path` in `file`, as given.
     pub(crate) fn place(&mut self, origin: &Origin) -> At {
-        At {
-            file: self.text(&origin.file),
-            head: self.text(&origin.path),
-            index: NO_INDEX,
-            tail: 0,
-        }
+        self.places.place(origin)
     }
 
-    /// `at` followed by `suffix` (`.subjects[0]`).
-    pub(crate) fn below(&mut self, at: At, suffix: &str) -> At {
-        let tail = if at.tail == 0 {
-            self.text(suffix)
-        } else {
-            let mut t = self.texts.resolve(Sym(at.tail)).to_string();
-            t.push_str(suffix);
-            self.text(&t)
-        };
-        At { tail, ..at }
+    /// Every row, relation by relation in name order, into `sink` (symbols resolved to their
+    /// texts): what an engine's database is filled from when the facts were kept.
+    pub fn replay(&self, sink: &mut dyn FactSink) {
+        let mut vals: Vec<Val<'_>> = Vec::new();
+        for (name, rows) in self.relations() {
+            for i in 0..rows.len() {
+                vals.clear();
+                for (&w, &ty) in rows.words(i).iter().zip(rows.types()) {
+                    vals.push(match sphere_rt::Value::from_word(ty, w) {
+                        sphere_rt::Value::Sym(_) => Val::Sym(self.symbol(w)),
+                        sphere_rt::Value::Num(n) => Val::Num(n),
+                        sphere_rt::Value::Date(d) => Val::Date(d),
+                    });
+                }
+                sink.row(name, &vals, rows.at(i));
+            }
+        }
     }
 
     /// Appends a row to `relation` (created with the values' types if the facts lack it).
@@ -316,23 +413,23 @@ impl Facts {
 
     /// [`Facts::push`] with the origin made already.
     pub(crate) fn push_at(&mut self, relation: &str, values: &[FactValue], at: At) -> bool {
-        let vals: Vec<V<'_>> = values
+        let vals: Vec<Val<'_>> = values
             .iter()
             .map(|v| match v {
-                FactValue::Sym(s) => V::Sym(s),
-                FactValue::Num(n) => V::Num(*n),
-                FactValue::Date(d) => V::Date(*d),
+                FactValue::Sym(s) => Val::Sym(s),
+                FactValue::Num(n) => Val::Num(*n),
+                FactValue::Date(d) => Val::Date(*d),
             })
             .collect();
         self.add(relation, &vals, at)
     }
 
     /// Appends a row (see [`Facts::push`]); the relation is created when missing.
-    pub(crate) fn add(&mut self, relation: &str, values: &[V<'_>], at: At) -> bool {
-        let ty = |v: &V<'_>| match v {
-            V::Sym(_) => Type::Symbol,
-            V::Num(_) => Type::Number,
-            V::Date(_) => Type::Date,
+    pub(crate) fn add(&mut self, relation: &str, values: &[Val<'_>], at: At) -> bool {
+        let ty = |v: &Val<'_>| match v {
+            Val::Sym(_) => Type::Symbol,
+            Val::Num(_) => Type::Number,
+            Val::Date(_) => Type::Date,
         };
         if !self.relations.contains_key(relation) {
             self.relations.insert(
@@ -352,9 +449,9 @@ impl Facts {
         }
         for v in values {
             rel.words.push(match *v {
-                V::Sym(s) => u64::from(self.symbols.intern(s).0),
-                V::Num(n) => n as u64,
-                V::Date(d) => d.0 as i64 as u64,
+                Val::Sym(s) => u64::from(self.symbols.intern(s).0),
+                Val::Num(n) => n as u64,
+                Val::Date(d) => d.0 as i64 as u64,
             });
         }
         rel.at.push(at);
@@ -394,7 +491,7 @@ impl Facts {
     /// Bytes held (rows, origins and the symbol and text tables), for memory figures.
     pub fn memory_bytes(&self) -> usize {
         self.symbols.memory_bytes()
-            + self.texts.memory_bytes()
+            + self.places.memory_bytes()
             + self
                 .relations
                 .values()
@@ -450,19 +547,30 @@ pub const OPEN_END: sphere_rt::value::Date = sphere_rt::value::Date::MAX;
 /// not depend on row order (the output is sorted); an explanation, among derivations of equal
 /// height, shows the first it meets, so a subject's own facts keep model order.
 pub fn extract(model: &Model) -> Facts {
-    let mut x = Extractor {
-        facts: RefCell::new(Facts::declared()),
-    };
-    x.run(model);
+    let mut facts = Facts::declared();
+    facts.places = extract_into(model, &mut facts);
     // Not sorted further: model order is deterministic, and sorting millions of rows costs
     // more than the evaluation needs. The export sorts what it writes.
-    let mut facts = x.facts.into_inner();
     // The rows grew by doubling; the facts live as long as the evaluation's explanations.
     for rel in facts.relations.values_mut() {
         rel.words.shrink_to_fit();
         rel.at.shrink_to_fit();
     }
     facts
+}
+
+/// Extracts the facts of a model straight into `sink`, each row once, in the order
+/// [`extract`] describes; returns the texts of the rows' origins (none when the sink keeps no
+/// origins).
+pub fn extract_into(model: &Model, sink: &mut dyn FactSink) -> Places {
+    let origins = sink.origins();
+    let mut x = Extractor {
+        places: RefCell::new(Places::default()),
+        sink,
+        origins,
+    };
+    x.run(model);
+    x.places.into_inner()
 }
 
 /// The positions of `items` grouped by data subject: ordered by the position of the item's
@@ -487,55 +595,61 @@ fn by_subject<T>(
     order
 }
 
-struct Extractor {
+struct Extractor<'s> {
     /// In a cell so that an origin can be made in the arguments of the call that adds its
     /// row (`self.add(.., self.at(o, ".x"))`).
-    facts: RefCell<Facts>,
+    places: RefCell<Places>,
+    sink: &'s mut dyn FactSink,
+    /// Whether the sink keeps origins: when not, none is made ([`At::NONE`]).
+    origins: bool,
 }
 
-fn s(v: &str) -> V<'_> {
-    V::Sym(v)
+fn s(v: &str) -> Val<'_> {
+    Val::Sym(v)
 }
 
-fn d(v: Date) -> V<'static> {
-    V::Date(v.0)
+fn d(v: Date) -> Val<'static> {
+    Val::Date(v.0)
 }
 
-fn start(v: Option<Date>) -> V<'static> {
-    V::Date(v.map_or(OPEN_START, |d| d.0))
+fn start(v: Option<Date>) -> Val<'static> {
+    Val::Date(v.map_or(OPEN_START, |d| d.0))
 }
 
-fn end(v: Option<Date>) -> V<'static> {
-    V::Date(v.map_or(OPEN_END, |d| d.0))
+fn end(v: Option<Date>) -> Val<'static> {
+    Val::Date(v.map_or(OPEN_END, |d| d.0))
 }
 
-impl Extractor {
+impl Extractor<'_> {
     /// `o` followed by `suffix` (`.consent_banner`).
     fn at(&self, o: &At, suffix: &str) -> At {
-        self.facts.borrow_mut().below(*o, suffix)
+        if !self.origins {
+            return At::NONE;
+        }
+        self.places.borrow_mut().below(*o, suffix)
     }
 
     /// The origin of element `i` of list `key` of the object at `o`: `<path>.<key>[<i>]`.
     fn item(&self, o: &At, key: &str, i: usize) -> At {
+        if !self.origins {
+            return At::NONE;
+        }
         self.at(o, &format!(".{key}[{i}]"))
     }
 
     /// The origin of object `index` of `section` in the merged model.
     fn object(&self, p: &crate::Provenance, section: Section, index: usize) -> At {
+        if !self.origins {
+            return At::NONE;
+        }
         let (file, i) = p.place(section, index);
-        self.facts
+        self.places
             .borrow_mut()
             .element(file, &format!("$.{}", section.key()), i)
     }
 
-    fn add(&mut self, relation: &str, values: &[V<'_>], origin: At) {
-        // Only declared relations exist; a test checks that nothing is dropped here.
-        let facts = self.facts.get_mut();
-        if facts.relations.contains_key(relation) {
-            let fits = facts.add(relation, values, origin);
-            // The values' types are those of the declaration; a test extracts every relation.
-            debug_assert!(fits, "a `{relation}` row that does not fit its declaration");
-        }
+    fn add(&mut self, relation: &str, values: &[Val<'_>], origin: At) {
+        self.sink.row(relation, values, origin);
     }
 
     /// A one-column row `relation(id)` when `flag` holds.
@@ -553,7 +667,7 @@ impl Extractor {
         o: &At,
         key: &str,
         list: &'a [T],
-        f: impl Fn(&'a T) -> V<'a>,
+        f: impl Fn(&'a T) -> Val<'a>,
     ) {
         for (i, x) in list.iter().enumerate() {
             let at = self.item(o, key, i);
@@ -569,7 +683,7 @@ impl Extractor {
         o: &At,
         key: &str,
         v: Option<&'a T>,
-        f: impl Fn(&'a T) -> V<'a>,
+        f: impl Fn(&'a T) -> Val<'a>,
     ) {
         if let Some(v) = v {
             let at = self.at(o, &format!(".{key}"));
@@ -586,7 +700,7 @@ impl Extractor {
             path: "$.as_of".into(),
         };
         let (oo, as_of_origin) = {
-            let f = self.facts.get_mut();
+            let f = self.places.get_mut();
             (f.place(&org_origin), f.place(&as_of_origin))
         };
         self.add("as_of", &[d(m.as_of)], as_of_origin);
@@ -596,7 +710,7 @@ impl Extractor {
                 s(&org.id),
                 s(&org.name),
                 s(&org.country),
-                V::Num(org.persons_processing.into()),
+                Val::Num(org.persons_processing.into()),
             ],
             oo,
         );
@@ -853,7 +967,7 @@ impl Extractor {
             let id = &x.id;
             self.opt("subject_city", id, &o, "city", x.city.as_ref(), |v| s(v));
             self.opt("subject_age", id, &o, "age", x.age.as_ref(), |v| {
-                V::Num((*v).into())
+                Val::Num((*v).into())
             });
             self.opt(
                 "subject_crm_record",

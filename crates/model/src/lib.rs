@@ -23,7 +23,10 @@ pub mod types;
 pub mod validate;
 
 pub use error::{render, render_in, ErrorKind, German, Place, ValidationError};
-pub use extract::{extract, input_relations, At, FactValue, Facts, InputRelation, Rows};
+pub use extract::{
+    extract, extract_into, input_relations, At, FactSink, FactValue, Facts, InputRelation, Places,
+    Rows, Val,
+};
 pub use facts_io::{read_facts_dir, write_facts_dir};
 pub use load::{load_paths, load_texts, merge, parse_file};
 pub use types::*;

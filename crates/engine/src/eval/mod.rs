@@ -639,7 +639,8 @@ impl<'p> Evaluation<'p> {
         self.row_of(rel, values).is_some()
     }
 
-    pub(crate) fn row_of(&self, rel: RelId, values: &[Value]) -> Option<usize> {
+    /// The row of `rel(values)`, if the evaluation has it (rows in the order added).
+    pub fn row_of(&self, rel: RelId, values: &[Value]) -> Option<usize> {
         let types = &self.types[rel.0 as usize];
         if values.len() != types.len() || values.iter().zip(types).any(|(v, t)| v.ty() != *t) {
             return None;
