@@ -515,3 +515,113 @@ fn an_unknown_activity_or_finding_is_a_clear_error() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "nothing waits for the DPO\n");
 }
+
+/// `sphere ARGS --journal PATH`, started and not waited for.
+fn spawn(journal: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(args)
+        .arg("--journal")
+        .arg(journal)
+        .env("NO_COLOR", "1")
+        .env_remove("SPHERE_JOURNAL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sphere starts")
+}
+
+fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().expect("sphere finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The block entries of a journal, as (finding id, facts digest).
+fn blocks(journal: &Path) -> Vec<(String, String)> {
+    let conn = Connection::open(journal).expect("open the journal");
+    let mut stmt = conn
+        .prepare("SELECT finding_id, facts_digest FROM entries WHERE action = 'block' ORDER BY seq")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+#[test]
+fn concurrent_gates_alert_once_per_finding_and_facts() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let out = dir.path().join("alerts");
+    std::fs::create_dir(&out).expect("folder");
+    let cmd = format!("cat > \"{}/$(date +%s%N)-$$.json\"", out.display());
+    // Eight gates at once on a new journal: each reads whether the block is journaled and
+    // appends it in one writer transaction, so exactly one of them alerts per finding.
+    let children: Vec<_> = (0..8)
+        .map(|_| spawn(&j, &["gate", MODEL, CALL, "--notify", &cmd]))
+        .collect();
+    for c in children {
+        let r = finish(c);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    }
+    let b = blocks(&j);
+    let mut distinct = b.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2, "two blocking findings: {b:?}");
+    assert_eq!(b.len(), 2, "one block entry per finding and facts: {b:?}");
+    assert_eq!(
+        std::fs::read_dir(&out).expect("folder").count(),
+        2,
+        "one alarm per finding and facts"
+    );
+    let receipts = actions(&j).iter().filter(|a| a.0 == "receipt").count();
+    assert_eq!(receipts, 8, "every gate left its receipt");
+    verify(&j);
+}
+
+#[test]
+fn gates_and_decisions_at_once_keep_one_chain() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let (_, v) = gate_json(&j, MODEL);
+    let (id, _, _) = blocking(&v, RULE);
+    let mut children: Vec<_> = (0..6)
+        .map(|_| spawn(&j, &["gate", MODEL, CALL, "--format", "json"]))
+        .collect();
+    children.push(spawn(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            &id,
+            "--by",
+            DPO,
+            "--reason",
+            "consent K-17",
+        ],
+    ));
+    children.push(spawn(
+        &j,
+        &[
+            "approve", MODEL, &id, "--by", MARKETING, "--reason", "urgent",
+        ],
+    ));
+    let codes: Vec<i32> = children.into_iter().map(|c| finish(c).code).collect();
+    assert!(codes[..6].iter().all(|c| *c == 1), "{codes:?}");
+    assert_eq!(&codes[6..], &[0, 2], "{codes:?}");
+    verify(&j);
+    let a = actions(&j);
+    let count = |what: &str| a.iter().filter(|x| x.0 == what).count();
+    assert_eq!(count("block"), 2, "no gate alerted again: {a:?}");
+    assert_eq!(count("receipt"), 7);
+    assert_eq!(count("approve"), 1);
+    assert_eq!(count("refusal"), 1);
+    assert_eq!(a.len(), 11, "no entry lost: {a:?}");
+    // The approval counts for the next gate.
+    let (_, v) = gate_json(&j, MODEL);
+    assert_eq!(blocking(&v, RULE).2, "approved");
+}

@@ -1293,6 +1293,84 @@ fn failing_writes_each(errno: i32, says: &str) {
     check_no_loss_no_fork(&path, &recorded, last.seq);
 }
 
+/// A gate whose n-th write fails, for each n, on the blocked call and on the allowed one:
+/// an error and never an answer; the journal verifies and holds nothing of the failed gate
+/// (its blocks and its receipt are one transaction), so the next gate alerts the DPO.
+#[test]
+fn a_gate_whose_write_fails_records_nothing_and_the_next_gate_alerts() {
+    use sphere::gate::{self, Request, Verdict};
+    let kb = sphere::KnowledgeBase::shipped().expect("the shipped knowledge base");
+    let today = sphere::Date::parse("2025-06-16").expect("a date");
+    let request = Request {
+        actor: "gate".into(),
+        time: time(50_000),
+        engine_version: "sphere test".into(),
+    };
+    for (file, verdict) in [
+        (S12, Verdict::Blocked),
+        ("facts/s12_what_if_consent_clean.json", Verdict::Allowed),
+    ] {
+        let text = std::fs::read_to_string(file).expect("the fixture");
+        let model = sphere::Model::from_text(file, &text, today).expect("a valid model");
+        let outcome = kb
+            .evaluate(&model, &sphere::EvalOptions::default())
+            .expect("evaluates");
+        let mut failures = 0;
+        let mut n = 1;
+        loop {
+            let d = dir();
+            let path = d.path().join("gate.db");
+            journal_of(&path, 3);
+            let before = verify(&path, None).head;
+            let mut j = Journal::open(&path, &Config::default()).expect("open");
+            let (result, failed, writes) =
+                failing_writes::with_nth_write_failing(n, libc::EIO, || {
+                    gate::gate(&mut j, &outcome, "act-s4-call", &request)
+                });
+            drop(j);
+            let after = verify(&path, None);
+            assert!(
+                after.is_intact(),
+                "{file}: after write {n} failed: {:?}",
+                after.problem
+            );
+            match result {
+                Err(e) => {
+                    assert!(failed, "an error without a failed write ({e})");
+                    assert_eq!(
+                        after.head, before,
+                        "{file}: a failed gate recorded nothing (write {n})"
+                    );
+                    assert!(
+                        e.message().contains("cannot append an entry"),
+                        "{}",
+                        e.message()
+                    );
+                    failures += 1;
+                    // The next gate decides again, and alerts as if the failed one never ran.
+                    let mut j = Journal::open(&path, &Config::default()).expect("open");
+                    let g = gate::gate(&mut j, &outcome, "act-s4-call", &request).expect("gate");
+                    assert_eq!(g.verdict, verdict);
+                    assert!(g.blocking.iter().all(|b| b.alerted), "{file}: write {n}");
+                    assert_eq!(verify(&path, None).head, g.head);
+                }
+                Ok(g) => {
+                    assert_eq!(g.verdict, verdict);
+                    assert_eq!(after.head, g.head, "a reported gate is in the journal");
+                    assert!(g.blocking.iter().all(|b| b.alerted));
+                    if !failed {
+                        assert!(writes < n);
+                        break;
+                    }
+                }
+            }
+            n += 1;
+            assert!(n < 200, "a gate should need far fewer writes");
+        }
+        assert!(failures >= 2, "{file}: {failures} failures");
+    }
+}
+
 // --- execution receipts and replay ---------------------------------------------------------
 
 const S12: &str = "facts/s12_what_if_consent.json";
