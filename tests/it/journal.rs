@@ -1425,6 +1425,48 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Without `--journal` and `SPHERE_JOURNAL`: the gate records in `./sphere-journal.db` of the
+/// folder it runs in (creating it); a check records there only once the file exists, and
+/// never creates it.
+#[test]
+fn the_default_journal_is_used_by_the_gate_and_by_a_check_only_when_it_exists() {
+    let d = dir();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join(S12);
+    let default = d.path().join("sphere-journal.db");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .args(args)
+            .current_dir(d.path())
+            .env("NO_COLOR", "1")
+            .env_remove("SPHERE_JOURNAL")
+            .output()
+            .expect("sphere runs");
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let model = model.to_str().expect("utf-8");
+
+    let (code, _, err) = run(&["check", model]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!err.contains("journal head"), "{err}");
+    assert!(!default.exists(), "a check creates no journal");
+
+    let (code, out, err) = run(&["gate", model, "act-s4-call"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.contains("journal head: 3:"), "{out}");
+    assert!(default.exists(), "the gate created ./sphere-journal.db");
+
+    let (code, _, err) = run(&["check", model]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("journal head: 4:"), "{err}");
+    let r = receipts(&default);
+    assert_eq!(r.len(), 2, "the gate's receipt and the check's");
+    assert_eq!(r[1].0, 4);
+    assert_eq!(r[1].1["command"], "check");
+    let v = verify(&default, None);
+    assert!(v.is_intact(), "{:?}", v.problem);
+    assert_eq!(v.head.seq, 4);
+}
+
 #[test]
 fn a_check_and_a_gate_leave_receipts_that_replay_to_the_same_result() {
     let d = dir();
