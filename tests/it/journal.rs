@@ -1468,6 +1468,32 @@ fn the_default_journal_is_used_by_the_gate_and_by_a_check_only_when_it_exists() 
 }
 
 #[test]
+fn journal_show_since_takes_a_date() {
+    let d = dir();
+    let path = d.path().join("since.db");
+    // Entries i hours after 2020-01-01: 1..=60 span 2020-01-01T01:00 to 2020-01-03T12:00.
+    journal_of(&path, 60);
+    let show = |since: &str| {
+        let (code, out, err) = sphere_j(
+            &path,
+            &["journal", "show", "--since", since, "--format", "json"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let list: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON");
+        list.iter()
+            .map(|e| e["seq"].as_u64().expect("seq"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show("2020-01-01"), (1..=60).collect::<Vec<_>>());
+    // A date is its midnight (UTC): from 2020-01-02T00:00, entry 24 on.
+    assert_eq!(show("2020-01-02"), (24..=60).collect::<Vec<_>>());
+    assert!(show("2099-01-01").is_empty());
+    let (code, _, err) = sphere_j(&path, &["journal", "show", "--since", "2020-13-01"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--since: `2020-13-01` is not a date"), "{err}");
+}
+
+#[test]
 fn a_check_and_a_gate_leave_receipts_that_replay_to_the_same_result() {
     let d = dir();
     let j = d.path().join("journal.db");
