@@ -128,7 +128,8 @@ impl App {
         let user_agent = settings.engine_version.replace(' ', "/");
         let alarms = settings
             .webhook
-            .map(|w| webhook::Alarms::start(w, user_agent));
+            .map(|w| webhook::Alarms::start(w, user_agent))
+            .transpose()?;
         let app = App {
             core: Mutex::new(Core {
                 session,

@@ -196,7 +196,7 @@ pub(crate) struct Alarms {
 }
 
 impl Alarms {
-    pub(crate) fn start(hook: Webhook, user_agent: String) -> Alarms {
+    pub(crate) fn start(hook: Webhook, user_agent: String) -> Result<Alarms> {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sphere-webhook".into())
@@ -217,10 +217,15 @@ impl Alarms {
                     }
                 }
             })
-            .expect("a thread for the webhook starts");
-        Alarms {
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start the thread that sends the webhook's alarms: {e}"),
+                )
+            })?;
+        Ok(Alarms {
             queue: Mutex::new(tx),
-        }
+        })
     }
 
     /// Queues one alarm; never waits for the POST.
