@@ -402,8 +402,9 @@ impl Journal {
 
     /// What waits for the DPO, oldest first: for each finding id and facts digest that was
     /// blocked after its latest decision (or never decided), the first such block. A gate
-    /// appends a block only when `is_pending` is false, so the DPO is alerted once per
-    /// finding and facts.
+    /// appends a block only when the finding and facts have no block or decision yet, or the
+    /// latest is an (expired) approval, and decides so under the write lock
+    /// ([`Journal::transact`]), so the DPO is alerted once per finding and facts.
     pub fn pending(&self) -> Result<Vec<Entry>, JournalError> {
         use std::collections::HashMap;
         let sql = format!(
