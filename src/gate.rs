@@ -287,6 +287,12 @@ pub fn status_of(latest: Option<journal::Entry>, today: jiff::civil::Date) -> St
 /// entry for each blocking finding the DPO has not been alerted of (once per finding and
 /// facts digest; again after an approval expired), then the receipt, and answers only after
 /// they are durable.
+///
+/// The statuses are read, the blocks decided and every entry appended in one writer
+/// transaction ([`Journal::transact`]): gates and decisions running at the same time (threads
+/// or processes) see each other's entries, so a finding is alerted once however many gates
+/// ask at once, and the blocks and the receipt are recorded together or not at all (a gate
+/// that fails has alerted nobody, and the next gate alerts).
 pub fn gate(
     journal: &mut Journal,
     outcome: &Outcome<'_>,
@@ -300,58 +306,66 @@ pub fn gate(
     }
     let today = request.today();
     let context = request.context(outcome);
-    let (mut blocking, warnings) = assess(outcome, activity, |r| status(journal, r, today))?;
-    for b in blocking.iter_mut().filter(|b| !b.status.covers()) {
-        let f = &b.finding;
-        let r = FindingRef {
-            id: f.id.clone(),
-            facts_digest: b.facts_digest.clone(),
-        };
-        // Alert once: not while a block waits, not after a rejection (the DPO has decided);
-        // again when an approval has expired.
-        let latest = journal
-            .latest(&r, &[Action::Block, Action::Approve, Action::Reject])
-            .map_err(journal_error)?;
-        if latest.is_none_or(|e| e.action() == Action::Approve) {
-            let mut norms: Vec<String> = f.norms.iter().map(|n| n.id.clone()).collect();
-            norms.sort();
-            journal
-                .append(&NewEntry {
-                    time: request.time,
-                    actor: request.actor.clone(),
-                    finding: Some(r),
-                    context: context.clone(),
-                    payload: Payload::Block(Block {
-                        activity_id: activity.to_string(),
-                        decision: f.decision.as_str().to_string(),
-                        norms,
-                        as_of: civil(outcome.as_of())?,
-                    }),
-                })
-                .map_err(journal_error)?;
-            b.alerted = true;
-        }
-    }
-    let verdict = verdict_of(&blocking);
-    let lines = result_lines(&blocking, &warnings);
-    let head = journal
-        .append(&NewEntry {
-            time: request.time,
-            actor: request.actor.clone(),
-            finding: None,
-            context,
-            payload: Payload::Receipt(Receipt {
-                command: "gate".into(),
-                activity_id: Some(activity.to_string()),
-                as_of: civil(outcome.as_of())?,
-                evaluator: outcome.engine().as_str().into(),
-                outcome: verdict.as_str().into(),
-                result_digest: journal::result_digest(&lines),
-                findings: (blocking.len() + warnings.len()) as u64,
-                lines: (lines.len() <= journal::RECEIPT_LINES).then_some(lines),
-            }),
+    let as_of = civil(outcome.as_of())?;
+    let evaluator = outcome.engine().as_str();
+    // The findings and their digests, from the evaluation alone; their statuses are read
+    // under the journal's write lock below.
+    let (mut blocking, warnings) = assess(outcome, activity, |_| Ok(Status::Waiting))?;
+    let (verdict, heads) = journal
+        .transact(|w| {
+            for b in blocking.iter_mut() {
+                let r = FindingRef {
+                    id: b.finding.id.clone(),
+                    facts_digest: b.facts_digest.clone(),
+                };
+                b.status = status_of(w.latest(&r, &[Action::Approve, Action::Reject])?, today);
+                if b.status.covers() {
+                    continue;
+                }
+                // Alert once: not while a block waits, not after a rejection (the DPO has
+                // decided); again when an approval has expired.
+                let latest = w.latest(&r, &[Action::Block, Action::Approve, Action::Reject])?;
+                if latest.is_none_or(|e| e.action() == Action::Approve) {
+                    let f = &b.finding;
+                    let mut norms: Vec<String> = f.norms.iter().map(|n| n.id.clone()).collect();
+                    norms.sort();
+                    w.append(&NewEntry {
+                        time: request.time,
+                        actor: request.actor.clone(),
+                        finding: Some(r),
+                        context: context.clone(),
+                        payload: Payload::Block(Block {
+                            activity_id: activity.to_string(),
+                            decision: f.decision.as_str().to_string(),
+                            norms,
+                            as_of,
+                        }),
+                    })?;
+                    b.alerted = true;
+                }
+            }
+            let verdict = verdict_of(&blocking);
+            let lines = result_lines(&blocking, &warnings);
+            w.append(&NewEntry {
+                time: request.time,
+                actor: request.actor.clone(),
+                finding: None,
+                context: context.clone(),
+                payload: Payload::Receipt(Receipt {
+                    command: "gate".into(),
+                    activity_id: Some(activity.to_string()),
+                    as_of,
+                    evaluator: evaluator.into(),
+                    outcome: verdict.as_str().into(),
+                    result_digest: journal::result_digest(&lines),
+                    findings: (blocking.len() + warnings.len()) as u64,
+                    lines: (lines.len() <= journal::RECEIPT_LINES).then_some(lines),
+                }),
+            })?;
+            Ok(verdict)
         })
         .map_err(journal_error)?;
+    let head = *heads.last().expect("the receipt was appended");
     Ok(Gated {
         activity: activity.to_string(),
         verdict,

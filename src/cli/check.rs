@@ -58,8 +58,9 @@ pub struct Args {
     pub stats: bool,
     #[command(flatten)]
     pub limits: super::LimitArgs,
-    /// Record an execution receipt of this check in this journal (default: $SPHERE_JOURNAL;
-    /// without either, a check records nothing). `sphere journal replay` re-runs it later
+    /// Record an execution receipt of this check in this journal (default: $SPHERE_JOURNAL,
+    /// else ./sphere-journal.db when that file exists; a check creates no journal of its
+    /// own). `sphere journal replay` re-runs it later
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
 }
@@ -291,15 +292,23 @@ fn memory_now() -> (String, String) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// The journal a check records its receipt in: `--journal`, else `SPHERE_JOURNAL`; a check
-/// without either records nothing (the default `./sphere-journal.db` of the gate is not
-/// created by a plain check).
-fn receipt_journal(arg: Option<&Path>) -> Option<PathBuf> {
-    arg.map(Path::to_path_buf).or_else(|| {
+/// The journal a check records its receipt in, and whether the check may create it:
+/// `--journal`, else `SPHERE_JOURNAL` (created when missing, as for the gate), else
+/// `./sphere-journal.db` when it exists (a company that gates has it; it is not created, so a
+/// plain check leaves nothing in the folder it runs in); `None` without any of them.
+fn receipt_journal(arg: Option<&Path>) -> Option<(PathBuf, bool)> {
+    let named = arg.map(Path::to_path_buf).or_else(|| {
         std::env::var_os("SPHERE_JOURNAL")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-    })
+    });
+    match named {
+        Some(p) => Some((p, true)),
+        None => {
+            let default = PathBuf::from(super::load::DEFAULT_PATH);
+            default.exists().then_some((default, false))
+        }
+    }
 }
 
 /// Appends the check's execution receipt when a journal is given; returns the new head.
@@ -311,7 +320,7 @@ fn record_receipt(
     code: u8,
 ) -> Result<Option<sphere::journal::Head>, super::CliError> {
     use sphere::journal::{Config, Context, Journal, NewEntry, Payload, Receipt};
-    let Some(path) = receipt_journal(args.journal.as_deref()) else {
+    let Some((path, create)) = receipt_journal(args.journal.as_deref()) else {
         return Ok(None);
     };
     if !args.assume.is_empty() || !args.rules.is_empty() || args.facts.is_some() {
@@ -347,7 +356,17 @@ fn record_receipt(
             lines: (lines.len() <= sphere::journal::RECEIPT_LINES).then_some(lines),
         }),
     };
-    let mut journal = Journal::open(&path, &Config::create()).map_err(cli_error)?;
+    let config = if create {
+        Config::create()
+    } else {
+        Config::default()
+    };
+    let mut journal = match Journal::open(&path, &config) {
+        Ok(j) => j,
+        // The default journal went away since it was seen: nothing to record in.
+        Err(sphere::journal::JournalError::NotFound { .. }) if !create => return Ok(None),
+        Err(e) => return Err(cli_error(e)),
+    };
     let head = journal.append(&entry).map_err(cli_error)?;
     Ok(Some(head))
 }

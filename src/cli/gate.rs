@@ -226,11 +226,7 @@ pub fn run_gate(args: GateArgs) -> CmdResult {
     write_stdout(&out)?;
     if let Some(cmd) = &args.notify {
         for b in gated.blocking.iter().filter(|b| b.alerted) {
-            let mut doc = render::json::finding(&b.finding, Lang::En, None);
-            if let Some(o) = doc.as_object_mut() {
-                o.insert("facts_digest".into(), json!(b.facts_digest));
-                o.insert("gate_activity".into(), json!(gated.activity));
-            }
+            let doc = render::gate::alarm(b, &gated.activity);
             if let Err(e) = notify(cmd, &doc) {
                 // The block is recorded and listed by `sphere pending`: the alarm is not lost.
                 eprintln!(

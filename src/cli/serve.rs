@@ -18,7 +18,8 @@ use super::{exit, parse_date, progress, write_stdout, CliError, CmdResult};
   printf %s \"$TOKEN\" | sphere serve --hash-token
 
 The configuration maps tokens, stored as their SHA-256 (`--hash-token`), to staff ids and \
-roles (dpo, crm, viewer). The journal records every gate, decision, change and refusal; a \
+roles (dpo, crm, viewer), and may name a webhook (`\"webhook\": \"http://...\"`) the DPO's \
+alarms are POSTed to, once per new block. The journal records every gate, decision, change and refusal; a \
 server started again on the same model files and journal replays the changes it journaled. \
 docs/server.md describes the API, the configuration and the security model.")]
 pub struct Args {
@@ -64,6 +65,7 @@ pub fn run(args: Args) -> CmdResult {
             .with_hint("the configuration lists the tokens (as SHA-256) with staff ids and roles")
     })?;
     let auth = Auth::from_text(&config.display().to_string(), &text)?;
+    let webhook = server::webhook::from_config(&config.display().to_string(), &text)?;
     super::limit_malloc_arenas(2);
     let line = progress::Line::new();
     // The company model stays: changes apply to it, and the DPO is read from it.
@@ -75,8 +77,10 @@ pub fn run(args: Args) -> CmdResult {
         engine_version: format!("sphere {}", env!("CARGO_PKG_VERSION")),
         clock: Arc::new(Timestamp::now),
         limits: Limits::default(),
+        webhook,
     };
     let (app, replayed) = App::start(kb, model, settings)?;
+    let stopped = Arc::clone(&app);
     if replayed.applied > 0 {
         eprintln!(
             "replayed {} change batch(es) from the journal",
@@ -103,6 +107,8 @@ pub fn run(args: Args) -> CmdResult {
             .await
             .map_err(|e| CliError::new(format!("the server stopped: {e}")))
     })?;
+    // Deliver the alarms still queued (each POST has a short timeout).
+    stopped.flush_alarms();
     Ok(exit::OK)
 }
 

@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use encode::{entry_hash, FORMAT};
-pub use store::{Config, Filter, Journal, OpenMode, MAX_FIELD};
+pub use store::{Config, Filter, Journal, OpenMode, Writer, MAX_FIELD};
 
 /// The length of an entry hash (SHA-256) in bytes.
 pub const HASH_LEN: usize = 32;

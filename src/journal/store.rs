@@ -293,6 +293,25 @@ impl Journal {
         for entry in entries {
             check_entry(entry)?;
         }
+        let (_, heads) = self.transact(|w| {
+            for entry in entries {
+                w.append(entry)?;
+            }
+            Ok(())
+        })?;
+        Ok(heads)
+    }
+
+    /// Reads and appends in one writer transaction: `f` reads the journal as it stands with
+    /// the write lock held (no other writer can append in between) and appends what it
+    /// decides to; the commit syncs once. A conditional append ("append this block unless
+    /// one is already journaled") is therefore atomic across threads and processes. All or
+    /// nothing: when `f` or the commit fails, none of its entries was recorded. Returns what
+    /// `f` returned and the head of each appended entry, in order.
+    pub fn transact<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, JournalError>,
+    ) -> Result<(T, Vec<Head>), JournalError> {
         let path = self.path.clone();
         let err = move |source| JournalError::Sqlite {
             path: path.clone(),
@@ -303,31 +322,17 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err.clone())?;
-        let mut head = head_in(&tx, &self.path)?;
-        let mut heads = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let payload = entry.payload.to_json();
-            let seq = head.seq + 1;
-            let fields = Fields {
-                prev_hash: &head.hash,
-                seq,
-                time_ms: entry.time.as_millisecond(),
-                actor: &entry.actor,
-                action: entry.payload.action().as_str(),
-                finding_id: entry.finding.as_ref().map(|f| f.id.as_str()),
-                facts_digest: entry.finding.as_ref().map(|f| f.facts_digest.as_str()),
-                kb_digest: entry.context.kb_digest.as_deref(),
-                engine_version: &entry.context.engine_version,
-                model_digest: entry.context.model_digest.as_deref(),
-                payload: &payload,
-            };
-            let hash = hash_fields(&fields);
-            insert(&tx, &fields, &hash).map_err(err.clone())?;
-            head = Head { seq, hash };
-            heads.push(head);
-        }
+        let head = head_in(&tx, &self.path)?;
+        let mut writer = Writer {
+            conn: &tx,
+            path: &self.path,
+            head,
+            heads: Vec::new(),
+        };
+        let out = f(&mut writer)?;
+        let heads = writer.heads;
         tx.commit().map_err(err)?;
-        Ok(heads)
+        Ok((out, heads))
     }
 
     /// The head: the sequence number and hash of the last entry.
@@ -387,22 +392,7 @@ impl Journal {
         actions: &[Action],
         before: u64,
     ) -> Result<Option<Entry>, JournalError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM entries WHERE finding_id = ?1 AND facts_digest = ?2 \
-             AND seq < ?3 ORDER BY seq DESC"
-        );
-        let before = i64::try_from(before).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("read entries"))?;
-        let rows = stmt
-            .query_map(params![finding.id, finding.facts_digest, before], Raw::read)
-            .map_err(self.err("read entries"))?;
-        for raw in rows {
-            let entry = raw.map_err(self.err("read entries"))?.into_entry()?;
-            if actions.contains(&entry.action()) {
-                return Ok(Some(entry));
-            }
-        }
-        Ok(None)
+        latest_in(&self.conn, &self.path, finding, actions, before)
     }
 
     /// The latest approval or rejection of this finding id and facts digest.
@@ -412,8 +402,9 @@ impl Journal {
 
     /// What waits for the DPO, oldest first: for each finding id and facts digest that was
     /// blocked after its latest decision (or never decided), the first such block. A gate
-    /// appends a block only when `is_pending` is false, so the DPO is alerted once per
-    /// finding and facts.
+    /// appends a block only when the finding and facts have no block or decision yet, or the
+    /// latest is an (expired) approval, and decides so under the write lock
+    /// ([`Journal::transact`]), so the DPO is alerted once per finding and facts.
     pub fn pending(&self) -> Result<Vec<Entry>, JournalError> {
         use std::collections::HashMap;
         let sql = format!(
@@ -580,6 +571,92 @@ impl Journal {
             },
         )))
     }
+}
+
+/// The journal inside a writer transaction ([`Journal::transact`]): reads see the journal as
+/// it stands under the write lock, with this transaction's own appends.
+pub struct Writer<'t> {
+    conn: &'t Connection,
+    path: &'t Path,
+    head: Head,
+    heads: Vec<Head>,
+}
+
+impl Writer<'_> {
+    /// The head, this transaction's appends included.
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// [`Journal::latest`], under the write lock.
+    pub fn latest(
+        &self,
+        finding: &FindingRef,
+        actions: &[Action],
+    ) -> Result<Option<Entry>, JournalError> {
+        latest_in(self.conn, self.path, finding, actions, u64::MAX)
+    }
+
+    /// Appends an entry to the transaction (recorded when the transaction commits) and
+    /// returns the head it will make.
+    pub fn append(&mut self, entry: &NewEntry) -> Result<Head, JournalError> {
+        check_entry(entry)?;
+        let payload = entry.payload.to_json();
+        let seq = self.head.seq + 1;
+        let fields = Fields {
+            prev_hash: &self.head.hash,
+            seq,
+            time_ms: entry.time.as_millisecond(),
+            actor: &entry.actor,
+            action: entry.payload.action().as_str(),
+            finding_id: entry.finding.as_ref().map(|f| f.id.as_str()),
+            facts_digest: entry.finding.as_ref().map(|f| f.facts_digest.as_str()),
+            kb_digest: entry.context.kb_digest.as_deref(),
+            engine_version: &entry.context.engine_version,
+            model_digest: entry.context.model_digest.as_deref(),
+            payload: &payload,
+        };
+        let hash = hash_fields(&fields);
+        insert(self.conn, &fields, &hash).map_err(|source| JournalError::Sqlite {
+            path: self.path.to_path_buf(),
+            doing: "append an entry",
+            source,
+        })?;
+        self.head = Head { seq, hash };
+        self.heads.push(self.head);
+        Ok(self.head)
+    }
+}
+
+/// The latest entry of one of `actions` for this finding id and facts digest before `before`.
+fn latest_in(
+    conn: &Connection,
+    path: &Path,
+    finding: &FindingRef,
+    actions: &[Action],
+    before: u64,
+) -> Result<Option<Entry>, JournalError> {
+    let err = |source| JournalError::Sqlite {
+        path: path.to_path_buf(),
+        doing: "read entries",
+        source,
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM entries WHERE finding_id = ?1 AND facts_digest = ?2 \
+         AND seq < ?3 ORDER BY seq DESC"
+    );
+    let before = i64::try_from(before).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare(&sql).map_err(err)?;
+    let rows = stmt
+        .query_map(params![finding.id, finding.facts_digest, before], Raw::read)
+        .map_err(err)?;
+    for raw in rows {
+        let entry = raw.map_err(err)?.into_entry()?;
+        if actions.contains(&entry.action()) {
+            return Ok(Some(entry));
+        }
+    }
+    Ok(None)
 }
 
 fn check_entry(entry: &NewEntry) -> Result<(), JournalError> {

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::findings::Lang;
-use crate::gate::{Gated, Status};
+use crate::gate::{Blocking, Gated, Status};
 use crate::render::json::finding;
 
 /// Where a blocking finding stands with the DPO, as JSON.
@@ -45,4 +45,16 @@ pub fn gated(g: &Gated, lang: Lang) -> Value {
         "warnings": warnings,
         "journal_head": {"seq": g.head.seq, "hash": g.head.hash.to_hex(), "head": g.head.to_string()},
     })
+}
+
+/// The alarm of a new block, what `sphere gate --notify` gives its command on stdin and the
+/// server POSTs to its webhook: the finding's JSON (in English) with its `facts_digest` and
+/// the `gate_activity` the gate was asked about.
+pub fn alarm(b: &Blocking, activity: &str) -> Value {
+    let mut doc = finding(&b.finding, Lang::En, None);
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("facts_digest".into(), json!(b.facts_digest));
+        o.insert("gate_activity".into(), json!(activity));
+    }
+    doc
 }

@@ -11,6 +11,9 @@
 //! }
 //! ```
 //!
+//! An optional `"webhook": "http://..."` names where the DPO's alarms are POSTed
+//! ([`super::webhook`]).
+//!
 //! Roles: `dpo` (approves and rejects, and only when the staff id is the model's DPO),
 //! `crm` (gates and posts changes), `viewer` (reads findings, pending blocks and the
 //! journal's state). Every role reads.
@@ -107,11 +110,11 @@ impl Auth {
             return Err(bad("$", "not a JSON object".into(), shape));
         };
         for key in top.keys() {
-            if key != "format" && key != "tokens" {
+            if !["format", "tokens", "webhook"].contains(&key.as_str()) {
                 return Err(bad(
                     &format!("$.{key}"),
                     format!("unknown key `{key}`"),
-                    "the keys are `format` and `tokens`",
+                    "the keys are `format`, `tokens` and `webhook`",
                 ));
             }
         }

@@ -21,6 +21,7 @@ pub mod changes;
 pub mod metrics;
 pub mod openapi;
 mod web;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -72,6 +73,8 @@ pub struct Settings {
     pub engine_version: String,
     pub clock: Clock,
     pub limits: Limits,
+    /// Where the DPO's alarms are POSTed (`"webhook"` in the configuration), if anywhere.
+    pub webhook: Option<webhook::Webhook>,
 }
 
 /// The state every request works on, behind one lock: a request sees the model and journal
@@ -95,6 +98,8 @@ pub struct App {
     pub(crate) engine_version: String,
     pub(crate) limits: Limits,
     pub(crate) web: web::Sessions,
+    /// The queue of alarms to the webhook, when one is configured.
+    alarms: Option<webhook::Alarms>,
 }
 
 /// What became of the replay of the journal's changes at start.
@@ -120,6 +125,11 @@ impl App {
         metrics.evaluation("start", started.elapsed());
         let journal = Journal::open(&settings.journal, &Config::create()).map_err(journal_error)?;
         let replayed = replay(&mut session, &journal)?;
+        let user_agent = settings.engine_version.replace(' ', "/");
+        let alarms = settings
+            .webhook
+            .map(|w| webhook::Alarms::start(w, user_agent))
+            .transpose()?;
         let app = App {
             core: Mutex::new(Core {
                 session,
@@ -133,6 +143,7 @@ impl App {
             engine_version: settings.engine_version,
             limits: settings.limits,
             web: web::Sessions::default(),
+            alarms,
         };
         Ok((Arc::new(app), replayed))
     }
@@ -141,6 +152,14 @@ impl App {
     pub fn router(self: &Arc<App>) -> axum::Router {
         let pages = web::router(self.limits.body_bytes);
         api::router(Arc::clone(self), pages)
+    }
+
+    /// Waits until every alarm queued for the webhook so far was POSTed (or failed, which is
+    /// reported on stderr); returns at once without a webhook. Called when the server stops.
+    pub fn flush_alarms(&self) {
+        if let Some(a) = &self.alarms {
+            a.flush();
+        }
     }
 
     /// Locks the state. A request that panicked while holding it (a bug) leaves the session
@@ -351,5 +370,14 @@ pub(crate) fn run_gate(app: &App, activity: &str, actor: &str, lang: crate::Lang
     let request = app.request(actor);
     let core = &mut *core;
     let gated = core.session.gate(&mut core.journal, activity, &request)?;
+    // The blocks are durable: alert the DPO of the new ones, off the request path.
+    if let Some(alarms) = &app.alarms {
+        for b in gated.blocking.iter().filter(|b| b.alerted) {
+            alarms.send(
+                &b.finding.id,
+                &crate::render::gate::alarm(b, &gated.activity),
+            );
+        }
+    }
     Ok(crate::render::gate::gated(&gated, lang))
 }

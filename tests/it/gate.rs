@@ -247,6 +247,32 @@ fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_
     // The original facts are still approved.
     assert_eq!(gate_json(&j, MODEL).0, 0);
     verify(&j);
+
+    // Editing one byte of the journal makes `verify` fail and name the entry: the actor of
+    // the refused approval (entry 5) is the only place the marketing manager's id is stored.
+    assert!(
+        !dir.path().join("journal.db-wal").exists(),
+        "the last process checkpointed the log into the file"
+    );
+    let mut bytes = std::fs::read(&j).expect("journal bytes");
+    let at = bytes
+        .windows(MARKETING.len())
+        .position(|w| w == MARKETING.as_bytes())
+        .expect("the refusal's actor in the file");
+    assert_eq!(
+        bytes[at + 1..]
+            .windows(MARKETING.len())
+            .filter(|w| *w == MARKETING.as_bytes())
+            .count(),
+        0,
+        "stored once"
+    );
+    bytes[at + 6] ^= 0x20; // `staff-jonas-weber` becomes `staff-Jonas-weber`
+    let edited = dir.path().join("edited.db");
+    std::fs::write(&edited, &bytes).expect("written");
+    let r = sphere(&edited, &["journal", "verify"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("entry 5: changed"), "{}", r.stdout);
 }
 
 #[test]
@@ -514,4 +540,257 @@ fn an_unknown_activity_or_finding_is_a_clear_error() {
     let r = sphere(&j, &["pending", MODEL]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "nothing waits for the DPO\n");
+}
+
+/// `sphere ARGS --journal PATH`, started and not waited for.
+fn spawn(journal: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(args)
+        .arg("--journal")
+        .arg(journal)
+        .env("NO_COLOR", "1")
+        .env_remove("SPHERE_JOURNAL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sphere starts")
+}
+
+fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().expect("sphere finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The block entries of a journal, as (finding id, facts digest).
+fn blocks(journal: &Path) -> Vec<(String, String)> {
+    let conn = Connection::open(journal).expect("open the journal");
+    let mut stmt = conn
+        .prepare("SELECT finding_id, facts_digest FROM entries WHERE action = 'block' ORDER BY seq")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+#[test]
+fn concurrent_gates_alert_once_per_finding_and_facts() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let out = dir.path().join("alerts");
+    std::fs::create_dir(&out).expect("folder");
+    let cmd = format!("cat > \"{}/$(date +%s%N)-$$.json\"", out.display());
+    // Eight gates at once on a new journal: each reads whether the block is journaled and
+    // appends it in one writer transaction, so exactly one of them alerts per finding.
+    let children: Vec<_> = (0..8)
+        .map(|_| spawn(&j, &["gate", MODEL, CALL, "--notify", &cmd]))
+        .collect();
+    for c in children {
+        let r = finish(c);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    }
+    let b = blocks(&j);
+    let mut distinct = b.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2, "two blocking findings: {b:?}");
+    assert_eq!(b.len(), 2, "one block entry per finding and facts: {b:?}");
+    assert_eq!(
+        std::fs::read_dir(&out).expect("folder").count(),
+        2,
+        "one alarm per finding and facts"
+    );
+    let receipts = actions(&j).iter().filter(|a| a.0 == "receipt").count();
+    assert_eq!(receipts, 8, "every gate left its receipt");
+    verify(&j);
+}
+
+#[test]
+fn gates_and_decisions_at_once_keep_one_chain() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let (_, v) = gate_json(&j, MODEL);
+    let (id, _, _) = blocking(&v, RULE);
+    let mut children: Vec<_> = (0..6)
+        .map(|_| spawn(&j, &["gate", MODEL, CALL, "--format", "json"]))
+        .collect();
+    children.push(spawn(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            &id,
+            "--by",
+            DPO,
+            "--reason",
+            "consent K-17",
+        ],
+    ));
+    children.push(spawn(
+        &j,
+        &[
+            "approve", MODEL, &id, "--by", MARKETING, "--reason", "urgent",
+        ],
+    ));
+    let codes: Vec<i32> = children.into_iter().map(|c| finish(c).code).collect();
+    assert!(codes[..6].iter().all(|c| *c == 1), "{codes:?}");
+    assert_eq!(&codes[6..], &[0, 2], "{codes:?}");
+    verify(&j);
+    let a = actions(&j);
+    let count = |what: &str| a.iter().filter(|x| x.0 == what).count();
+    assert_eq!(count("block"), 2, "no gate alerted again: {a:?}");
+    assert_eq!(count("receipt"), 7);
+    assert_eq!(count("approve"), 1);
+    assert_eq!(count("refusal"), 1);
+    assert_eq!(a.len(), 11, "no entry lost: {a:?}");
+    // The approval counts for the next gate.
+    let (_, v) = gate_json(&j, MODEL);
+    assert_eq!(blocking(&v, RULE).2, "approved");
+}
+
+#[test]
+fn an_allowed_gate_prints_its_warnings_with_their_legal_background() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let model = "facts/s09_review_reuse_clean.json";
+    let activity = "act-s9-reuse-review";
+    let r = sphere(&j, &["gate", model, activity]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("ALLOWED act-s9-reuse-review\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\nINFO F-"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("authenticity of reviews"),
+        "the warning's message: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("cites: Section 5b(3) UWG"),
+        "its legal background: {}",
+        r.stdout
+    );
+    let r = sphere(&j, &["gate", model, activity, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["verdict"], "allowed");
+    assert_eq!(v["blocking"].as_array().map(Vec::len), Some(0), "{v}");
+    let w = &v["warnings"][0];
+    assert_eq!(w["decision"], "info", "{v}");
+    assert!(
+        !w["citations"].as_array().expect("citations").is_empty(),
+        "{v}"
+    );
+    // Nothing waits for the DPO: a warning is no block.
+    assert!(!actions(&j).iter().any(|a| a.0 == "block"));
+}
+
+/// An approval `--until` a day applies through the whole of that day (UTC) and not from the
+/// next: the library's gate, with the time of each request given.
+#[test]
+fn an_approval_until_today_applies_today_and_not_the_day_after() {
+    use sphere::gate::{self, Decided, Request, Status, Verb, Verdict};
+    use sphere::journal::{Config, Journal};
+    let kb = sphere::KnowledgeBase::shipped().expect("the shipped knowledge base");
+    let text = std::fs::read_to_string(MODEL).expect("the model");
+    let today = sphere::Date::parse("2025-06-16").expect("a date");
+    let model = sphere::Model::from_text(MODEL, &text, today).expect("a valid model");
+    let outcome = kb
+        .evaluate(&model, &sphere::EvalOptions::default())
+        .expect("evaluates");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut j = Journal::open(&dir.path().join("j.db"), &Config::create()).expect("journal");
+    let at = |time: &str| Request {
+        actor: DPO.into(),
+        time: time.parse().expect("a time"),
+        engine_version: "sphere test".into(),
+    };
+    let g = gate::gate(&mut j, &outcome, CALL, &at("2025-06-20T08:00:00Z")).expect("gate");
+    assert_eq!(g.verdict, Verdict::Blocked);
+    let until = jiff::civil::date(2025, 6, 20);
+    for b in &g.blocking {
+        // `--until` today is accepted (it is not in the past).
+        let d = gate::decide(
+            &mut j,
+            &outcome,
+            Some(DPO),
+            Verb::Approve,
+            &b.finding.id,
+            "consent on paper, valid today",
+            Some(until),
+            &at("2025-06-20T08:05:00Z"),
+        )
+        .expect("decided");
+        assert!(matches!(d, Decided::Recorded { .. }), "{d:?}");
+    }
+    // The last second of the day: still approved.
+    let g = gate::gate(&mut j, &outcome, CALL, &at("2025-06-20T23:59:59Z")).expect("gate");
+    assert_eq!(g.verdict, Verdict::Allowed);
+    assert!(g
+        .blocking
+        .iter()
+        .all(|b| matches!(&b.status, Status::Approved { until: Some(u), .. } if *u == until)));
+    // The next day: expired, blocked, and the DPO is alerted again.
+    let g = gate::gate(&mut j, &outcome, CALL, &at("2025-06-21T00:00:00Z")).expect("gate");
+    assert_eq!(g.verdict, Verdict::Blocked);
+    assert!(g.blocking.iter().all(
+        |b| matches!(&b.status, Status::Expired { until: u, .. } if *u == until) && b.alerted
+    ));
+    // An approval until yesterday is refused up front.
+    let e = gate::decide(
+        &mut j,
+        &outcome,
+        Some(DPO),
+        Verb::Approve,
+        &g.blocking[0].finding.id,
+        "too late",
+        Some(until),
+        &at("2025-06-21T09:00:00Z"),
+    )
+    .expect_err("in the past");
+    assert!(e.message().contains("in the past"), "{}", e.message());
+}
+
+#[test]
+fn an_approval_does_not_follow_the_activity_to_another_subject() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let (_, v) = gate_json(&j, MODEL);
+    let (id, digest, _) = blocking(&v, RULE);
+    approve_others(&j, MODEL, "");
+    let (code, v) = gate_json(&j, MODEL);
+    assert_eq!(code, 0, "every finding approved: {v}");
+
+    // The same planned call, now to another consumer (also without consent).
+    let other = changed(dir.path(), MODEL, "other.json", |v| {
+        v["subjects"]
+            .as_array_mut()
+            .expect("subjects")
+            .push(serde_json::json!({
+                "id": "subj-erika-muster", "name": "Erika Muster", "kind": "consumer",
+                "country": "DE"
+            }));
+        call_of(v)["subjects"] = serde_json::json!(["subj-erika-muster"]);
+    });
+    let (code, v) = gate_json(&j, other.to_str().expect("path"));
+    assert_eq!(
+        code, 1,
+        "the approval does not apply to another person: {v}"
+    );
+    let (other_id, other_digest, status) = blocking(&v, RULE);
+    assert_eq!(status, "waiting", "{v}");
+    assert!(
+        other_id != id || other_digest != digest,
+        "another finding or other facts"
+    );
+    assert_ne!(other_digest, digest);
+    // Back to the approved person: open again.
+    assert_eq!(gate_json(&j, MODEL).0, 0);
+    verify(&j);
 }

@@ -1293,6 +1293,84 @@ fn failing_writes_each(errno: i32, says: &str) {
     check_no_loss_no_fork(&path, &recorded, last.seq);
 }
 
+/// A gate whose n-th write fails, for each n, on the blocked call and on the allowed one:
+/// an error and never an answer; the journal verifies and holds nothing of the failed gate
+/// (its blocks and its receipt are one transaction), so the next gate alerts the DPO.
+#[test]
+fn a_gate_whose_write_fails_records_nothing_and_the_next_gate_alerts() {
+    use sphere::gate::{self, Request, Verdict};
+    let kb = sphere::KnowledgeBase::shipped().expect("the shipped knowledge base");
+    let today = sphere::Date::parse("2025-06-16").expect("a date");
+    let request = Request {
+        actor: "gate".into(),
+        time: time(50_000),
+        engine_version: "sphere test".into(),
+    };
+    for (file, verdict) in [
+        (S12, Verdict::Blocked),
+        ("facts/s12_what_if_consent_clean.json", Verdict::Allowed),
+    ] {
+        let text = std::fs::read_to_string(file).expect("the fixture");
+        let model = sphere::Model::from_text(file, &text, today).expect("a valid model");
+        let outcome = kb
+            .evaluate(&model, &sphere::EvalOptions::default())
+            .expect("evaluates");
+        let mut failures = 0;
+        let mut n = 1;
+        loop {
+            let d = dir();
+            let path = d.path().join("gate.db");
+            journal_of(&path, 3);
+            let before = verify(&path, None).head;
+            let mut j = Journal::open(&path, &Config::default()).expect("open");
+            let (result, failed, writes) =
+                failing_writes::with_nth_write_failing(n, libc::EIO, || {
+                    gate::gate(&mut j, &outcome, "act-s4-call", &request)
+                });
+            drop(j);
+            let after = verify(&path, None);
+            assert!(
+                after.is_intact(),
+                "{file}: after write {n} failed: {:?}",
+                after.problem
+            );
+            match result {
+                Err(e) => {
+                    assert!(failed, "an error without a failed write ({e})");
+                    assert_eq!(
+                        after.head, before,
+                        "{file}: a failed gate recorded nothing (write {n})"
+                    );
+                    assert!(
+                        e.message().contains("cannot append an entry"),
+                        "{}",
+                        e.message()
+                    );
+                    failures += 1;
+                    // The next gate decides again, and alerts as if the failed one never ran.
+                    let mut j = Journal::open(&path, &Config::default()).expect("open");
+                    let g = gate::gate(&mut j, &outcome, "act-s4-call", &request).expect("gate");
+                    assert_eq!(g.verdict, verdict);
+                    assert!(g.blocking.iter().all(|b| b.alerted), "{file}: write {n}");
+                    assert_eq!(verify(&path, None).head, g.head);
+                }
+                Ok(g) => {
+                    assert_eq!(g.verdict, verdict);
+                    assert_eq!(after.head, g.head, "a reported gate is in the journal");
+                    assert!(g.blocking.iter().all(|b| b.alerted));
+                    if !failed {
+                        assert!(writes < n);
+                        break;
+                    }
+                }
+            }
+            n += 1;
+            assert!(n < 200, "a gate should need far fewer writes");
+        }
+        assert!(failures >= 2, "{file}: {failures} failures");
+    }
+}
+
 // --- execution receipts and replay ---------------------------------------------------------
 
 const S12: &str = "facts/s12_what_if_consent.json";
@@ -1345,6 +1423,74 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).expect("copy");
         }
     }
+}
+
+/// Without `--journal` and `SPHERE_JOURNAL`: the gate records in `./sphere-journal.db` of the
+/// folder it runs in (creating it); a check records there only once the file exists, and
+/// never creates it.
+#[test]
+fn the_default_journal_is_used_by_the_gate_and_by_a_check_only_when_it_exists() {
+    let d = dir();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join(S12);
+    let default = d.path().join("sphere-journal.db");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .args(args)
+            .current_dir(d.path())
+            .env("NO_COLOR", "1")
+            .env_remove("SPHERE_JOURNAL")
+            .output()
+            .expect("sphere runs");
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let model = model.to_str().expect("utf-8");
+
+    let (code, _, err) = run(&["check", model]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!err.contains("journal head"), "{err}");
+    assert!(!default.exists(), "a check creates no journal");
+
+    let (code, out, err) = run(&["gate", model, "act-s4-call"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.contains("journal head: 3:"), "{out}");
+    assert!(default.exists(), "the gate created ./sphere-journal.db");
+
+    let (code, _, err) = run(&["check", model]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("journal head: 4:"), "{err}");
+    let r = receipts(&default);
+    assert_eq!(r.len(), 2, "the gate's receipt and the check's");
+    assert_eq!(r[1].0, 4);
+    assert_eq!(r[1].1["command"], "check");
+    let v = verify(&default, None);
+    assert!(v.is_intact(), "{:?}", v.problem);
+    assert_eq!(v.head.seq, 4);
+}
+
+#[test]
+fn journal_show_since_takes_a_date() {
+    let d = dir();
+    let path = d.path().join("since.db");
+    // Entries i hours after 2020-01-01: 1..=60 span 2020-01-01T01:00 to 2020-01-03T12:00.
+    journal_of(&path, 60);
+    let show = |since: &str| {
+        let (code, out, err) = sphere_j(
+            &path,
+            &["journal", "show", "--since", since, "--format", "json"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let list: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON");
+        list.iter()
+            .map(|e| e["seq"].as_u64().expect("seq"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show("2020-01-01"), (1..=60).collect::<Vec<_>>());
+    // A date is its midnight (UTC): from 2020-01-02T00:00, entry 24 on.
+    assert_eq!(show("2020-01-02"), (24..=60).collect::<Vec<_>>());
+    assert!(show("2099-01-01").is_empty());
+    let (code, _, err) = sphere_j(&path, &["journal", "show", "--since", "2020-13-01"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--since: `2020-13-01` is not a date"), "{err}");
 }
 
 #[test]

@@ -72,6 +72,7 @@ fn settings(journal: &Path) -> Settings {
         engine_version: "sphere test".into(),
         clock: Arc::new(|| "2025-06-16T09:00:00Z".parse::<Timestamp>().expect("a time")),
         limits: Limits::default(),
+        webhook: None,
     }
 }
 
@@ -1948,4 +1949,211 @@ fn decisions_verification_and_the_servers_own_refusals_in_german() {
             "{v}"
         );
     }
+}
+
+/// A webhook receiver on a free loopback port: records each request's line and body and
+/// answers with `status`.
+struct Receiver {
+    url: String,
+    got: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Receiver {
+    fn start(status: &'static str) -> Receiver {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let url = format!(
+            "http://{}/alarms/sphere",
+            listener.local_addr().expect("an address")
+        );
+        let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = Arc::clone(&got);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut s) = conn else { continue };
+                let mut bytes = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then as many body bytes as Content-Length says.
+                let (line, body) = loop {
+                    let n = s.read(&mut buf).unwrap_or(0);
+                    bytes.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().expect("a length"))
+                            })
+                            .expect("a Content-Length");
+                        if body.len() >= len || n == 0 {
+                            let line = head.lines().next().unwrap_or("").to_string();
+                            break (line, body.to_string());
+                        }
+                    }
+                    if n == 0 {
+                        break (String::new(), String::new());
+                    }
+                };
+                seen.lock().expect("lock").push((line, body));
+                let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+            }
+        });
+        Receiver { url, got }
+    }
+
+    fn got(&self) -> Vec<(String, String)> {
+        self.got.lock().expect("lock").clone()
+    }
+}
+
+fn with_webhook(journal: &Path, url: &str) -> Arc<App> {
+    let mut s = settings(journal);
+    s.webhook = Some(sphere::server::webhook::Webhook::parse("test", url).expect("a URL"));
+    App::start(kb(), model(), s).expect("starts").0
+}
+
+#[test]
+fn the_webhook_gets_one_post_per_blocked_finding_and_facts_with_the_finding_as_json() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let receiver = Receiver::start("204 No Content");
+    let app = with_webhook(&dir.path().join("j.db"), &receiver.url);
+    let gate = json!({ "activity": CALL }).to_string();
+    let mut first = None;
+    for _ in 0..3 {
+        let (status, v) = call(&app, "POST", "/v1/gate", Some(CRM_TOKEN), &gate);
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["verdict"], "blocked");
+        first.get_or_insert(v);
+    }
+    app.flush_alarms();
+    let got = receiver.got();
+    assert_eq!(got.len(), 2, "three gates, one POST per finding: {got:?}");
+    // Each body is the finding's JSON as the gate answered it, with the facts digest and the
+    // activity the gate was asked about (what `sphere gate --notify` gives its command).
+    let first = first.expect("a gate");
+    let mut expected: Vec<Value> = first["blocking"]
+        .as_array()
+        .expect("blocking")
+        .iter()
+        .map(|b| {
+            let mut b = b.clone();
+            let o = b.as_object_mut().expect("an object");
+            o.remove("approval");
+            o.remove("alerted");
+            o.insert("gate_activity".into(), json!(CALL));
+            b
+        })
+        .collect();
+    let mut bodies: Vec<Value> = got
+        .iter()
+        .map(|(line, body)| {
+            assert_eq!(line, "POST /alarms/sphere HTTP/1.1");
+            serde_json::from_str(body).expect("the body is JSON")
+        })
+        .collect();
+    let by_id = |v: &Value| v["id"].as_str().unwrap_or("").to_string();
+    expected.sort_by_key(by_id);
+    bodies.sort_by_key(by_id);
+    assert_eq!(bodies, expected);
+
+    // Another planned call to the same person (sent with the gate): other facts, a new alarm
+    // for each of its blocking findings, and none again for the first call.
+    let mut other: Value = serde_json::from_str(&model_text()).expect("JSON");
+    let mut planned = other["activities"]
+        .as_array_mut()
+        .expect("activities")
+        .iter()
+        .find(|a| a["id"] == CALL)
+        .expect("the call")
+        .clone();
+    planned["id"] = "act-s4-call-2".into();
+    planned["date"] = "2025-06-20".into();
+    other = json!({ "activity": planned });
+    for _ in 0..2 {
+        let (status, v) = call(
+            &app,
+            "POST",
+            "/v1/gate",
+            Some(CRM_TOKEN),
+            &other.to_string(),
+        );
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["verdict"], "blocked", "{v}");
+    }
+    app.flush_alarms();
+    let got = receiver.got();
+    assert_eq!(
+        got.len(),
+        4,
+        "two more POSTs, one per finding of the new call: {got:?}"
+    );
+    assert!(got[2..]
+        .iter()
+        .all(|(_, body)| body.contains("\"gate_activity\":\"act-s4-call-2\"")));
+}
+
+#[test]
+fn a_failing_webhook_neither_loses_the_block_nor_holds_up_the_gate() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for receiver_url in [
+        // Answers 500.
+        Receiver::start("500 Internal Server Error").url,
+        // Nobody listens: the port was free a moment ago.
+        {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+            format!("http://{}/", l.local_addr().expect("an address"))
+        },
+    ] {
+        let journal = dir.path().join(format!("{}.db", receiver_url.len()));
+        let app = with_webhook(&journal, &receiver_url);
+        let (status, v) = call(
+            &app,
+            "POST",
+            "/v1/gate",
+            Some(CRM_TOKEN),
+            &json!({ "activity": CALL }).to_string(),
+        );
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["verdict"], "blocked");
+        app.flush_alarms();
+        let (status, pending) = call(&app, "GET", "/v1/pending", Some(MM_TOKEN), "");
+        assert_eq!(status, 200);
+        assert_eq!(pending.as_array().map(Vec::len), Some(2), "{pending}");
+        let mut j = Journal::open(&journal, &Config::default()).expect("journal");
+        assert!(j.verify(None).expect("verify").is_intact());
+    }
+}
+
+#[test]
+fn the_configuration_takes_a_webhook_and_refuses_https_with_a_hint() {
+    let text =
+        |hook: &str| format!(r#"{{"format": "sphere-server/1", "tokens": [], "webhook": {hook}}}"#);
+    let ok = text("\"http://127.0.0.1:8090/alarms\"");
+    assert!(Auth::from_text("server.json", &ok).is_ok());
+    let w = sphere::server::webhook::from_config("server.json", &ok)
+        .expect("valid")
+        .expect("a webhook");
+    assert_eq!(w.url, "http://127.0.0.1:8090/alarms");
+    let e =
+        sphere::server::webhook::from_config("server.json", &text("\"https://alerts.example/x\""))
+            .expect_err("https");
+    assert!(
+        e.message().contains("server.json: $.webhook"),
+        "{}",
+        e.message()
+    );
+    assert!(
+        e.hint().is_some_and(|h| h.contains("http://")),
+        "{:?}",
+        e.hint()
+    );
+    let e = sphere::server::webhook::from_config("server.json", &text("3")).expect_err("a number");
+    assert!(e.message().contains("$.webhook"), "{}", e.message());
+    assert!(sphere::server::webhook::from_config(
+        "server.json",
+        r#"{"format": "sphere-server/1", "tokens": []}"#
+    )
+    .expect("valid")
+    .is_none());
 }
