@@ -84,15 +84,11 @@ pub fn run(args: Args) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// Writes `text` to `path` whole or not at all: to a file beside it, then renamed over it.
+/// Writes `text` to `path` whole or not at all, through the one writer of output files
+/// ([`sphere_model::output::write_file`]): an exclusive temporary file in the target folder
+/// (a link planted at a predictable name cannot redirect the write), renamed over the target,
+/// removed on an error or on SIGINT/SIGTERM.
 fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::new(format!("cannot write {}: {e}", path.display()))
-        })
+    sphere_model::output::write_file(path, |w| w.write_all(text.as_bytes()))
+        .map_err(|e| CliError::new(format!("cannot write the changed model to {e}")))
 }

@@ -416,6 +416,45 @@ fn gen_o_interrupted_leaves_the_old_file_and_no_temporary() {
     );
 }
 
+// ----------------------------------------------------------------- item 11: planted links
+
+#[cfg(unix)]
+#[test]
+fn remedies_apply_o_does_not_write_through_a_link_planted_at_a_predictable_name() {
+    let dir = scratch("remedies-link");
+    let victim = dir.join("victim");
+    fs::write(&victim, "precious").expect("writable");
+    let out_file = dir.join("out.json");
+    // `remedies -o` once wrote `FILE.tmp` with create+truncate, then renamed it.
+    std::os::unix::fs::symlink(&victim, dir.join("out.json.tmp")).expect("a link");
+    let out = sphere(&[
+        "remedies",
+        "facts/s04_phone_call.json",
+        "F-dc0dcb7057fb09a2",
+        "--apply",
+        "1",
+        "-o",
+        arg(&out_file),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&victim).expect("kept"), "precious");
+    let written = fs::symlink_metadata(&out_file).expect("written");
+    assert!(written.is_file(), "a file of its own, not the link");
+    let model: serde_json::Value =
+        serde_json::from_slice(&fs::read(&out_file).expect("readable")).expect("JSON");
+    assert_eq!(model["format"], "sphere-model/1");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["out.json", "out.json.tmp", "victim"],
+        "no temporary left"
+    );
+}
+
 // ----------------------------------------------------------------- item 6: bounded evaluation
 
 #[test]
