@@ -262,13 +262,14 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LimitArgs {
     /// Stop the evaluation (exit 2, naming the rule that grew) once the relations hold more
-    /// than N tuples together; 0 for no bound. Rules from outside (`--rules`, `--kb`, `eval`)
-    /// run under 200000000 tuples (100000000 in one relation) and about 8 GiB by default
+    /// than N tuples together; 0 for no bound. Rules from outside (`--rules`, `--kb`,
+    /// `--kb-old`, `kb test`, `eval`) run under 200000000 tuples (100000000 in one relation)
+    /// and about 8 GiB by default
     #[arg(long, value_name = "N")]
     pub max_tuples: Option<u64>,
     /// Stop the evaluation (exit 2, naming the rule it was in) after SECONDS; 0 for no limit.
-    /// Default: 600 for `check` and `explain` with `--rules` or `--kb`, 60 for `eval --json`,
-    /// else none
+    /// Default with rules from outside: 600 for `check`, `explain`, `diff`, `remedies`, `repl`
+    /// (each input) and `kb test` (each test); 60 for `eval --json`; else none
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 }
@@ -315,6 +316,37 @@ impl LimitArgs {
         (limits, Some(interrupt))
     }
 
+    /// [`Self::resolve`] for a command that evaluates again and again (the REPL): the timeout
+    /// counts from the last call of the returned [`Restart`] (the first at once), so that it
+    /// bounds each input's work, not the whole session.
+    pub fn resolve_restartable(
+        &self,
+        untrusted: bool,
+        default_timeout: Option<f64>,
+    ) -> (sphere::Limits, sphere::InterruptFn, Restart) {
+        let (limits, _) = self.resolve(untrusted, default_timeout);
+        let timeout = self
+            .timeout
+            .or(default_timeout)
+            .filter(|t| *t > 0.0)
+            .map(std::time::Duration::from_secs_f64);
+        let restart = Restart {
+            timeout,
+            deadline: std::sync::Arc::new(std::sync::Mutex::new(None)),
+        };
+        restart.restart();
+        let deadline = std::sync::Arc::clone(&restart.deadline);
+        let interrupt = std::sync::Arc::new(move || {
+            stop_requested()
+                || deadline
+                    .lock()
+                    .ok()
+                    .and_then(|d| *d)
+                    .is_some_and(|d| std::time::Instant::now() >= d)
+        }) as sphere::InterruptFn;
+        (limits, interrupt, restart)
+    }
+
     /// [`Self::resolve`] as the engine's guard.
     pub fn guard(
         &self,
@@ -327,6 +359,21 @@ impl LimitArgs {
             guard = guard.with_interrupt(move || stop());
         }
         guard
+    }
+}
+
+/// Starts the timeout of [`LimitArgs::resolve_restartable`] again.
+pub struct Restart {
+    timeout: Option<std::time::Duration>,
+    deadline: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+impl Restart {
+    /// From now on the evaluations have the whole timeout again.
+    pub fn restart(&self) {
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = self.timeout.map(|t| std::time::Instant::now() + t);
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Args {
     /// Where `--apply` writes the changed model (written whole or not at all)
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "apply")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,7 +54,18 @@ pub fn run(args: Args) -> CmdResult {
         model = model.with_as_of(d);
     }
     let kb = Arc::new(load_kb(args.kb.as_deref(), &[])?);
-    let options = EvalOptions::default();
+    // Rules from outside run under the bounds `check` puts on them: they may never end. The
+    // timeout bounds the whole search (each candidate is an evaluation).
+    let untrusted = args.kb.is_some();
+    let (limits, interrupt) = args.limits.resolve(
+        untrusted,
+        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
+    );
+    let options = EvalOptions {
+        limits,
+        interrupt,
+        ..EvalOptions::default()
+    };
     let found = sphere::remedies::remedies(Arc::clone(&kb), &model, &options, id)?;
     let lang = args.lang.into();
     if let (Some(n), Some(out)) = (args.apply, &args.output) {
