@@ -80,11 +80,8 @@ pub fn run(args: Args) -> CmdResult {
         None => load_kb(args.kb.as_deref(), &[])?,
     };
     // Rules from outside run under the bounds `check` puts on them: they may never end.
-    let untrusted = args.kb.is_some() || args.kb_old.is_some();
-    let (limits, interrupt) = args.limits.resolve(
-        untrusted,
-        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
-    );
+    let from_outside = args.kb.as_deref().or(args.kb_old.as_deref());
+    let (limits, interrupt) = super::rules_bounds(&args.limits, &[], from_outside).start();
     let options = EvalOptions {
         limits,
         interrupt,

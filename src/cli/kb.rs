@@ -306,9 +306,7 @@ fn test(args: TestArgs) -> CmdResult {
             }
             // The rules are read from a folder: each test runs under the bounds `check --kb`
             // puts on rules from outside (they may never end), its own timeout from its start.
-            (opts.limits, opts.interrupt) = args
-                .limits
-                .resolve(true, Some(super::check::RULES_TIMEOUT_SECONDS));
+            (opts.limits, opts.interrupt) = super::kb_test_bounds(&args.limits).start();
             let o = match testing::run_case(&kb, &f.path, c, &opts) {
                 Ok(o) => o,
                 Err(e) => {

@@ -56,11 +56,7 @@ pub fn run(args: Args) -> CmdResult {
     let kb = Arc::new(load_kb(args.kb.as_deref(), &[])?);
     // Rules from outside run under the bounds `check` puts on them: they may never end. The
     // timeout bounds the whole search (each candidate is an evaluation).
-    let untrusted = args.kb.is_some();
-    let (limits, interrupt) = args.limits.resolve(
-        untrusted,
-        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
-    );
+    let (limits, interrupt) = super::rules_bounds(&args.limits, &[], args.kb.as_deref()).start();
     let options = EvalOptions {
         limits,
         interrupt,

@@ -57,11 +57,8 @@ pub fn run(args: Args) -> CmdResult {
     let kb = Arc::new(load_kb(args.kb.as_deref(), &[])?);
     // Rules from outside run under the bounds `check` puts on them: they may never end. The
     // timeout bounds the work of each input, not the session.
-    let untrusted = args.kb.is_some();
-    let (limits, interrupt, restart) = args.limits.resolve_restartable(
-        untrusted,
-        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
-    );
+    let (limits, interrupt, restart) =
+        super::rules_bounds(&args.limits, &[], args.kb.as_deref()).start_restartable();
     let options = EvalOptions {
         as_of: args.as_of,
         limits,
