@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
+use sphere::texts::Texts;
 use sphere::{Date, Error, ErrorKind};
 
 pub mod check;
@@ -402,11 +403,30 @@ impl Restart {
 /// Writes `text` to stdout. A closed pipe (`sphere ... | head`) is the reader's choice, not an
 /// error.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    write_stdout_after(text, None)
+}
+
+/// [`write_stdout`] for the answer to something already done (a decision recorded in the
+/// journal): should stdout refuse the write, the error goes on with `done` (what happened all
+/// the same), so that a full disk does not make it look undone.
+pub fn write_stdout_after(text: &str, done: Option<&Texts>) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(stdout_error(&e)),
+        Err(e) => Err(match done {
+            None => stdout_error(&e),
+            Some(done) => CliError::Error(Box::new(Error::texts(
+                ErrorKind::Usage,
+                Texts::new(
+                    format!("cannot write to stdout: {e}; {}", done.en),
+                    format!(
+                        "auf die Standardausgabe lässt sich nicht schreiben: {e}; {}",
+                        done.de
+                    ),
+                ),
+            ))),
+        }),
     }
 }
 
@@ -414,7 +434,7 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 pub fn stdout_error(e: &std::io::Error) -> CliError {
     CliError::Error(Box::new(Error::texts(
         ErrorKind::Usage,
-        sphere::texts::Texts::new(
+        Texts::new(
             format!("cannot write to stdout: {e}"),
             format!("auf die Standardausgabe lässt sich nicht schreiben: {e}"),
         ),
