@@ -299,6 +299,17 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
         vec!["journal", "head", "--journal", j],
         vec!["journal", "show", "--journal", j],
         vec!["journal", "replay", &receipt_seq, model, "--journal", j],
+        // Nothing is that old: it says so on stdout.
+        vec![
+            "journal",
+            "prune",
+            "--before",
+            "2020-01-01",
+            "--by",
+            "dpo",
+            "--journal",
+            j,
+        ],
         vec!["repl", model],
     ];
     let full = || {
