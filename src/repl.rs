@@ -369,7 +369,7 @@ impl Repl {
                 Ok(render::text::remedies(&found, self.lang))
             }
             Command::WhyNotRule(rule, about) => {
-                let answer = self.session.outcome().why_not_rule(&rule, &about)?;
+                let answer = self.session.try_outcome()?.why_not_rule(&rule, &about)?;
                 Ok(render::text::rule_answer(&rule, &about, &answer, self.lang))
             }
             Command::Assume(fact) => self.change(Change::Assume(fact)),
@@ -402,7 +402,7 @@ impl Repl {
     }
 
     fn query(&self, atom: &str) -> Result<String> {
-        let ev = self.session.outcome().evaluation();
+        let ev = self.session.try_outcome()?.evaluation();
         let mut sources = self.session.kb().sources().clone();
         let q = match query::resolve(ev, atom, &mut sources)? {
             Resolved::Query(q) => q,
@@ -587,7 +587,7 @@ impl Repl {
     }
 
     fn why_not(&self, fact: &str) -> Result<String> {
-        let ev = self.session.outcome().evaluation();
+        let ev = self.session.try_outcome()?.evaluation();
         let mut sources = self.session.kb().sources().clone();
         let q = match query::resolve(ev, fact, &mut sources)? {
             Resolved::Query(q) => q,
@@ -705,10 +705,7 @@ impl Repl {
         let model = load(&files, self.today, self.as_of)?;
         let kb = Arc::clone(self.session.kb());
         let session = Session::new(kb, model, self.session.options().clone())?;
-        let d = Delta::between(
-            self.session.outcome().findings(),
-            session.outcome().findings(),
-        );
+        let d = Delta::between(self.session.findings(), session.findings());
         self.session = session;
         self.files = files;
         let names: Vec<String> = self.files.iter().map(|f| f.display().to_string()).collect();
@@ -750,7 +747,6 @@ impl Repl {
             match command {
                 "remedies" => self
                     .session
-                    .outcome()
                     .findings()
                     .iter()
                     .map(|f| f.id.clone())
@@ -758,7 +754,6 @@ impl Repl {
                 "why" => {
                     let mut v: Vec<String> = self
                         .session
-                        .outcome()
                         .findings()
                         .iter()
                         .map(|f| f.id.clone())
@@ -818,7 +813,6 @@ impl Repl {
     fn ids(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .session
-            .outcome()
             .findings()
             .iter()
             .map(|f| f.id.clone())

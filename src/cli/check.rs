@@ -166,10 +166,8 @@ pub fn run(args: Args) -> CmdResult {
     }
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under bounds: they may never reach a fixpoint.
-    let untrusted = !args.rules.is_empty() || args.kb.is_some();
-    let (limits, interrupt) = args
-        .limits
-        .resolve(untrusted, untrusted.then_some(RULES_TIMEOUT_SECONDS));
+    let (limits, interrupt) =
+        super::rules_bounds(&args.limits, &args.rules, args.kb.as_deref()).start();
     let options = EvalOptions {
         limits,
         interrupt,

@@ -38,6 +38,8 @@ pub struct Args {
     pub format: Format,
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -77,7 +79,14 @@ pub fn run(args: Args) -> CmdResult {
         Some(dir) => load_kb(Some(dir), &[])?,
         None => load_kb(args.kb.as_deref(), &[])?,
     };
-    let options = EvalOptions::default();
+    // Rules from outside run under the bounds `check` puts on them: they may never end.
+    let from_outside = args.kb.as_deref().or(args.kb_old.as_deref());
+    let (limits, interrupt) = super::rules_bounds(&args.limits, &[], from_outside).start();
+    let options = EvalOptions {
+        limits,
+        interrupt,
+        ..EvalOptions::default()
+    };
     let old = old_kb.evaluate(&old_model, &options)?;
     let new = new_kb.evaluate(&new_model, &options)?;
     let entries = sphere::diff::diff(&old, &new);

@@ -62,7 +62,7 @@ pub struct Args {
 }
 
 /// The time `eval --json` allows when `--timeout` is not given: its rules come from a client.
-const JSON_TIMEOUT_SECONDS: f64 = 60.0;
+pub const JSON_TIMEOUT_SECONDS: f64 = 60.0;
 
 pub fn run(args: Args) -> CmdResult {
     if args.json {
@@ -135,7 +135,12 @@ fn run_files(args: &Args) -> CmdResult {
     }
 
     let explaining = !args.explain.is_empty() || !args.why_not.is_empty();
-    let evaluation = datalog::evaluate(&program, db, explaining, args.limits.guard(true, None))?;
+    let evaluation = datalog::evaluate(
+        &program,
+        db,
+        explaining,
+        args.limits.bounds(true, None).guard(),
+    )?;
 
     let outputs = datalog::outputs(&program);
     if let Some(dir) = &args.output_dir {
@@ -288,7 +293,7 @@ fn run_json(args: &Args) -> CmdResult {
             return fail_json(&[d], &SourceMap::new());
         }
     };
-    let guard = args.limits.guard(true, Some(JSON_TIMEOUT_SECONDS));
+    let guard = super::eval_json_bounds(&args.limits).guard();
     let (response, warnings, sources) = datalog::answer_json(&input, guard);
     print_diagnostics(&warnings, &sources, sphere::Lang::En);
     match response {

@@ -74,11 +74,8 @@ pub fn run(args: Args) -> CmdResult {
     let model = load_model(&models, None, args.as_of, &line)?;
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
     // Rules from outside run under the bounds `check` puts on them: they may never end.
-    let untrusted = !args.rules.is_empty() || args.kb.is_some();
-    let (limits, interrupt) = args.limits.resolve(
-        untrusted,
-        untrusted.then_some(super::check::RULES_TIMEOUT_SECONDS),
-    );
+    let (limits, interrupt) =
+        super::rules_bounds(&args.limits, &args.rules, args.kb.as_deref()).start();
     let options = EvalOptions {
         limits,
         interrupt,

@@ -13,7 +13,10 @@ use sphere::journal::{Config, Journal};
 use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model, Texts};
 
 use super::load::{cli_error, journal_path, load_kb, read_model};
-use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CliError, CmdResult};
+use super::{
+    exit, leave_to_exit, parse_date, progress, write_stdout, write_stdout_after, CliError,
+    CmdResult,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -367,10 +370,35 @@ pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {
                 }
                 (Lang::De, Verb::Reject) => ("abgelehnt", "für die Tatsachen", "Kopf des Journals"),
             };
-            write_stdout(&format!(
-                "{what}: {} {facts} {}\n{journal_head}: {head}\n",
-                finding.id, finding.facts_digest
-            ))?;
+            let done = match verb {
+                Verb::Approve => Texts::new(
+                    format!(
+                        "the approval of {} is recorded all the same (journal head: {head})",
+                        finding.id
+                    ),
+                    format!(
+                        "die Freigabe von {} ist trotzdem im Journal vermerkt (Kopf des Journals: {head})",
+                        finding.id
+                    ),
+                ),
+                Verb::Reject => Texts::new(
+                    format!(
+                        "the rejection of {} is recorded all the same (journal head: {head})",
+                        finding.id
+                    ),
+                    format!(
+                        "die Ablehnung von {} ist trotzdem im Journal vermerkt (Kopf des Journals: {head})",
+                        finding.id
+                    ),
+                ),
+            };
+            write_stdout_after(
+                &format!(
+                    "{what}: {} {facts} {}\n{journal_head}: {head}\n",
+                    finding.id, finding.facts_digest
+                ),
+                Some(&done),
+            )?;
             Ok(exit::OK)
         }
         Decided::Refused { dpo, head } => {
@@ -385,7 +413,19 @@ pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {
                 Lang::En => "journal head",
                 Lang::De => "Kopf des Journals",
             };
-            write_stdout(&format!("{head_word}: {head}\n"))?;
+            write_stdout_after(
+                &format!("{head_word}: {head}\n"),
+                Some(&Texts::new(
+                    format!(
+                        "the refusal of {} is recorded all the same (journal head: {head})",
+                        args.by
+                    ),
+                    format!(
+                        "die Weigerung gegenüber {} ist trotzdem im Journal vermerkt (Kopf des Journals: {head})",
+                        args.by
+                    ),
+                )),
+            )?;
             let de_verb = match verb {
                 Verb::Approve => "freigeben",
                 Verb::Reject => "ablehnen",

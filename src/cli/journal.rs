@@ -301,13 +301,26 @@ pub(super) fn prune(path: PathBuf, before: &str, by: &str) -> CmdResult {
     let outcome = journal
         .prune(before_ts, by, &engine_context(), now)
         .map_err(cli_error)?;
-    let text = match outcome {
-        None => format!("nothing to prune: no entry was made before {date}\n"),
-        Some((c, head)) => format!(
-            "pruned: entries up to {} (made before {date})\ncheckpoint: entry {}\nhead: {head}\n",
-            c.pruned_through, head.seq
-        ),
-    };
-    write_out(&text)?;
+    match outcome {
+        None => write_out(&format!(
+            "nothing to prune: no entry was made before {date}\n"
+        ))?,
+        Some((c, head)) => super::write_stdout_after(
+            &format!(
+                "pruned: entries up to {} (made before {date})\ncheckpoint: entry {}\nhead: {head}\n",
+                c.pruned_through, head.seq
+            ),
+            Some(&sphere::texts::Texts::new(
+                format!(
+                    "the entries up to {} are pruned all the same (checkpoint: entry {}, head: {head})",
+                    c.pruned_through, head.seq
+                ),
+                format!(
+                    "die Einträge bis {} sind trotzdem gelöscht (Prüfpunkt: Eintrag {}, Kopf: {head})",
+                    c.pruned_through, head.seq
+                ),
+            )),
+        )?,
+    }
     Ok(exit::OK)
 }

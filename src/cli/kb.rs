@@ -132,6 +132,8 @@ pub struct TestArgs {
     pub root: Option<PathBuf>,
     /// Run only tests whose file path or name contains this text (coverage is then not judged)
     pub filter: Option<String>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -287,9 +289,11 @@ fn test(args: TestArgs) -> CmdResult {
         );
         return Err(CliError::Reported);
     }
-    let opts = testing::RunOptions {
+    let mut opts = testing::RunOptions {
         root,
         today: today(),
+        limits: sphere::Limits::NONE,
+        interrupt: None,
     };
     let mut out = String::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -300,7 +304,18 @@ fn test(args: TestArgs) -> CmdResult {
                     continue;
                 }
             }
-            let o = testing::run_case(&kb, &f.path, c, &opts);
+            // The rules are read from a folder: each test runs under the bounds `check --kb`
+            // puts on rules from outside (they may never end), its own timeout from its start.
+            (opts.limits, opts.interrupt) = super::kb_test_bounds(&args.limits).start();
+            let o = match testing::run_case(&kb, &f.path, c, &opts) {
+                Ok(o) => o,
+                Err(e) => {
+                    // The tests before it are shown; the stopped evaluation ends the run.
+                    write_stdout(&out)?;
+                    eprintln!("note: the test \"{}\" of {} stopped", c.name, f.path);
+                    return Err(e.into());
+                }
+            };
             render::kb::outcome(&mut out, &o);
             outcomes.push(o);
         }

@@ -4,10 +4,12 @@
 //! Invariant: only this module prints. stdout is data, stderr is diagnostics and progress.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
+use sphere::texts::Texts;
 use sphere::{Date, Error, ErrorKind};
 
 pub mod check;
@@ -42,7 +44,7 @@ pub mod exit {
 }
 
 /// Set by the first SIGINT or SIGTERM: evaluations stop at their next check (see
-/// [`LimitArgs::resolve`]), writes move nothing more into place, and the command ends with
+/// [`Bounds::start`]), writes move nothing more into place, and the command ends with
 /// [`exit::INTERRUPTED`].
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -262,13 +264,14 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LimitArgs {
     /// Stop the evaluation (exit 2, naming the rule that grew) once the relations hold more
-    /// than N tuples together; 0 for no bound. Rules from outside (`--rules`, `--kb`, `eval`)
-    /// run under 200000000 tuples (100000000 in one relation) and about 8 GiB by default
+    /// than N tuples together; 0 for no bound. Rules from outside (`--rules`, `--kb`,
+    /// `--kb-old`, `kb test`, `eval`) run under 200000000 tuples (100000000 in one relation)
+    /// and about 8 GiB by default
     #[arg(long, value_name = "N")]
     pub max_tuples: Option<u64>,
     /// Stop the evaluation (exit 2, naming the rule it was in) after SECONDS; 0 for no limit.
-    /// Default: 600 for `check` and `explain` with `--rules` or `--kb`, 60 for `eval --json`,
-    /// else none
+    /// Default with rules from outside: 600 for `check`, `explain`, `diff`, `remedies`, `repl`
+    /// (each input) and `kb test` (each test); 60 for `eval --json`; else none
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 }
@@ -280,14 +283,38 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The bounds of an evaluation before the clock is read: the engine's limits and the timeout
+/// in seconds (`None`: none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounds {
+    pub limits: sphere::Limits,
+    pub timeout: Option<f64>,
+}
+
+/// The bounds of an evaluation of the knowledge base (`--kb DIR` or the shipped one) and the
+/// rule files of `--rules`: with any rule from outside, those of untrusted rules and
+/// [`check::RULES_TIMEOUT_SECONDS`], unless the flags say otherwise. `check`, `explain`,
+/// `diff`, `remedies` and `repl` work their bounds out here.
+pub fn rules_bounds(limits: &LimitArgs, rules: &[PathBuf], kb: Option<&Path>) -> Bounds {
+    let untrusted = !rules.is_empty() || kb.is_some();
+    limits.bounds(untrusted, untrusted.then_some(check::RULES_TIMEOUT_SECONDS))
+}
+
+/// The bounds of each test of `kb test`: its rules are read from a folder, so those of
+/// untrusted rules and [`check::RULES_TIMEOUT_SECONDS`].
+pub fn kb_test_bounds(limits: &LimitArgs) -> Bounds {
+    limits.bounds(true, Some(check::RULES_TIMEOUT_SECONDS))
+}
+
+/// The bounds of `eval --json`: rules from outside, [`eval::JSON_TIMEOUT_SECONDS`].
+pub fn eval_json_bounds(limits: &LimitArgs) -> Bounds {
+    limits.bounds(true, Some(eval::JSON_TIMEOUT_SECONDS))
+}
+
 impl LimitArgs {
-    /// The bounds and the deadline callback: `untrusted` for rules from outside, and the
-    /// timeout when none is given. The clock is read here, at the edge.
-    pub fn resolve(
-        &self,
-        untrusted: bool,
-        default_timeout: Option<f64>,
-    ) -> (sphere::Limits, Option<sphere::InterruptFn>) {
+    /// The bounds the flags give an evaluation, before the clock is read ([`Bounds::start`]):
+    /// `untrusted` for rules from outside, and the timeout when none is given.
+    pub fn bounds(&self, untrusted: bool, default_timeout: Option<f64>) -> Bounds {
         let mut limits = if untrusted {
             sphere::Limits::UNTRUSTED
         } else {
@@ -306,38 +333,100 @@ impl LimitArgs {
             None => {}
         }
         let timeout = self.timeout.or(default_timeout).filter(|t| *t > 0.0);
-        let deadline =
-            timeout.map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t));
+        Bounds { limits, timeout }
+    }
+}
+
+impl Bounds {
+    /// The limits and the deadline callback; the clock is read here, at the edge: the timeout
+    /// counts from now.
+    pub fn start(self) -> (sphere::Limits, Option<sphere::InterruptFn>) {
+        let deadline = self
+            .timeout
+            .map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t));
         // Always set: SIGINT and SIGTERM stop an evaluation at its next check.
         let interrupt = std::sync::Arc::new(move || {
             stop_requested() || deadline.is_some_and(|d| std::time::Instant::now() >= d)
         }) as sphere::InterruptFn;
-        (limits, Some(interrupt))
+        (self.limits, Some(interrupt))
     }
 
-    /// [`Self::resolve`] as the engine's guard.
-    pub fn guard(
-        &self,
-        untrusted: bool,
-        default_timeout: Option<f64>,
-    ) -> sphere_engine::eval::limits::Guard {
-        let (limits, interrupt) = self.resolve(untrusted, default_timeout);
+    /// [`Self::start`] as the engine's guard.
+    pub fn guard(self) -> sphere_engine::eval::limits::Guard {
+        let (limits, interrupt) = self.start();
         let mut guard = sphere_engine::eval::limits::Guard::new(limits);
         if let Some(stop) = interrupt {
             guard = guard.with_interrupt(move || stop());
         }
         guard
     }
+
+    /// [`Self::start`] for a command that evaluates again and again (the REPL): the timeout
+    /// counts from the last call of the returned [`Restart`] (the first at once), so that it
+    /// bounds each input's work, not the whole session.
+    pub fn start_restartable(self) -> (sphere::Limits, sphere::InterruptFn, Restart) {
+        let Bounds { limits, timeout } = self;
+        let timeout = timeout.map(std::time::Duration::from_secs_f64);
+        let restart = Restart {
+            timeout,
+            deadline: std::sync::Arc::new(std::sync::Mutex::new(None)),
+        };
+        restart.restart();
+        let deadline = std::sync::Arc::clone(&restart.deadline);
+        let interrupt = std::sync::Arc::new(move || {
+            stop_requested()
+                || deadline
+                    .lock()
+                    .ok()
+                    .and_then(|d| *d)
+                    .is_some_and(|d| std::time::Instant::now() >= d)
+        }) as sphere::InterruptFn;
+        (limits, interrupt, restart)
+    }
+}
+
+/// Starts the timeout of [`Bounds::start_restartable`] again.
+pub struct Restart {
+    timeout: Option<std::time::Duration>,
+    deadline: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+impl Restart {
+    /// From now on the evaluations have the whole timeout again.
+    pub fn restart(&self) {
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = self.timeout.map(|t| std::time::Instant::now() + t);
+        }
+    }
 }
 
 /// Writes `text` to stdout. A closed pipe (`sphere ... | head`) is the reader's choice, not an
 /// error.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    write_stdout_after(text, None)
+}
+
+/// [`write_stdout`] for the answer to something already done (a decision recorded in the
+/// journal): should stdout refuse the write, the error goes on with `done` (what happened all
+/// the same), so that a full disk does not make it look undone.
+pub fn write_stdout_after(text: &str, done: Option<&Texts>) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(stdout_error(&e)),
+        Err(e) => Err(match done {
+            None => stdout_error(&e),
+            Some(done) => CliError::Error(Box::new(Error::texts(
+                ErrorKind::Usage,
+                Texts::new(
+                    format!("cannot write to stdout: {e}; {}", done.en),
+                    format!(
+                        "auf die Standardausgabe lässt sich nicht schreiben: {e}; {}",
+                        done.de
+                    ),
+                ),
+            ))),
+        }),
     }
 }
 
@@ -345,7 +434,7 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 pub fn stdout_error(e: &std::io::Error) -> CliError {
     CliError::Error(Box::new(Error::texts(
         ErrorKind::Usage,
-        sphere::texts::Texts::new(
+        Texts::new(
             format!("cannot write to stdout: {e}"),
             format!("auf die Standardausgabe lässt sich nicht schreiben: {e}"),
         ),
@@ -590,5 +679,122 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
             print_error(&e);
             exit::BAD_INPUT
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        let mut argv = vec!["sphere"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv) {
+            Ok(cli) => cli.command,
+            Err(e) => panic!("{args:?}: {e}"),
+        }
+    }
+
+    const UNTRUSTED: Bounds = Bounds {
+        limits: sphere::Limits::UNTRUSTED,
+        timeout: Some(check::RULES_TIMEOUT_SECONDS),
+    };
+
+    /// Without `--max-tuples` and `--timeout`, rules from outside run under the default
+    /// tuple and memory bounds and a 600 s timeout (`eval --json`: 60 s); the shipped
+    /// knowledge base alone under none.
+    #[test]
+    fn rules_from_outside_get_the_default_bounds_without_flags() {
+        let bounds = |args: &[&str]| match command(args) {
+            Command::Check(a) => rules_bounds(&a.limits, &a.rules, a.kb.as_deref()),
+            Command::Explain(a) => rules_bounds(&a.limits, &a.rules, a.kb.as_deref()),
+            Command::Diff(a) => {
+                rules_bounds(&a.limits, &[], a.kb.as_deref().or(a.kb_old.as_deref()))
+            }
+            Command::Remedies(a) => rules_bounds(&a.limits, &[], a.kb.as_deref()),
+            Command::Repl(a) => rules_bounds(&a.limits, &[], a.kb.as_deref()),
+            Command::Kb(kb::Args {
+                command: kb::KbCommand::Test(a),
+            }) => kb_test_bounds(&a.limits),
+            Command::Eval(a) if a.json => eval_json_bounds(&a.limits),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sphere::Limits::UNTRUSTED.max_tuples, Some(200_000_000));
+        assert_eq!(
+            sphere::Limits::UNTRUSTED.max_relation_tuples,
+            Some(100_000_000)
+        );
+        assert!(sphere::Limits::UNTRUSTED
+            .max_memory_bytes
+            .is_some_and(|m| m >= 1 << 32));
+        assert_eq!(check::RULES_TIMEOUT_SECONDS, 600.0);
+        for args in [
+            &["check", "m.json", "--rules", "r.dl"][..],
+            &["check", "m.json", "--kb", "k"],
+            &["explain", "m.json", "F-1", "--rules", "r.dl"],
+            &["explain", "m.json", "F-1", "--kb", "k"],
+            &["diff", "m.json", "--kb-old", "k"],
+            &["diff", "m.json", "--kb", "k", "--as-of-old", "2024-01-01"],
+            &["remedies", "m.json", "F-1", "--kb", "k"],
+            &["repl", "m.json", "--kb", "k"],
+            &["kb", "test"],
+        ] {
+            assert_eq!(bounds(args), UNTRUSTED, "{args:?}");
+        }
+        assert_eq!(
+            bounds(&["eval", "--json"]),
+            Bounds {
+                limits: sphere::Limits::UNTRUSTED,
+                timeout: Some(60.0),
+            }
+        );
+        // The shipped knowledge base alone: no bound, no timeout (a signal still stops it).
+        let none = Bounds {
+            limits: sphere::Limits::NONE,
+            timeout: None,
+        };
+        for args in [
+            &["check", "m.json"][..],
+            &["explain", "m.json", "F-1"],
+            &["diff", "m.json", "--as-of-old", "2024-01-01"],
+            &["remedies", "m.json", "F-1"],
+            &["repl", "m.json"],
+        ] {
+            assert_eq!(bounds(args), none, "{args:?}");
+        }
+        // The flags: 0 lifts the tuple bounds (not the memory bound) and the timeout; a tuple
+        // bound also bounds one relation.
+        let b = bounds(&[
+            "check",
+            "m.json",
+            "--kb",
+            "k",
+            "--max-tuples",
+            "0",
+            "--timeout",
+            "0",
+        ]);
+        assert_eq!(
+            (b.limits.max_tuples, b.limits.max_relation_tuples),
+            (None, None)
+        );
+        assert_eq!(
+            b.limits.max_memory_bytes,
+            sphere::Limits::UNTRUSTED.max_memory_bytes
+        );
+        assert_eq!(b.timeout, None);
+        let b = bounds(&[
+            "check",
+            "m.json",
+            "--rules",
+            "r.dl",
+            "--max-tuples",
+            "5",
+            "--timeout",
+            "2.5",
+        ]);
+        assert_eq!(b.limits.max_tuples, Some(5));
+        assert_eq!(b.limits.max_relation_tuples, Some(5));
+        assert_eq!(b.timeout, Some(2.5));
     }
 }

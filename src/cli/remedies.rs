@@ -34,6 +34,8 @@ pub struct Args {
     /// Where `--apply` writes the changed model (written whole or not at all)
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "apply")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,7 +54,14 @@ pub fn run(args: Args) -> CmdResult {
         model = model.with_as_of(d);
     }
     let kb = Arc::new(load_kb(args.kb.as_deref(), &[])?);
-    let options = EvalOptions::default();
+    // Rules from outside run under the bounds `check` puts on them: they may never end. The
+    // timeout bounds the whole search (each candidate is an evaluation).
+    let (limits, interrupt) = super::rules_bounds(&args.limits, &[], args.kb.as_deref()).start();
+    let options = EvalOptions {
+        limits,
+        interrupt,
+        ..EvalOptions::default()
+    };
     let found = sphere::remedies::remedies(Arc::clone(&kb), &model, &options, id)?;
     let lang = args.lang.into();
     if let (Some(n), Some(out)) = (args.apply, &args.output) {
@@ -84,15 +93,11 @@ pub fn run(args: Args) -> CmdResult {
     Ok(exit::OK)
 }
 
-/// Writes `text` to `path` whole or not at all: to a file beside it, then renamed over it.
+/// Writes `text` to `path` whole or not at all, through the one writer of output files
+/// ([`sphere_model::output::write_file`]): an exclusive temporary file in the target folder
+/// (a link planted at a predictable name cannot redirect the write), renamed over the target,
+/// removed on an error or on SIGINT/SIGTERM.
 fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::new(format!("cannot write {}: {e}", path.display()))
-        })
+    sphere_model::output::write_file(path, |w| w.write_all(text.as_bytes()))
+        .map_err(|e| CliError::new(format!("cannot write the changed model to {e}")))
 }

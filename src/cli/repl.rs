@@ -21,7 +21,7 @@ use sphere::{Date, EvalOptions};
 
 use super::check::Lang;
 use super::load::load_kb;
-use super::{exit, parse_date, print_error, today, write_stdout, CliError, CmdResult};
+use super::{exit, parse_date, print_error, today, write_stdout, CliError, CmdResult, Restart};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -49,30 +49,39 @@ pub struct Args {
     /// terminal
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 pub fn run(args: Args) -> CmdResult {
     let kb = Arc::new(load_kb(args.kb.as_deref(), &[])?);
+    // Rules from outside run under the bounds `check` puts on them: they may never end. The
+    // timeout bounds the work of each input, not the session.
+    let (limits, interrupt, restart) =
+        super::rules_bounds(&args.limits, &[], args.kb.as_deref()).start_restartable();
     let options = EvalOptions {
         as_of: args.as_of,
+        limits,
+        interrupt: Some(interrupt),
         ..EvalOptions::default()
     };
     let mut repl = Repl::new(kb, args.models.clone(), today(), options)?;
     repl.set_lang(args.lang.into());
     if std::io::stdin().is_terminal() {
-        interactive(repl, args.history)
+        interactive(repl, args.history, &restart)
     } else {
-        script(repl)
+        script(repl, &restart)
     }
 }
 
 /// Reads stdin line by line and prints the answers; an error is reported and the next line
 /// read.
-fn script(mut repl: Repl) -> CmdResult {
+fn script(mut repl: Repl, restart: &Restart) -> CmdResult {
     let mut failed = false;
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let line = line.map_err(|e| CliError::new(format!("cannot read stdin: {e}")))?;
+        restart.restart();
         match repl.feed(&line) {
             None => {}
             Some(Ok(answer)) => write_stdout(&answer)?,
@@ -169,7 +178,7 @@ impl Validator for ReplHelper {
 
 impl Helper for ReplHelper {}
 
-fn interactive(repl: Repl, history: Option<PathBuf>) -> CmdResult {
+fn interactive(repl: Repl, history: Option<PathBuf>, restart: &Restart) -> CmdResult {
     let repl = Rc::new(RefCell::new(repl));
     let mut editor: Editor<ReplHelper, FileHistory> =
         Editor::new().map_err(|e| CliError::new(format!("cannot start the line editor: {e}")))?;
@@ -198,6 +207,7 @@ fn interactive(repl: Repl, history: Option<PathBuf>) -> CmdResult {
                 if !input.trim().is_empty() {
                     let _ = editor.add_history_entry(input.as_str());
                 }
+                restart.restart();
                 let answer = repl.borrow_mut().run(&input);
                 match answer {
                     Ok(text) => write_stdout(&text)?,

@@ -712,11 +712,14 @@ pub fn observe(outcome: &Evaluated<'_>) -> Vec<Observed> {
 }
 
 /// How to run the tests.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Model paths are relative to this directory.
     pub root: PathBuf,
     pub today: Date,
+    /// The bounds each test's evaluation runs under (the rules may never end).
+    pub limits: crate::Limits,
+    pub interrupt: Option<crate::InterruptFn>,
 }
 
 /// The outcome of one test.
@@ -755,7 +758,15 @@ pub struct Failure {
 
 /// Runs one test: loads its model, evaluates the knowledge base (compiled once for all
 /// tests, run by the interpreter when it is not the compiled one), checks expectations.
-pub fn run_case(kb: &KnowledgeBase, file: &str, case: &Case, opts: &RunOptions) -> Outcome {
+/// A problem of the test (its model, its assumptions) is the outcome's error; an evaluation
+/// that stopped (a bound of [`RunOptions::limits`] reached, the interrupt) is `Err`: the
+/// rules, not the test, are at fault, and the run ends there.
+pub fn run_case(
+    kb: &KnowledgeBase,
+    file: &str,
+    case: &Case,
+    opts: &RunOptions,
+) -> Result<Outcome, crate::Error> {
     let mut out = Outcome {
         file: file.to_string(),
         name: case.name.clone(),
@@ -769,7 +780,7 @@ pub fn run_case(kb: &KnowledgeBase, file: &str, case: &Case, opts: &RunOptions) 
         Ok(m) => m,
         Err(e) => {
             out.error = Some(e.render(false));
-            return out;
+            return Ok(out);
         }
     };
     let model = match case.as_of {
@@ -782,19 +793,22 @@ pub fn run_case(kb: &KnowledgeBase, file: &str, case: &Case, opts: &RunOptions) 
             Ok(a) => assume.push(a),
             Err(e) => {
                 out.error = Some(e.render(false));
-                return out;
+                return Ok(out);
             }
         }
     }
     let options = EvalOptions {
         assume,
+        limits: opts.limits,
+        interrupt: opts.interrupt.clone(),
         ..EvalOptions::default()
     };
     let outcome = match kb.evaluate(&model, &options) {
         Ok(x) => x,
+        Err(e) if e.kind() == crate::ErrorKind::Evaluation => return Err(e),
         Err(e) => {
             out.error = Some(e.render(false));
-            return out;
+            return Ok(out);
         }
     };
     let observed = observe(&outcome);
@@ -835,7 +849,7 @@ pub fn run_case(kb: &KnowledgeBase, file: &str, case: &Case, opts: &RunOptions) 
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// Coverage of the knowledge base by a test run.

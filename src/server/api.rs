@@ -338,10 +338,12 @@ pub(crate) fn lang_of(q: &BTreeMap<String, String>) -> Result<Lang, ApiError> {
     }
 }
 
-/// A request body as JSON: invalid JSON names its line and column, as the model reader does.
+/// A request body as JSON: invalid JSON names its line and column, a key given twice in one
+/// object (which serde_json would read as its last value) its JSON path, as the model reader
+/// does.
 pub(crate) fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body_bytes(body)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         let err = Error::validation(
             ErrorKind::Model,
             vec![sphere_model::ValidationError::new(
@@ -361,6 +363,22 @@ pub(crate) fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
             )],
         );
         ApiError::from(err)
+    })?;
+    // serde_json read it, so it is UTF-8.
+    let text = String::from_utf8_lossy(&bytes);
+    strict_json("request", &text).map_err(ApiError::from)?;
+    Ok(value)
+}
+
+/// The model reader's strict pass over a request body's JSON text ([`sphere_model::json_check`]):
+/// a key given twice in one object, a number out of range, a lone surrogate, nesting too deep,
+/// reported at its JSON path with a hint (`name` is the file in the problem).
+pub(crate) fn strict_json(name: &str, text: &str) -> Result<(), Error> {
+    sphere_model::json_check::check(text).map_err(|p| {
+        Error::validation(
+            ErrorKind::Model,
+            vec![sphere_model::load::json_problem(name, p)],
+        )
     })
 }
 

@@ -106,6 +106,16 @@ impl Auth {
             )
             .with_hint(shape)
         })?;
+        // serde_json keeps the last of two equal keys: a second `"roles"` would silently
+        // replace the first.
+        if let Err(p) = sphere_model::json_check::check(text) {
+            let hint = if p.duplicate {
+                "JSON readers keep only one of the two values: remove or merge one of them"
+            } else {
+                shape
+            };
+            return Err(bad(&p.path, p.message, hint));
+        }
         let Some(top) = doc.as_object() else {
             return Err(bad("$", "not a JSON object".into(), shape));
         };
@@ -253,5 +263,20 @@ mod tests {
         );
         let e = Auth::from_text("server.json", "{").expect_err("bad");
         assert!(e.message().starts_with("server.json:1:"), "{}", e.message());
+    }
+
+    #[test]
+    fn a_key_given_twice_in_the_configuration_is_refused_with_its_path() {
+        let text = format!(
+            r#"{{"format": "sphere-server/1", "tokens": [{{"staff": "a", "roles": ["viewer"], "roles": ["dpo"], "sha256": "{}"}}]}}"#,
+            hash_token("x")
+        );
+        let e = Auth::from_text("server.json", &text).expect_err("refused");
+        assert!(
+            e.message().contains("$.tokens[0].roles")
+                && e.message().contains("\"roles\" is given twice"),
+            "{}",
+            e.message()
+        );
     }
 }

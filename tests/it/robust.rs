@@ -239,6 +239,15 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
         .unwrap_or("act-s1-collect")
         .to_string();
     let facts = export("full-facts");
+    // A receipt to replay: a check recorded in the journal.
+    let receipt = sphere(&["check", model, "--journal", j]);
+    assert_eq!(receipt.status.code(), Some(1), "{}", stderr(&receipt));
+    let receipt_seq = String::from_utf8_lossy(&sphere(&["journal", "head", "--journal", j]).stdout)
+        .split(':')
+        .next()
+        .expect("SEQ:HASH")
+        .trim()
+        .to_string();
     let commands: Vec<Vec<&str>> = vec![
         vec!["--help"],
         vec!["--version"],
@@ -250,6 +259,28 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
         vec!["check", "--facts", arg(&facts)],
         vec!["explain", model, &id],
         vec!["explain", model, &id, "--format", "dot"],
+        vec!["explain", model, &id, "--format", "json"],
+        vec!["remedies", model, &id],
+        vec!["remedies", model, &id, "--format", "json"],
+        vec!["diff", model, "--as-of-old", "2021-01-01"],
+        vec![
+            "report",
+            model,
+            "--from",
+            "2025-06-09",
+            "--to",
+            "2025-06-15",
+        ],
+        vec![
+            "report",
+            model,
+            "--from",
+            "2025-06-09",
+            "--to",
+            "2025-06-15",
+            "--format",
+            "json",
+        ],
         vec!["validate", model],
         vec!["graph", model],
         vec!["graph", model, "--format", "mermaid"],
@@ -259,12 +290,26 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
         vec!["kb", "lint"],
         vec!["kb", "doc"],
         vec!["kb", "show", "gdpr:6.1.f"],
+        vec!["kb", "test", "phone"],
         vec!["eval", "examples/dataflow.dl", "-F", "examples/dataflow"],
+        vec!["eval", "--json"],
         vec!["gate", model, &activity, "--journal", j],
         vec!["pending", model, "--journal", j],
         vec!["journal", "verify", "--journal", j],
         vec!["journal", "head", "--journal", j],
         vec!["journal", "show", "--journal", j],
+        vec!["journal", "replay", &receipt_seq, model, "--journal", j],
+        // Nothing is that old: it says so on stdout.
+        vec![
+            "journal",
+            "prune",
+            "--before",
+            "2020-01-01",
+            "--by",
+            "dpo",
+            "--journal",
+            j,
+        ],
         vec!["repl", model],
     ];
     let full = || {
@@ -284,7 +329,12 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
             .spawn()
             .and_then(|mut c| {
                 use std::io::Write;
-                let _ = c.stdin.take().expect("stdin").write_all(b"findings\n");
+                let input: &[u8] = if args[..] == ["eval", "--json"] {
+                    br#"{"facts": {"e": [[1, 2]]}, "rules": ["p(X) :- e(X, _)."]}"#
+                } else {
+                    b"findings\n"
+                };
+                let _ = c.stdin.take().expect("stdin").write_all(input);
                 c.wait_with_output()
             })
             .expect("runs");
@@ -295,6 +345,116 @@ fn every_command_with_stdout_on_a_full_disk_exits_2() {
     // The journal's test wrote entries, so `journal show` above had something to write.
     let shown = sphere(&["journal", "show", "--journal", j]);
     assert!(!shown.stdout.is_empty(), "{}", stderr(&shown));
+    // `kb export` writes its files and says so on stderr: nothing goes to stdout.
+    let out_dir = dir.join("clingo");
+    let export = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["kb", "export", "--clingo", arg(&out_dir), model])
+        .current_dir(repo())
+        .stdout(full())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    assert!(out_dir.join("program.lp").is_file());
+}
+
+/// A decision is recorded in the journal before its answer is written: when stdout is full,
+/// the error says it was recorded, with the journal head the answer would have shown,
+/// instead of a bare "cannot write to stdout" that makes it look undone. (`journal prune`
+/// says the same of its checkpoint; it prunes only entries three years old, which a test
+/// cannot make.)
+#[test]
+fn approve_and_reject_on_a_full_stdout_say_that_they_were_recorded() {
+    let dir = scratch("full-decide");
+    let journal = dir.join("journal.db");
+    let j = arg(&journal);
+    let model = "facts/s12_what_if_consent.json";
+    let gate = sphere(&["gate", model, "act-s4-call", "--journal", j]);
+    assert_eq!(gate.status.code(), Some(1), "{}", stderr(&gate));
+    let ids: Vec<String> = stdout(&gate)
+        .lines()
+        .filter_map(|l| l.strip_prefix("BLOCK "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", stdout(&gate));
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .args(args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(full())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("runs")
+    };
+    let head = || {
+        let h = sphere(&["journal", "head", "--journal", j]);
+        stdout(&h).trim().to_string()
+    };
+    let dpo = "staff-markus-richter";
+    for (verb, id, word) in [
+        ("approve", &ids[0], "approval"),
+        ("reject", &ids[1], "rejection"),
+    ] {
+        let out = run(&[
+            verb,
+            model,
+            id,
+            "--by",
+            dpo,
+            "--reason",
+            "r",
+            "--journal",
+            j,
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{verb}: {err}");
+        assert!(err.contains("No space left on device"), "{verb}: {err}");
+        let head = head();
+        assert!(
+            err.contains(&format!(
+                "the {word} of {id} is recorded all the same (journal head: {head})"
+            )),
+            "{verb}: {err}"
+        );
+        // It is in the journal indeed.
+        let shown = stdout(&sphere(&["journal", "show", "--journal", j]));
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.contains(verb) && l.contains(id.as_str())),
+            "{shown}"
+        );
+    }
+    // Someone who is not the DPO: refused, and the refusal recorded.
+    let out = run(&[
+        "approve",
+        model,
+        &ids[0],
+        "--by",
+        "staff-jonas-weber",
+        "--reason",
+        "r",
+        "--journal",
+        j,
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the refusal of staff-jonas-weber is recorded all the same (journal head: {})",
+            head()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -412,6 +572,45 @@ fn gen_o_interrupted_leaves_the_old_file_and_no_temporary() {
     assert_eq!(
         fs::read_dir(&dir).expect("dir").count(),
         1,
+        "no temporary left"
+    );
+}
+
+// ----------------------------------------------------------------- item 11: planted links
+
+#[cfg(unix)]
+#[test]
+fn remedies_apply_o_does_not_write_through_a_link_planted_at_a_predictable_name() {
+    let dir = scratch("remedies-link");
+    let victim = dir.join("victim");
+    fs::write(&victim, "precious").expect("writable");
+    let out_file = dir.join("out.json");
+    // `remedies -o` once wrote `FILE.tmp` with create+truncate, then renamed it.
+    std::os::unix::fs::symlink(&victim, dir.join("out.json.tmp")).expect("a link");
+    let out = sphere(&[
+        "remedies",
+        "facts/s04_phone_call.json",
+        "F-dc0dcb7057fb09a2",
+        "--apply",
+        "1",
+        "-o",
+        arg(&out_file),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&victim).expect("kept"), "precious");
+    let written = fs::symlink_metadata(&out_file).expect("written");
+    assert!(written.is_file(), "a file of its own, not the link");
+    let model: serde_json::Value =
+        serde_json::from_slice(&fs::read(&out_file).expect("readable")).expect("JSON");
+    assert_eq!(model["format"], "sphere-model/1");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["out.json", "out.json.tmp", "victim"],
         "no temporary left"
     );
 }

@@ -520,6 +520,76 @@ fn bad_json_is_a_400_with_the_place_and_the_text_of_the_cli() {
     assert_eq!(status, 413);
 }
 
+/// A key given twice in one object of a request body is refused with its JSON path and the
+/// model reader's hint, as `sphere validate` refuses it in a model file: serde_json would keep
+/// the second value and drop the first without a word (a change of `"name"` twice answered
+/// 200; a gate with `"activity"` twice gated the second).
+#[test]
+fn a_key_given_twice_in_a_request_body_is_a_400_with_its_path() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("j.db");
+    let server = Loopback::start(start(&journal));
+    let bodies = [
+        (
+            "/v1/model/changes",
+            CRM_TOKEN,
+            r#"{"subjects": [{"id": "subj-new", "name": "A", "name": "B", "kind": "consumer", "country": "DE"}]}"#,
+            "$.subjects[0].name",
+            "name",
+        ),
+        (
+            "/v1/gate",
+            CRM_TOKEN,
+            r#"{"activity": "act-s4-call", "activity": "act-none"}"#,
+            "$.activity",
+            "activity",
+        ),
+        (
+            "/v1/findings/F-0/approve",
+            DPO_TOKEN,
+            r#"{"reason": "checked", "until": "2025-07-01", "until": "2099-12-31"}"#,
+            "$.until",
+            "until",
+        ),
+    ];
+    let entries = || {
+        Journal::open(&journal, &Config::default())
+            .expect("the journal")
+            .entries(&Filter::default())
+            .expect("entries")
+            .len()
+    };
+    let before = entries();
+    for (path, token, body, at, key) in bodies {
+        let (status, v) = server.json("POST", path, Some(token), body);
+        assert_eq!(status, 400, "{path}: {v}");
+        let p = &v["error"]["problems"][0];
+        assert_eq!(p["path"], at, "{path}: {v}");
+        assert_eq!(p["code"], "duplicate_key", "{path}: {v}");
+        assert!(
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&format!("the key \"{key}\" is given twice"))),
+            "{path}: {v}"
+        );
+        assert!(
+            p["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("remove or merge one of them")),
+            "{path}: {v}"
+        );
+    }
+    assert_eq!(entries(), before, "nothing was journaled");
+    // The same change without the second key is taken.
+    let (status, v) = server.json(
+        "POST",
+        "/v1/model/changes",
+        Some(CRM_TOKEN),
+        r#"{"subjects": [{"id": "subj-new", "name": "A", "kind": "consumer", "country": "DE"}]}"#,
+    );
+    assert_eq!(status, 200, "{v}");
+}
+
 #[test]
 fn a_planned_activity_is_gated_and_becomes_part_of_the_model() {
     let dir = tempfile::tempdir().expect("a temporary folder");

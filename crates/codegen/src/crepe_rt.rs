@@ -159,9 +159,10 @@ pub fn div(a: i64, b: i64) -> Option<i64> {
     a.checked_div(b)
 }
 
-/// `a % b`; no result for `b = 0` or beyond the numbers (`i64::MIN % -1`).
+/// `a % b`; no result for `b = 0`. `i64::MIN % -1` is 0: the remainder exists even where
+/// the quotient does not.
 pub fn rem(a: i64, b: i64) -> Option<i64> {
-    a.checked_rem(b)
+    (b != 0).then(|| a.wrapping_rem(b))
 }
 
 /// `-a`; no result for `-i64::MIN`, which is beyond the numbers.

@@ -271,7 +271,8 @@ fn generated_code_refuses_another_program() {
 
 /// Arithmetic beyond the 64-bit numbers has no result in generated code as in the
 /// interpreter: `-x` of the smallest number, `x * 10 + y` and `100 / (y - x)` that overflow
-/// do not fire their rules.
+/// do not fire their rules; `x % y` has a result for every divisor but zero, also
+/// `-9223372036854775808 % -1` (0), whose quotient does not exist.
 #[test]
 fn compiled_and_interpreted_agree_on_overflow() {
     let p = features();
@@ -282,6 +283,8 @@ fn compiled_and_interpreted_agree_on_overflow() {
             (1, i64::MIN),
             (-1, i64::MAX),
             (2, 3),
+            (i64::MIN, -1),
+            (7, 0),
         ],
         label: vec![],
         when: vec![],
@@ -306,7 +309,24 @@ fn compiled_and_interpreted_agree_on_overflow() {
     // is the smallest number, and 3 - 2 is one.
     assert_eq!(
         lines("quotient("),
-        ["quotient(2, 100)", "quotient(9223372036854775807, 0)"]
+        [
+            "quotient(-9223372036854775808, 0)",
+            "quotient(2, 100)",
+            "quotient(7, -14)",
+            "quotient(9223372036854775807, 0)"
+        ]
+    );
+    // x % y: every edge but 7 -> 0 has a remainder, -9223372036854775808 % -1 among them.
+    assert_eq!(
+        lines("remainder("),
+        [
+            "remainder(-9223372036854775808, -1, 0)",
+            "remainder(-9223372036854775808, 1, 0)",
+            "remainder(-1, 9223372036854775807, -1)",
+            "remainder(1, -9223372036854775808, 1)",
+            "remainder(2, 3, 2)",
+            "remainder(9223372036854775807, -1, 0)"
+        ]
     );
 }
 

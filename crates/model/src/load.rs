@@ -105,6 +105,47 @@ pub fn load_texts(files: &[(&str, &str)], today: Date) -> Result<Model, Vec<Vali
     }
 }
 
+/// The problem [`crate::json_check::check`] found in the JSON text `name`, as the model
+/// reader reports it: a duplicate key (`duplicate_key`) or a value no reader may accept (a
+/// number out of range, a lone surrogate, nesting too deep), at its JSON path, with a hint.
+/// Also for JSON that is not a model file (the server's request bodies).
+pub fn json_problem(name: &str, p: crate::json_check::JsonProblem) -> ValidationError {
+    let (kind, message, de, hint) = if p.duplicate {
+        // The message names the key in double quotes: `the key "c" is given twice ...`.
+        let key = p.message.split('"').nth(1).unwrap_or_default();
+        let de = format!("der Schlüssel \"{key}\" steht zweimal in einem Objekt");
+        (
+            ErrorKind::DuplicateKey,
+            p.message,
+            de,
+            (
+                "JSON readers keep only one of the two values: remove or merge one of them",
+                "JSON-Leser behalten nur einen der beiden Werte: einen entfernen oder beide zusammenführen",
+            ),
+        )
+    } else {
+        let de = match syntax_de(&p.message) {
+            Some(d) => format!(
+                "kein gültiges JSON: {d} (Zeile {}, Spalte {})",
+                p.line, p.column
+            ),
+            None => format!("kein gültiges JSON (Zeile {}, Spalte {})", p.line, p.column),
+        };
+        (
+            ErrorKind::Syntax,
+            format!("not valid JSON: {} (line {}, column {})", p.message, p.line, p.column),
+            de,
+            (
+                "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+                "Zahlen innerhalb von ±1.8e308, Zeichenketten ohne einzelne Surrogate (\\ud800 allein) und höchstens 127 verschachtelte Listen und Objekte",
+            ),
+        )
+    };
+    ValidationError::at_path(kind, name, p.path, message)
+        .de(de)
+        .with_hints(hint.0, hint.1)
+}
+
 /// Reads one model file. Problems are appended to `errors`; the result is `None` only when
 /// the text is not a JSON object at all. A file with problems still yields its readable
 /// parts, so later checks can report more than the first problem.
@@ -153,42 +194,7 @@ fn parse_file_inner(
     // The reader above skips what it does not read yet (raw sections, `x-` keys) and keeps
     // the last of two equal keys: one strict pass finds what that hides, where it is.
     if let Err(p) = crate::json_check::check(text) {
-        let (kind, message, de, hint) = if p.duplicate {
-            // The message names the key in double quotes: `the key "c" is given twice ...`.
-            let key = p.message.split('"').nth(1).unwrap_or_default();
-            let de = format!("der Schlüssel \"{key}\" steht zweimal in einem Objekt");
-            (
-                ErrorKind::DuplicateKey,
-                p.message,
-                de,
-                (
-                    "JSON readers keep only one of the two values: remove or merge one of them",
-                    "JSON-Leser behalten nur einen der beiden Werte: einen entfernen oder beide zusammenführen",
-                ),
-            )
-        } else {
-            let de = match syntax_de(&p.message) {
-                Some(d) => format!(
-                    "kein gültiges JSON: {d} (Zeile {}, Spalte {})",
-                    p.line, p.column
-                ),
-                None => format!("kein gültiges JSON (Zeile {}, Spalte {})", p.line, p.column),
-            };
-            (
-                ErrorKind::Syntax,
-                format!("not valid JSON: {} (line {}, column {})", p.message, p.line, p.column),
-                de,
-                (
-                    "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
-                    "Zahlen innerhalb von ±1.8e308, Zeichenketten ohne einzelne Surrogate (\\ud800 allein) und höchstens 127 verschachtelte Listen und Objekte",
-                ),
-            )
-        };
-        errors.push(
-            ValidationError::at_path(kind, name, p.path, message)
-                .de(de)
-                .with_hints(hint.0, hint.1),
-        );
+        errors.push(json_problem(name, p));
         return None;
     }
     let mut r = Reader {

@@ -1,6 +1,6 @@
 //! Writing output files: all or nothing, and never through a planted link. The one writer of
-//! every file sphere writes under a path it was given (`gen -o`, `facts -D`, `eval -D`,
-//! `kb export`).
+//! every file sphere writes under a path it was given (`gen -o`, `remedies -o`, `facts -D`,
+//! `eval -D`, `kb export`).
 //!
 //! A file is written in full under a temporary name that `tempfile` creates exclusively
 //! (`O_EXCL`, a random name, owner-only permissions) in the target folder, synced, and only

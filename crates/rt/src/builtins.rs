@@ -143,11 +143,19 @@ pub fn binary(op: BinOp, a: i64, b: i64) -> Option<i64> {
         BinOp::Add => a.checked_add(b),
         BinOp::Sub => a.checked_sub(b),
         BinOp::Mul => a.checked_mul(b),
-        // `checked_div` and `checked_rem` are `None` for a zero divisor and for
-        // `i64::MIN / -1`, whose result is beyond the numbers.
+        // `checked_div` is `None` for a zero divisor and for `i64::MIN / -1`, whose result is
+        // beyond the numbers.
         BinOp::Div => a.checked_div(b),
-        BinOp::Rem => a.checked_rem(b),
+        // A remainder is `None` only for a zero divisor: `i64::MIN % -1` is 0 (the remainder
+        // exists even where the quotient does not; `checked_rem` would drop it).
+        BinOp::Rem => rem(a, b),
     }
+}
+
+/// `a % b`, with the sign of `a`; `None` for `b = 0`. `i64::MIN % -1` is 0.
+#[inline]
+pub fn rem(a: i64, b: i64) -> Option<i64> {
+    (b != 0).then(|| a.wrapping_rem(b))
 }
 
 /// Unary minus; `None` for `-(-9223372036854775808)`, which is beyond the numbers.
@@ -214,7 +222,11 @@ mod tests {
         assert_eq!(binary(BinOp::Mul, i64::MAX, 2), None);
         assert_eq!(binary(BinOp::Mul, i64::MIN, -1), None);
         assert_eq!(binary(BinOp::Div, i64::MIN, -1), None);
-        assert_eq!(binary(BinOp::Rem, i64::MIN, -1), None);
+        // The remainder exists where the quotient does not.
+        assert_eq!(binary(BinOp::Rem, i64::MIN, -1), Some(0));
+        assert_eq!(binary(BinOp::Rem, i64::MAX, -1), Some(0));
+        assert_eq!(binary(BinOp::Rem, i64::MIN, i64::MAX), Some(-1));
+        assert_eq!(binary(BinOp::Rem, -7, 2), Some(-1));
         assert_eq!(binary(BinOp::Div, i64::MIN, 1), Some(i64::MIN));
         assert_eq!(neg(i64::MIN), None);
         assert_eq!(neg(i64::MAX), Some(-i64::MAX));

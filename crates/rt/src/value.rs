@@ -191,7 +191,7 @@ impl Date {
 
     /// `self + n` days; `None` outside the supported range (years 1 to 9999).
     pub fn add_days(self, n: i64) -> Option<Date> {
-        let d = self.0 as i64 + n;
+        let d = (self.0 as i64).checked_add(n)?;
         let out = Date(i32::try_from(d).ok()?);
         (Date::MIN..=Date::MAX).contains(&out).then_some(out)
     }
@@ -254,6 +254,18 @@ mod tests {
         let b = Date::parse("2022-05-28").unwrap();
         assert_eq!(a.days_until(b), 1464);
         assert_eq!(Date::MAX.add_days(1), None);
+    }
+
+    #[test]
+    fn day_arithmetic_past_the_numbers_has_no_result() {
+        let d = Date::parse("2025-01-01").unwrap();
+        assert_eq!(d.add_days(i64::MAX), None);
+        assert_eq!(d.add_days(i64::MIN), None);
+        assert_eq!(Date(-1).add_days(i64::MIN), None);
+        assert_eq!(Date(1).add_days(i64::MAX), None);
+        assert_eq!(d.add_months(i64::MAX), None);
+        assert_eq!(d.add_months(i64::MIN), None);
+        assert_eq!(d.add_days(1).unwrap().to_string(), "2025-01-02");
     }
 
     #[test]

@@ -87,10 +87,6 @@ fn month_and_day_arithmetic_agree_with_sphere() {
                 "{} + {n} months",
                 Date(d)
             );
-            // sphere adds days in i64 without a check: offsets near i64's ends overflow there.
-            if n.unsigned_abs() > 1 << 40 {
-                continue;
-            }
             assert_eq!(
                 crepe_rt::add_days(d, n),
                 builtins::add_days(Date(d), n).map(|x| x.0),

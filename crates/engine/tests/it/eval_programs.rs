@@ -243,6 +243,8 @@ fn arithmetic_that_overflows_does_not_fire_the_rule() {
         halved(x, y) :- n(x), y = x / -1.
         .decl big(x: number)
         big(x) :- n(x), x + 1 < 0.
+        .decl rest(x: number, y: number)
+        rest(x, y) :- n(x), y = x % -1.
     "#);
     let ev = evaluate(&p, Database::new(&p), &EvalOptions::default()).expect("evaluates");
     assert_eq!(
@@ -277,6 +279,16 @@ fn arithmetic_that_overflows_does_not_fire_the_rule() {
     assert_eq!(
         rel_text(&ev, "big"),
         "big(-9223372036854775808)\nbig(-9223372036854775807)"
+    );
+    // A remainder exists where the quotient does not: `-9223372036854775808 % -1` is 0 (the
+    // rule fires), while `-9223372036854775808 / -1` above has no result.
+    assert_eq!(
+        rel_text(&ev, "rest"),
+        "rest(-9223372036854775808, 0)\n\
+         rest(-9223372036854775807, 0)\n\
+         rest(1, 0)\n\
+         rest(4611686018427387904, 0)\n\
+         rest(9223372036854775807, 0)"
     );
 }
 

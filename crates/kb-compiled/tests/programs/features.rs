@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "crates/codegen/programs/features.dl",
-    digest: 0x0155748741d3b4f1,
+    digest: 0x9301576f149c5421,
     strata: &[
     NativeStratum {
         indexes: &[(5, &[0], 0), (5, &[1], 1)],
@@ -108,12 +108,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 20, once: true, run: s17_p0 },
     ]},
     NativeStratum {
-        indexes: &[(0, &[0], 0), (2, &[0], 0)],
+        indexes: &[],
         plans: &[
         NativePlan { rule: 21, once: true, run: s18_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(0, &[0], 0), (2, &[0], 0)],
         plans: &[
         NativePlan { rule: 22, once: true, run: s19_p0 },
     ]},
@@ -123,12 +123,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 23, once: true, run: s20_p0 },
     ]},
     NativeStratum {
-        indexes: &[(0, &[0], 0)],
+        indexes: &[],
         plans: &[
         NativePlan { rule: 24, once: true, run: s21_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(0, &[0], 0)],
         plans: &[
         NativePlan { rule: 25, once: true, run: s22_p0 },
     ]},
@@ -148,20 +148,25 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 28, once: true, run: s25_p0 },
     ]},
     NativeStratum {
-        indexes: &[(1, &[0], 0)],
+        indexes: &[],
         plans: &[
         NativePlan { rule: 29, once: true, run: s26_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(1, &[0], 0)],
         plans: &[
         NativePlan { rule: 30, once: true, run: s27_p0 },
     ]},
     NativeStratum {
-        indexes: &[(1, &[0], 0)],
+        indexes: &[],
         plans: &[
         NativePlan { rule: 31, once: true, run: s28_p0 },
-        NativePlan { rule: 32, once: true, run: s28_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(1, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 32, once: true, run: s29_p0 },
+        NativePlan { rule: 33, once: true, run: s29_p1 },
     ]},
     ],
 };
@@ -1138,15 +1143,55 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     *q1 = batch;
 }
 
-/// Rule `negated#1` (negated).
+/// Rule `remainder#1` (remainder).
 fn s16_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q1: Vec<[u64; 3]> = Vec::new();
     s16_p0_0(cx, &mut q0, &mut q1);
     s16_p0_1(cx, &mut q1);
 }
 
-fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1, 0]);
+            if q1.len() >= BATCH { s16_p0_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.bin(BinOp::Rem, b[0], b[1]) else { return false; };
+        b[2] = t1;
+        true
+    });
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `negated#1` (negated).
+fn s17_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s17_p0_0(cx, &mut q0, &mut q1);
+    s17_p0_1(cx, &mut q1);
+}
+
+fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1155,14 +1200,14 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(0, Full) { // edge
             let v0 = cx.get(0, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s16_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s17_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1170,21 +1215,21 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     batch.retain(|b| !cx.contains(3, &[b[0]])); // !blocked
     for b in &batch {
         let Some(t1) = cx.neg(b[0]) else { continue; };
-        cx.derive(22, &[b[0], t1]);
+        cx.derive(23, &[b[0], t1]);
     }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `due#1` (due).
-fn s17_p0(cx: &mut Cx<'_>) {
+fn s18_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s17_p0_0(cx, &mut q0, &mut q1);
-    s17_p0_1(cx, &mut q1);
+    s18_p0_0(cx, &mut q0, &mut q1);
+    s18_p0_1(cx, &mut q1);
 }
 
-fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1194,14 +1239,14 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(2, row, 0);
             let v1 = cx.get(2, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s17_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s18_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1209,25 +1254,25 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain(|b| !cx.contains(3, &[b[0]])); // !blocked
     for b in &batch {
         let Some(t1) = cx.call(Builtin::AddMonths, &[(b[1], Type::Date), (1, Type::Number)]) else { continue; };
-        cx.derive(23, &[b[0], t1]);
+        cx.derive(24, &[b[0], t1]);
     }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `gap#1` (gap).
-fn s18_p0(cx: &mut Cx<'_>) {
+fn s19_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s18_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s18_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s18_p0_2(cx, &mut q2, &mut q3);
-    s18_p0_3(cx, &mut q3);
+    s19_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s19_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s19_p0_2(cx, &mut q2, &mut q3);
+    s19_p0_3(cx, &mut q3);
 }
 
-fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1237,14 +1282,14 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(2, row, 0);
             let v3 = cx.get(2, row, 1);
             q1.push([v0, v3]);
-            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1260,14 +1305,14 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1283,14 +1328,14 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n, 1, 1); } }
             let v4 = cx.get(2, row, 1);
             q3.push([b[0], b[1], b[2], v4, 0]);
-            if q3.len() >= BATCH { s18_p0_3(cx, q3); if cx.halted() { return; } }
+            if q3.len() >= BATCH { s19_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -1302,21 +1347,21 @@ fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[4] as i64) >= (0 as i64)
     });
-    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1], b[4]]); } }
-    for b in &batch { cx.derive(24, &[b[0], b[1], b[4]]); }
+    if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0], b[1], b[4]]); } }
+    for b in &batch { cx.derive(25, &[b[0], b[1], b[4]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `year_of#1` (year_of).
-fn s19_p0(cx: &mut Cx<'_>) {
+fn s20_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s19_p0_0(cx, &mut q0, &mut q1);
-    s19_p0_1(cx, &mut q1);
+    s20_p0_0(cx, &mut q0, &mut q1);
+    s20_p0_1(cx, &mut q1);
 }
 
-fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1326,34 +1371,34 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(2, row, 0);
             let v1 = cx.get(2, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s19_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s20_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     for b in &batch {
         let Some(t1) = cx.call(Builtin::Year, &[(b[1], Type::Date)]) else { continue; };
-        cx.derive(25, &[b[0], t1]);
+        cx.derive(26, &[b[0], t1]);
     }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `soon#1` (soon).
-fn s20_p0(cx: &mut Cx<'_>) {
+fn s21_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
-    s20_p0_0(cx, &mut q0, &mut q1);
-    s20_p0_1(cx, &mut q1);
+    s21_p0_0(cx, &mut q0, &mut q1);
+    s21_p0_1(cx, &mut q1);
 }
 
-fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1363,14 +1408,14 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(2, row, 0);
             let v2 = cx.get(2, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s20_p0_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s21_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1382,23 +1427,23 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) < (20089 as i64)
     });
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[2]]); } }
-    for b in &batch { cx.derive(26, &[b[0], b[2]]); }
+    if cx.worth_prefetching(27) { for b in &batch { cx.prefetch(27, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(27, &[b[0], b[2]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `named#1` (named).
-fn s21_p0(cx: &mut Cx<'_>) {
+fn s22_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s21_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s21_p0_1(cx, &mut q1, &mut q2);
-    s21_p0_2(cx, &mut q2);
+    s22_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s22_p0_1(cx, &mut q1, &mut q2);
+    s22_p0_2(cx, &mut q2);
 }
 
-fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1408,14 +1453,14 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(1, row, 0);
             let v1 = cx.get(1, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1429,14 +1474,14 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 0, 0); } }
             q2.push([b[0], b[1]]);
-            if q2.len() >= BATCH { s21_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s22_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -1444,66 +1489,29 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
         let Some(t1) = cx.call(Builtin::Cat, &[(b[1], Type::Symbol), (1, Type::Symbol)]) else { continue; };
         let Some(t2) = cx.call(Builtin::ToString, &[(b[0], Type::Number)]) else { continue; };
         let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
-        cx.derive(27, &[b[0], t3]);
+        cx.derive(28, &[b[0], t3]);
     }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `name_len#1` (name_len).
-fn s22_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    s22_p0_0(cx, &mut q0, &mut q1);
-    s22_p0_1(cx, &mut q1);
-}
-
-fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(27);
-    for b in &batch {
-        for row in cx.bounds(27, Full) { // named
-            let v0 = cx.get(27, row, 1);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s22_p0_1(cx, q1); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    for b in &batch {
-        let Some(t1) = cx.call(Builtin::Strlen, &[(b[0], Type::Symbol)]) else { continue; };
-        cx.derive(28, &[b[0], t1]);
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `parsed#1` (parsed).
 fn s23_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q1: Vec<[u64; 1]> = Vec::new();
     s23_p0_0(cx, &mut q0, &mut q1);
     s23_p0_1(cx, &mut q1);
 }
 
-fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(1);
+    let rw = cx.rows_worth_prefetching(28);
     for b in &batch {
-        for row in cx.bounds(1, Full) { // label
-            let v0 = cx.get(1, row, 0);
-            let v2 = cx.get(1, row, 1);
-            q1.push([v0, v2, 0]);
+        for row in cx.bounds(28, Full) { // named
+            let v0 = cx.get(28, row, 1);
+            q1.push([v0]);
             if q1.len() >= BATCH { s23_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
@@ -1511,22 +1519,19 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     *q0 = batch;
 }
 
-fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    batch.retain_mut(|b| {
-        let Some(t1) = cx.call(Builtin::ParseDate, &[(b[1], Type::Symbol)]) else { return false; };
-        b[2] = t1;
-        true
-    });
-    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[2]]); } }
-    for b in &batch { cx.derive(29, &[b[0], b[2]]); }
+    for b in &batch {
+        let Some(t1) = cx.call(Builtin::Strlen, &[(b[0], Type::Symbol)]) else { continue; };
+        cx.derive(29, &[b[0], t1]);
+    }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `number_of#1` (number_of).
+/// Rule `parsed#1` (parsed).
 fn s24_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
@@ -1556,7 +1561,7 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
-        let Some(t1) = cx.call(Builtin::ToNumber, &[(b[1], Type::Symbol)]) else { return false; };
+        let Some(t1) = cx.call(Builtin::ParseDate, &[(b[1], Type::Symbol)]) else { return false; };
         b[2] = t1;
         true
     });
@@ -1566,7 +1571,7 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     *q1 = batch;
 }
 
-/// Rule `bounded#1` (bounded).
+/// Rule `number_of#1` (number_of).
 fn s25_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
@@ -1578,11 +1583,11 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(0);
+    let rw = cx.rows_worth_prefetching(1);
     for b in &batch {
-        for row in cx.bounds(0, Full) { // edge
-            let v0 = cx.get(0, row, 0);
-            let v2 = cx.get(0, row, 1);
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            let v2 = cx.get(1, row, 1);
             q1.push([v0, v2, 0]);
             if q1.len() >= BATCH { s25_p0_1(cx, q1); if cx.halted() { return; } }
         }
@@ -1596,9 +1601,8 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
-        let Some(t1) = cx.call(Builtin::Min, &[(b[1], Type::Number), (5, Type::Number)]) else { return false; };
-        let Some(t2) = cx.call(Builtin::Max, &[(b[0], Type::Number), (t1, Type::Number)]) else { return false; };
-        b[2] = t2;
+        let Some(t1) = cx.call(Builtin::ToNumber, &[(b[1], Type::Symbol)]) else { return false; };
+        b[2] = t1;
         true
     });
     if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0], b[2]]); } }
@@ -1607,17 +1611,58 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     *q1 = batch;
 }
 
-/// Rule `reach_labelled#1` (reach_labelled).
+/// Rule `bounded#1` (bounded).
 fn s26_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s26_p0_0(cx, &mut q0, &mut q1);
+    s26_p0_1(cx, &mut q1);
+}
+
+fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v2 = cx.get(0, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s26_p0_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::Min, &[(b[1], Type::Number), (5, Type::Number)]) else { return false; };
+        let Some(t2) = cx.call(Builtin::Max, &[(b[0], Type::Number), (t1, Type::Number)]) else { return false; };
+        b[2] = t2;
+        true
+    });
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(32, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `reach_labelled#1` (reach_labelled).
+fn s27_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s26_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s26_p0_1(cx, &mut q1, &mut q2);
-    s26_p0_2(cx, &mut q2);
+    s27_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s27_p0_1(cx, &mut q1, &mut q2);
+    s27_p0_2(cx, &mut q2);
 }
 
-fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1627,14 +1672,14 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(5, row, 0);
             let v2 = cx.get(5, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -1650,34 +1695,34 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s26_p0_2(cx, q2); if cx.halted() { return; } }
+            if q2.len() >= BATCH { s27_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(1, &[b[0], b[1]], Full).is_some()); // label
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(32, &[b[0], b[1]]); }
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(33, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `fixed#1` (fixed).
-fn s27_p0(cx: &mut Cx<'_>) {
+fn s28_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s27_p0_0(cx, &mut q0, &mut q1);
-    s27_p0_1(cx, &mut q1);
+    s28_p0_0(cx, &mut q0, &mut q1);
+    s28_p0_1(cx, &mut q1);
 }
 
-fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1687,43 +1732,6 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(0, row, 0);
             let v1 = cx.get(0, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s27_p0_1(cx, q1); if cx.halted() { return; } }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[1], b[0]]); } }
-    batch.retain(|b| cx.probe(5, &[b[1], b[0]], Full).is_some()); // path
-    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
-    batch.retain(|b| cx.probe(3, &[b[0]], Full).is_some()); // blocked
-    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0]]); } }
-    for b in &batch { cx.derive(33, &[b[0]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `constant_head#1` (constant_head).
-fn s28_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 0]> = Vec::new();
-    s28_p0_0(cx, &mut q0, &mut q1);
-    s28_p0_1(cx, &mut q1);
-}
-
-fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
-    if q0.is_empty() || cx.halt() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = false;
-    for b in &batch {
-        for row in cx.bounds(4, Full) { // stop
-            q1.push([]);
             if q1.len() >= BATCH { s28_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
@@ -1731,25 +1739,62 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
     *q0 = batch;
 }
 
-fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
+fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[2, 1]); } }
-    for b in &batch { cx.derive(34, &[2, 1]); }
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[1], b[0]]); } }
+    batch.retain(|b| cx.probe(5, &[b[1], b[0]], Full).is_some()); // path
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    batch.retain(|b| cx.probe(3, &[b[0]], Full).is_some()); // blocked
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0]]); } }
+    for b in &batch { cx.derive(34, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `constant_head#1` (constant_head).
+fn s29_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 0]> = Vec::new();
+    s29_p0_0(cx, &mut q0, &mut q1);
+    s29_p0_1(cx, &mut q1);
+}
+
+fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
+    if q0.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(4, Full) { // stop
+            q1.push([]);
+            if q1.len() >= BATCH { s29_p0_1(cx, q1); if cx.halted() { return; } }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
+    if q1.is_empty() || cx.halt() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[2, 1]); } }
+    for b in &batch { cx.derive(35, &[2, 1]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `constant_head#2` (constant_head).
-fn s28_p1(cx: &mut Cx<'_>) {
+fn s29_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s28_p1_0(cx, &mut q0, &mut q1);
-    s28_p1_1(cx, &mut q1);
+    s29_p1_0(cx, &mut q0, &mut q1);
+    s29_p1_1(cx, &mut q1);
 }
 
-fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s29_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -1765,19 +1810,19 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v0 = cx.get(1, row, 1);
             q1.push([v0]);
-            if q1.len() >= BATCH { s28_p1_1(cx, q1); if cx.halted() { return; } }
+            if q1.len() >= BATCH { s29_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s28_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s29_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], 2]); } }
-    for b in &batch { cx.derive(34, &[b[0], 2]); }
+    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], 2]); } }
+    for b in &batch { cx.derive(35, &[b[0], 2]); }
     batch.clear();
     *q1 = batch;
 }
