@@ -5,7 +5,9 @@ directory of its own, kept between runs, so that only the first build is cold), 
 on the facts of every model given and of generated models (`sphere gen --subjects N/10
 --activities N --seed S`), and compares its findings with sphere's: the same findings, each
 with the same id, rule, activity or object, subjects, date, norm versions, decision and
-severity. Any difference fails loudly, with the first differing findings.
+severity. Any difference fails loudly, with the first differing findings. Before building it
+checks the export's `Cargo.lock` (`cargo metadata --locked`) and that no package of it needs a
+newer Rust than the crate's `rust-version`; the build itself is `--locked` too.
 
     python3 tests/export/check_crepe.py --sphere target/release/sphere \\
         --target-dir target/crepe facts/*.json --generated 10000:1,10000:2
@@ -57,6 +59,34 @@ def compare(name, crepe, sphere):
     return False
 
 
+def version_key(v):
+    """`1.85` and `1.85.0` alike."""
+    parts = [int(p) for p in v.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def check_rust_version(crate):
+    """The crate's `rust-version` is no older than any package of its `Cargo.lock` needs
+    (`cargo metadata --locked`, which also fails when the lock is incomplete)."""
+    r = run(["cargo", "metadata", "--locked", "--format-version", "1", "--manifest-path",
+             crate / "Cargo.toml"], "cargo metadata --locked on the exported crate")
+    if r.returncode != 0:
+        print(r.stderr, file=sys.stderr)
+        raise SystemExit("error: cargo metadata --locked failed on the exported crate")
+    packages = json.loads(r.stdout)["packages"]
+    own = next(p for p in packages if p["name"] == "sphere-kb-crepe")
+    declared = own.get("rust_version")
+    if not declared:
+        raise SystemExit("error: the exported crate declares no rust-version")
+    newer = [f"{p['name']} {p['version']} needs {p['rust_version']}" for p in packages
+             if p.get("rust_version") and version_key(p["rust_version"]) > version_key(declared)]
+    if newer:
+        raise SystemExit(f"error: the exported crate declares rust-version {declared}, but "
+                         + "; ".join(newer)
+                         + "\n  hint: raise RUST_VERSION in crates/codegen/src/crepe.rs")
+    print(f"rust-version {declared}: no package of the lock needs a newer Rust")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sphere", required=True, help="the sphere binary")
@@ -71,9 +101,11 @@ def main():
         work = Path(tmp)
         crate = work / "crate"
         run([sphere, "kb", "export", "--crepe", crate], "sphere kb export --crepe")
+        check_rust_version(crate)
         started = time.monotonic()
+        # --locked: the Cargo.lock the export carries must be complete as written.
         build = subprocess.run(
-            ["cargo", "build", "--release", "--manifest-path", crate / "Cargo.toml"],
+            ["cargo", "build", "--release", "--locked", "--manifest-path", crate / "Cargo.toml"],
             env={**os.environ, "CARGO_TARGET_DIR": str(target)},
         )
         if build.returncode != 0:

@@ -3,7 +3,9 @@
 //! dependency, with no sphere engine at run time.
 //!
 //! What is written (paths relative to the crate):
-//! - `Cargo.toml` (dependencies: crepe only) and `README.md` (how to use the crate);
+//! - `Cargo.toml` (dependencies: crepe only) and `README.md` (how to use the crate); in an
+//!   export (`Options::own_workspace`) also `Cargo.lock`, crepe and its dependencies at the
+//!   versions of sphere's own lock;
 //! - `src/lib.rs`: `evaluate(&Facts) -> Findings`, the order of the blocks;
 //! - `src/facts.rs`: a typed struct per input relation of the program, `Facts`, and the reader
 //!   of a `sphere facts` export (`sphere-facts/1`);
@@ -51,6 +53,206 @@ pub const RT_SOURCE: &str = include_str!("crepe_rt.rs");
 
 /// The version of crepe the crate is written for.
 pub const CREPE_VERSION: &str = "0.2.0";
+
+/// The oldest Rust the exported crate builds with: the newest `rust-version` among the
+/// packages its `Cargo.lock` pins (hashbrown 0.17 and indexmap 2.14 need 1.85).
+/// `tests/export/check_crepe.py` checks it against `cargo metadata` of the export.
+pub const RUST_VERSION: &str = "1.85";
+
+/// sphere's own lock file: an export's `Cargo.lock` pins crepe and its dependencies to the
+/// versions sphere builds and tests the crate with.
+const SPHERE_LOCK: &str = include_str!("../../../Cargo.lock");
+
+/// The packages of an export's build besides itself: crepe and what it needs, as cargo resolves
+/// them for a crate whose only dependency is crepe. The lock follows dependencies from crepe
+/// through sphere's lock but only to these names (sphere's lock also has what other packages'
+/// features pull in, e.g. hashbrown's default hasher). `check_crepe.py` builds the export with
+/// `--locked`, so a dependency crepe gains and this list lacks fails there.
+const LOCKED: &[&str] = &[
+    "crepe",
+    "equivalent",
+    "fixedbitset",
+    "hashbrown",
+    "indexmap",
+    "petgraph",
+    "proc-macro-error",
+    "proc-macro-error-attr",
+    "proc-macro2",
+    "quote",
+    "syn",
+    "unicode-ident",
+    "version_check",
+];
+
+/// One `[[package]]` of a `Cargo.lock`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedPackage {
+    pub name: String,
+    pub version: String,
+    pub source: Option<String>,
+    pub checksum: Option<String>,
+    /// As written: `name`, `name version` or `name version (source)`.
+    pub dependencies: Vec<String>,
+}
+
+/// The `version` of a lock file and its packages (the line format cargo writes).
+pub fn parse_lock(text: &str) -> Result<(u32, Vec<LockedPackage>), String> {
+    let mut version = 0;
+    let mut packages: Vec<LockedPackage> = Vec::new();
+    let mut in_deps = false;
+    for (i, line) in text.lines().enumerate() {
+        let quoted = |l: &str| -> Result<String, String> {
+            let v = l.split_once(" = ").map(|(_, v)| v).unwrap_or("");
+            v.strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .map(str::to_string)
+                .ok_or_else(|| format!("Cargo.lock line {}: expected a quoted value", i + 1))
+        };
+        if in_deps {
+            if line == "]" {
+                in_deps = false;
+            } else if let Some(p) = packages.last_mut() {
+                let dep = line.trim().trim_end_matches(',');
+                p.dependencies.push(dep.trim_matches('"').to_string());
+            }
+            continue;
+        }
+        if line == "[[package]]" {
+            packages.push(LockedPackage {
+                name: String::new(),
+                version: String::new(),
+                source: None,
+                checksum: None,
+                dependencies: Vec::new(),
+            });
+        } else if line.starts_with("version = ") && packages.is_empty() {
+            version = line["version = ".len()..]
+                .parse()
+                .map_err(|_| format!("Cargo.lock line {}: a version number", i + 1))?;
+        } else if let Some(p) = packages.last_mut() {
+            if line.starts_with("name = ") {
+                p.name = quoted(line)?;
+            } else if line.starts_with("version = ") {
+                p.version = quoted(line)?;
+            } else if line.starts_with("source = ") {
+                p.source = Some(quoted(line)?);
+            } else if line.starts_with("checksum = ") {
+                p.checksum = Some(quoted(line)?);
+            } else if line == "dependencies = [" {
+                in_deps = true;
+            }
+        }
+    }
+    Ok((version, packages))
+}
+
+/// The package a dependency entry of a lock file names, among `packages`.
+fn resolve_dep<'a>(dep: &str, packages: &'a [LockedPackage]) -> Option<&'a LockedPackage> {
+    let mut parts = dep.split(' ');
+    let name = parts.next()?;
+    let version = parts.next();
+    let mut found = packages
+        .iter()
+        .filter(|p| p.name == name && version.is_none_or(|v| p.version == v));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+/// The `Cargo.lock` of an export named `name`: itself, depending on crepe, and crepe's
+/// dependencies at the versions of sphere's own lock, written as cargo writes it.
+pub fn cargo_lock(name: &str) -> Result<String, String> {
+    let (version, sphere) = parse_lock(SPHERE_LOCK)?;
+    let mut picked: Vec<LockedPackage> = Vec::new();
+    let crepe = sphere
+        .iter()
+        .find(|p| p.name == "crepe" && p.version == CREPE_VERSION)
+        .ok_or_else(|| format!("sphere's Cargo.lock has no crepe {CREPE_VERSION}"))?;
+    let mut todo = vec![crepe.clone()];
+    while let Some(p) = todo.pop() {
+        if picked
+            .iter()
+            .any(|q| q.name == p.name && q.version == p.version)
+        {
+            continue;
+        }
+        let mut deps = Vec::new();
+        for d in &p.dependencies {
+            let dep = resolve_dep(d, &sphere).ok_or_else(|| {
+                format!(
+                    "sphere's Cargo.lock: {} {} depends on `{d}`, which it does not list",
+                    p.name, p.version
+                )
+            })?;
+            if LOCKED.contains(&dep.name.as_str()) {
+                deps.push(dep.clone());
+            }
+        }
+        todo.extend(deps.iter().cloned());
+        // Rewritten below, once it is known which names have several versions.
+        picked.push(LockedPackage {
+            dependencies: deps
+                .iter()
+                .map(|d| format!("{} {}", d.name, d.version))
+                .collect(),
+            ..p
+        });
+    }
+    picked.push(LockedPackage {
+        name: name.to_string(),
+        version: "0.1.0".to_string(),
+        source: None,
+        checksum: None,
+        dependencies: vec![format!("crepe {CREPE_VERSION}")],
+    });
+    picked
+        .sort_by(|a, b| (&a.name, semver_key(&a.version)).cmp(&(&b.name, semver_key(&b.version))));
+    // cargo names a dependency by its name alone unless the lock holds several versions of it.
+    let several = |n: &str| picked.iter().filter(|p| p.name == n).count() > 1;
+    let mut out = format!(
+        "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = {version}\n"
+    );
+    for p in &picked {
+        let _ = write!(
+            out,
+            "\n[[package]]\nname = \"{}\"\nversion = \"{}\"\n",
+            p.name, p.version
+        );
+        if let Some(s) = &p.source {
+            let _ = writeln!(out, "source = \"{s}\"");
+        }
+        if let Some(c) = &p.checksum {
+            let _ = writeln!(out, "checksum = \"{c}\"");
+        }
+        if !p.dependencies.is_empty() {
+            let mut deps: Vec<(String, String)> = p
+                .dependencies
+                .iter()
+                .map(|d| {
+                    let (n, v) = d.split_once(' ').expect("written as `name version` above");
+                    (n.to_string(), v.to_string())
+                })
+                .collect();
+            deps.sort_by(|a, b| (&a.0, semver_key(&a.1)).cmp(&(&b.0, semver_key(&b.1))));
+            out.push_str("dependencies = [\n");
+            for (n, v) in deps {
+                if several(&n) {
+                    let _ = writeln!(out, " \"{n} {v}\",");
+                } else {
+                    let _ = writeln!(out, " \"{n}\",");
+                }
+            }
+            out.push_str("]\n");
+        }
+    }
+    Ok(out)
+}
+
+/// A version's numeric parts, for ordering as cargo does (`1.0.109` before `2.0.119`).
+fn semver_key(v: &str) -> Vec<u64> {
+    v.split(['.', '-', '+'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
 
 /// How to write the crate.
 #[derive(Clone, Debug)]
@@ -118,6 +320,14 @@ pub fn generate(
             text: g.block_rs(k, opts),
         });
     }
+    if opts.own_workspace {
+        // A crate of its own gets the lock of the versions sphere tests it with, so that a
+        // fresh copy builds the same code (sphere's copy is built with sphere's lock).
+        files.push(File {
+            path: "Cargo.lock".into(),
+            text: cargo_lock(&opts.name)?,
+        });
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -140,7 +350,7 @@ fn cargo_toml(name: &str, lib: &str, own_workspace: bool) -> String {
 name = "{name}"
 version = "0.1.0"
 edition = "2021"
-rust-version = "1.70"
+rust-version = "{RUST_VERSION}"
 description = "A knowledge base of sphere compiled to crepe Datalog: findings from a company's facts"
 license = "MIT"
 publish = false
@@ -1769,6 +1979,19 @@ fn main() -> ExitCode {{
     }
 
     fn readme(&self, opts: &Options, lib: &str) -> String {
+        // The export turns the rules on by default; sphere's own copy leaves them off (see
+        // `cargo_toml`), so its README says how to turn them on.
+        let (feature, build) = if opts.own_workspace {
+            (
+                "behind the\nfeature `rules`, on by default: without it the crate is empty",
+                "cargo build --release --locked   # Cargo.lock: the versions sphere tests the crate with".to_string(),
+            )
+        } else {
+            (
+                "behind the\nfeature `rules`, which this copy (sphere's `crates/kb-crepe`, a member of sphere's\nworkspace) leaves off, so that sphere's workspace builds without crepe: without it the\ncrate is empty. sphere's cargo feature `crepe` turns it on, and so does `--features\nrules`; an export of `sphere kb export --crepe` has it on by default",
+                format!("cargo build --release -p {} --features rules   # in sphere's workspace", opts.name),
+            )
+        };
         let areas: Vec<String> = self
             .blocks
             .iter()
@@ -1780,13 +2003,13 @@ fn main() -> ExitCode {{
 The knowledge base of sphere ({source}) compiled to [crepe](https://crates.io/crates/crepe)
 Datalog: a library that takes a company's facts and returns its findings, and a small binary
 that does the same for a facts export. Generated by `sphere kb export --crepe`: do not edit,
-export again when the knowledge base changes. Its only dependency is crepe (behind the
-feature `rules`, on by default: without it the crate is empty).
+export again when the knowledge base changes. Its only dependency is crepe ({feature}).
+It needs Rust {RUST_VERSION} or newer.
 
 ## Use
 
 ```
-cargo build --release
+{build}
 sphere facts MODEL.json -D facts-export     # the facts of a company model, sphere-facts/1
 target/release/{name} facts-export          # findings as JSON; exit 1 if one needs action
 ```
@@ -2230,6 +2453,16 @@ pub const KB_CRATE: &str = "sphere-kb-crepe";
 /// `sphere kb export --crepe` writes for the shipped knowledge base but for the `[workspace]`
 /// table of its manifest ([`Options::own_workspace`]).
 pub fn kb_crate(root: &std::path::Path) -> Result<Vec<File>, String> {
+    kb_crate_with(root, false)
+}
+
+/// What `sphere kb export --crepe` writes for the shipped knowledge base: [`kb_crate`] with
+/// the `[workspace]` table, the rules on by default and a `Cargo.lock`.
+pub fn kb_export(root: &std::path::Path) -> Result<Vec<File>, String> {
+    kb_crate_with(root, true)
+}
+
+fn kb_crate_with(root: &std::path::Path, own_workspace: bool) -> Result<Vec<File>, String> {
     let sources = crate::kb_sources(root)?;
     let program = crate::program_of(&sources, "knowledge/")?;
     let mut stats = crate::sample_stats(&program)?;
@@ -2240,7 +2473,7 @@ pub fn kb_crate(root: &std::path::Path) -> Result<Vec<File>, String> {
         &Options {
             name: KB_CRATE.into(),
             source: "knowledge/".into(),
-            own_workspace: false,
+            own_workspace,
         },
     )
 }

@@ -111,3 +111,89 @@ fn crepe_crate_is_deterministic_and_readable() {
     );
     assert_eq!(all.matches("crepe! {").count(), blocks.len());
 }
+
+/// The export carries a `Cargo.lock` (sphere's copy is built with sphere's lock) that pins
+/// crepe and each of its dependencies to the version and checksum of sphere's own lock, and
+/// names every package it depends on. That cargo accepts it unchanged is checked where the
+/// export is built: `tests/export/check_crepe.py` builds with `--locked`.
+#[test]
+fn export_lock_pins_the_versions_of_sphere_s_lock() {
+    use sphere_codegen::crepe::{cargo_lock, parse_lock, KB_CRATE};
+    let lock = cargo_lock(KB_CRATE).unwrap_or_else(|e| panic!("{e}"));
+    let (version, packages) = parse_lock(&lock).expect("the export's lock parses");
+    let sphere_text =
+        std::fs::read_to_string(root().join("Cargo.lock")).expect("sphere's Cargo.lock");
+    let (sphere_version, sphere) = parse_lock(&sphere_text).expect("sphere's lock parses");
+    assert_eq!(version, sphere_version);
+    let own = packages
+        .iter()
+        .find(|p| p.name == KB_CRATE)
+        .expect("the crate itself is in its lock");
+    assert_eq!(own.dependencies, ["crepe"]);
+    assert!(packages
+        .iter()
+        .any(|p| p.name == "crepe" && p.version == sphere_codegen::crepe::CREPE_VERSION));
+    for p in packages.iter().filter(|p| p.name != KB_CRATE) {
+        assert!(
+            sphere.iter().any(|q| q.name == p.name
+                && q.version == p.version
+                && q.source == p.source
+                && q.checksum == p.checksum
+                && p.checksum.is_some()),
+            "{} {} is not in sphere's Cargo.lock as the export pins it",
+            p.name,
+            p.version
+        );
+        for d in &p.dependencies {
+            let mut parts = d.split(' ');
+            let (name, version) = (parts.next().unwrap(), parts.next());
+            let found = packages
+                .iter()
+                .filter(|q| q.name == name && version.is_none_or(|v| q.version == v))
+                .count();
+            assert_eq!(
+                found, 1,
+                "{} depends on `{d}`: {found} packages match",
+                p.name
+            );
+        }
+    }
+    // The whole closure: every package but the crate is reached from it.
+    assert!(packages.len() >= 10, "{} packages", packages.len());
+    // Only the export has the lock; sphere's copy is built with sphere's own lock.
+    let committed = sphere_codegen::crepe::kb_crate(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!committed.iter().any(|f| f.path == "Cargo.lock"));
+}
+
+/// Each README says what its manifest does with the feature `rules`: on by default in an
+/// export, off in sphere's copy (which says how to turn it on).
+#[test]
+fn readmes_say_whether_the_rules_are_on() {
+    let text = |files: &[sphere_codegen::File], path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .text
+            .clone()
+    };
+    let export = sphere_codegen::crepe::kb_export(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text(&export, "Cargo.toml").contains("default = [\"rules\"]"));
+    let readme = text(&export, "README.md");
+    assert!(
+        readme.contains("feature `rules`, on by default"),
+        "{readme}"
+    );
+    assert!(
+        readme.contains("cargo build --release --locked"),
+        "{readme}"
+    );
+    assert!(export.iter().any(|f| f.path == "Cargo.lock"));
+
+    let copy = sphere_codegen::crepe::kb_crate(&root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text(&copy, "Cargo.toml").contains("default = []"));
+    let readme = text(&copy, "README.md");
+    assert!(!readme.contains("`rules`, on by default"), "{readme}");
+    assert!(readme.contains("leaves off"), "{readme}");
+    assert!(readme.contains("--features rules"), "{readme}");
+}
