@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Holds the crate of `sphere kb export --crepe` to `sphere check`: exports the shipped
 knowledge base as a crate, builds it with `cargo build --release` alone (into a target
-directory of its own, kept between runs, so that only the first build is cold), runs its binary
+directory of its own, kept between runs, so that crepe's dependencies are built once; the
+crate, exported into a new temporary directory each run, is rebuilt), runs its binary
 on the facts of every model given and of generated models (`sphere gen --subjects N/10
 --activities N --seed S`), and compares its findings with sphere's: the same findings, each
 with the same id, rule, activity or object, subjects, date, norm versions, decision and
