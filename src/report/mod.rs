@@ -864,12 +864,10 @@ pub(crate) fn word(lang: Lang, en: &'static str, de: &'static str) -> &'static s
 }
 
 /// The words of a key the report's numbers are grouped by, in `lang`: a decision (`breach`,
-/// `Verstoß`), a severity (`high`, `hoch`) or a leak's kind; other keys (laws, norm ids) are
-/// ids and stay as they are.
+/// `Verstoß`), a severity (`high`, `hoch`) or a leak's kind (`leaves the EU/EEA (transfer
+/// basis on the date)`, never the key `third_country_with_basis`); other keys (laws, norm
+/// ids) are ids and stay as they are.
 pub(crate) fn key_word(lang: Lang, key: &str) -> String {
-    if lang == Lang::En {
-        return key.to_string();
-    }
     if let Ok(d) = key.parse::<Decision>() {
         return crate::findings::decision_noun(d, lang);
     }
