@@ -625,3 +625,61 @@ fn transfers(outcome: &Outcome<'_>) -> Vec<(String, (String, bool))> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Date, EvalOptions, KnowledgeBase, Model};
+
+    /// A finding of the demo week with another id, decision and norm.
+    fn findings(decisions: &[Decision]) -> Vec<Finding> {
+        let kb = KnowledgeBase::shipped().expect("the shipped knowledge base");
+        let model = Model::from_text(
+            "demo_week.json",
+            include_str!("../../facts/demo_week.json"),
+            Date::parse("2025-06-13").expect("a date"),
+        )
+        .expect("valid");
+        let outcome = kb
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        let first = outcome.findings()[0].clone();
+        decisions
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                let mut f = first.clone();
+                f.id = format!("F-{i}-{}", d.as_str());
+                f.decision = d;
+                f
+            })
+            .collect()
+    }
+
+    fn mark(found: &[Finding]) -> Mark {
+        let mut m = Mark::default();
+        for f in found {
+            m.add(f);
+        }
+        m.finish();
+        m
+    }
+
+    #[test]
+    fn an_element_takes_the_worst_decision_of_its_findings() {
+        use Decision::{Block, Breach, Warn};
+        let all = findings(&[Warn, Block, Breach]);
+        // In every order: the worst wins, not the first or the last.
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1]] {
+            let found: Vec<Finding> = order.iter().map(|&i| all[i].clone()).collect();
+            let m = mark(&found);
+            assert_eq!(m.level, Some(Level::Breach), "{order:?}");
+            assert_eq!(m.findings.len(), 3, "every finding is named");
+        }
+        let m = mark(&findings(&[Warn, Warn]));
+        assert_eq!(m.level, Some(Level::Warn));
+        let m = mark(&findings(&[Warn, Block]));
+        assert_eq!(m.level, Some(Level::Block));
+        assert_eq!(mark(&[]).level, None);
+    }
+}
