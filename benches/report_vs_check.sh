@@ -38,7 +38,7 @@ measure() {
     local name="$1"
     shift
     /usr/bin/time -f "%e %U %M" -o "$out/$name.time" "$bin" "$@" >"$out/$name.out" 2>/dev/null || true
-    cat "$out/$name.time"
+    tail -n 1 "$out/$name.time"
 }
 
 echo "model: $model ($(du -h "$model" | cut -f1)), binary: $bin"
