@@ -409,7 +409,7 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
     // The legend, as in the SVG: one box per decision, the two leak arrows, the shapes.
     let w = words(lang);
     let q = |t: &str| t.replace('"', "#quot;");
-    let _ = writeln!(out, "  subgraph legend[\"{}\"]", q(w.legend));
+    let _ = writeln!(out, "  subgraph sphere_key[\"{}\"]", q(w.legend));
     for (lv, text) in [
         (Level::Breach, w.breach),
         (Level::Block, w.block),
@@ -417,7 +417,7 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
     ] {
         let _ = writeln!(
             out,
-            "    legend_{}[\"{}\"]:::{}",
+            "    key_{}[\"{}\"]:::{}",
             lv.as_str(),
             q(text),
             lv.as_str()
@@ -429,7 +429,7 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
     ] {
         let _ = writeln!(
             out,
-            "    legend_{name}_from[\" \"] {arrow}|\"{}\"| legend_{name}_to[\" \"]",
+            "    key_{name}_from[\" \"] {arrow}|\"{}\"| key_{name}_to[\" \"]",
             q(text)
         );
         styles.push(format!(
@@ -437,7 +437,7 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
         ));
         link += 1;
     }
-    let _ = writeln!(out, "    legend_shapes[\"{}\"]", q(w.shapes));
+    let _ = writeln!(out, "    key_shapes[\"{}\"]", q(w.shapes));
     out.push_str("  end\n");
     for s in styles {
         out.push_str(&s);

@@ -287,7 +287,7 @@ fn dot_and_mermaid_have_a_legend_and_mermaid_names_findings_and_norms() {
         let (dot, mermaid) = (draw("dot"), draw("mermaid"));
         assert!(dot.contains("subgraph cluster_legend {"), "{dot}");
         assert!(
-            mermaid.contains(&format!("subgraph legend[\"{legend}\"]")),
+            mermaid.contains(&format!("subgraph sphere_key[\"{legend}\"]")),
             "{mermaid}"
         );
         for out in [&dot, &mermaid] {
