@@ -181,8 +181,8 @@ impl Note {
 enum Held<'m> {
     /// Kept by the caller: the facts' origins are kept for explanations.
     Borrowed(&'m Model),
-    /// Given: dropped once its facts are in the database.
-    Owned(Option<Box<Model>>),
+    /// Given: dropped once its facts are in the database; their origins kept when `true`.
+    Owned(Option<Box<Model>>, bool),
 }
 
 /// Time spent per phase, with [`EvalOptions::timing`].
@@ -242,7 +242,34 @@ impl KnowledgeBase {
             None => model,
         };
         let (as_of, digest) = (model.as_of(), model.digest().to_string());
-        self.evaluate_held(Held::Owned(Some(Box::new(model))), as_of, digest, opts)
+        self.evaluate_held(
+            Held::Owned(Some(Box::new(model)), false),
+            as_of,
+            digest,
+            opts,
+        )
+    }
+
+    /// [`KnowledgeBase::evaluate_once`] keeping the origins of the model's facts (16 bytes a
+    /// fact), so that a derivation names the file and JSON path of each, as with
+    /// [`KnowledgeBase::evaluate`]; the model still goes once its facts are in the database
+    /// (`sphere report` explains some findings of a large model).
+    pub fn evaluate_once_with_origins(
+        &self,
+        model: Model,
+        opts: &EvalOptions,
+    ) -> Result<Outcome<'_>> {
+        let model = match opts.as_of {
+            Some(d) => model.with_as_of(d),
+            None => model,
+        };
+        let (as_of, digest) = (model.as_of(), model.digest().to_string());
+        self.evaluate_held(
+            Held::Owned(Some(Box::new(model)), true),
+            as_of,
+            digest,
+            opts,
+        )
     }
 
     /// Evaluates on the facts of `model`: kept for the origins of explanations when borrowed,
@@ -290,7 +317,7 @@ impl KnowledgeBase {
                 Held::Borrowed(m) => {
                     insert(program, &mut db, m.fact_source(), true, assume, retract)?
                 }
-                Held::Owned(held) => {
+                Held::Owned(held, keep) => {
                     let Some(m) = held.take() else {
                         // Only after the compiled evaluator failed, which it cannot (see below).
                         return Err(Error::new(
@@ -299,7 +326,7 @@ impl KnowledgeBase {
                         )
                         .with_hint(crate::datalog::EVAL_BUG_HINT));
                     };
-                    insert(program, &mut db, m.fact_source(), false, assume, retract)?
+                    insert(program, &mut db, m.fact_source(), *keep, assume, retract)?
                     // The model goes here, before the rules run.
                 }
             };

@@ -373,7 +373,7 @@ fn record_receipt(
 /// once its facts are in the database: [`sphere::KnowledgeBase::evaluate_once`] drops the
 /// model then, and glibc would otherwise keep its many small blocks' pages while the rules
 /// run.
-fn release_after_loading(shown: Option<sphere::ProgressFn>) -> sphere::ProgressFn {
+pub(super) fn release_after_loading(shown: Option<sphere::ProgressFn>) -> sphere::ProgressFn {
     std::sync::Arc::new(move |p: sphere::Progress| {
         if p == sphere::Progress::Finished(sphere::Phase::Facts) {
             super::release_freed_memory();

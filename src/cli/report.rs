@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use sphere::graph::{flow_graph, Picture};
+use sphere::graph::{sketch, Picture};
 use sphere::journal::{Config, Journal};
 use sphere::report::{html, markdown, Options, Period, Report};
 use sphere::{Date, EvalOptions, KnowledgeBase};
@@ -67,18 +67,31 @@ pub fn run(args: Args) -> CmdResult {
         model = model.with_as_of(d);
     }
     let kb = KnowledgeBase::shipped()?;
-    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
+    // What the picture reads of the company model is taken now: the company model (as large
+    // as its facts) goes once its facts are in the database, as in `sphere check`, and its
+    // freed pages are given back before the rules run.
+    let sketch = model.company().map(|c| sketch(&kb, c));
+    let options = EvalOptions {
+        progress: Some(super::check::release_after_loading(None)),
+        ..EvalOptions::default()
+    };
+    // Only the HTML shows explanations, which name where each fact of the model came from:
+    // the other forms keep no origins.
+    let explain = args.format == Format::Html;
+    let outcome = if explain {
+        kb.evaluate_once_with_origins(model, &options)?
+    } else {
+        kb.evaluate_once(model, &options)?
+    };
     // The period's findings on the picture: counted in every form, drawn in HTML.
-    let picture = model.company().map(|c| {
-        Picture::with_findings(&flow_graph(&kb, c), c, &outcome, &|f| {
-            period.contains(f.date)
-        })
-    });
+    let picture =
+        sketch.map(|s| Picture::with_findings(&s, &outcome, &|f| period.contains(f.date)));
     let report = Report::build(
         &outcome,
         Options {
             period,
             lang: args.lang.into(),
+            explain,
         },
         journal.as_ref(),
         picture,
@@ -90,6 +103,5 @@ pub fn run(args: Args) -> CmdResult {
     };
     write_stdout(&text)?;
     leave_to_exit(outcome);
-    leave_to_exit(model);
     Ok(exit::OK)
 }

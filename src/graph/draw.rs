@@ -251,15 +251,68 @@ pub fn dot(p: &Picture, lang: Lang) -> String {
             attrs.join(", ")
         );
     }
+    dot_legend(&mut out, lang);
     out.push_str("}\n");
     out
+}
+
+/// The legend of the DOT picture, as in the SVG: the decisions' colours and line styles in
+/// words, the two kinds of leak arrows, the shapes. Its ids contain spaces, which no model id
+/// of a drawn element has.
+fn dot_legend(out: &mut String, lang: Lang) {
+    let w = words(lang);
+    out.push_str("  subgraph cluster_legend {\n");
+    let _ = writeln!(
+        out,
+        "    label=\"{}\"; style=\"rounded\"; color=\"#888888\"; fontsize=10;",
+        esc(w.legend)
+    );
+    for (lv, text, style) in [
+        (Level::Breach, w.breach, "filled"),
+        (Level::Block, w.block, "filled,dashed"),
+        (Level::Warn, w.warn, "filled,dotted"),
+    ] {
+        let (fill, stroke) = colours(Some(lv));
+        let _ = writeln!(
+            out,
+            "    \"legend {}\" [shape=box, style=\"{style}\", label=\"{}\", fillcolor=\"{fill}\", color=\"{stroke}\", penwidth={}, fontsize=9];",
+            lv.as_str(),
+            esc(text),
+            stroke_width(Some(lv))
+        );
+    }
+    for (name, text, style, width) in [
+        ("leak", w.leak, "bold", 4.5),
+        ("outflow", w.outflow, "dashed", 3.0),
+    ] {
+        let _ = writeln!(
+            out,
+            "    \"legend {name} from\" [shape=point, width=0.05, color=\"#c00000\", fillcolor=\"#c00000\"]; \"legend {name} to\" [shape=point, width=0.05, color=\"#c00000\", fillcolor=\"#c00000\"];"
+        );
+        let _ = writeln!(
+            out,
+            "    \"legend {name} from\" -> \"legend {name} to\" [label=\"{}\", color=\"#c00000\", fontcolor=\"#c00000\", penwidth={width}, style={style}, fontsize=9];",
+            esc(text)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    \"legend shapes\" [shape=plaintext, style=\"\", label=\"{}\", fontsize=9];",
+        esc(w.shapes)
+    );
+    out.push_str("  }\n");
 }
 
 /// Mermaid flowchart.
 pub fn mermaid(p: &Picture, lang: Lang) -> String {
     let mut out = String::from("flowchart LR\n");
     let node_line = |n: &PNode| {
-        let label = node_lines(n, lang).join("<br/>").replace('"', "#quot;");
+        let mut lines = node_lines(n, lang);
+        // Mermaid shows no tooltip everywhere: the findings and norms are a line of the label.
+        if n.mark.is_marked() {
+            lines.push(mark_list(&n.mark, lang));
+        }
+        let label = lines.join("<br/>").replace('"', "#quot;");
         let id = mermaid_id(&n.id);
         match n.kind {
             NodeKind::Organization | NodeKind::Party => format!("{id}{{{{\"{label}\"}}}}"),
@@ -353,11 +406,53 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
     for (l, ids) in by_level {
         let _ = writeln!(out, "  class {} {}", ids.join(","), l.as_str());
     }
+    // The legend, as in the SVG: one box per decision, the two leak arrows, the shapes.
+    let w = words(lang);
+    let q = |t: &str| t.replace('"', "#quot;");
+    let _ = writeln!(out, "  subgraph sphere_key[\"{}\"]", q(w.legend));
+    for (lv, text) in [
+        (Level::Breach, w.breach),
+        (Level::Block, w.block),
+        (Level::Warn, w.warn),
+    ] {
+        let _ = writeln!(
+            out,
+            "    key_{}[\"{}\"]:::{}",
+            lv.as_str(),
+            q(text),
+            lv.as_str()
+        );
+    }
+    for (name, text, arrow, dash) in [
+        ("leak", w.leak, "==>", ""),
+        ("outflow", w.outflow, "-->", ",stroke-dasharray:10 5"),
+    ] {
+        let _ = writeln!(
+            out,
+            "    key_{name}_from[\" \"] {arrow}|\"{}\"| key_{name}_to[\" \"]",
+            q(text)
+        );
+        styles.push(format!(
+            "  linkStyle {link} stroke:#c00000,stroke-width:3px{dash}"
+        ));
+        link += 1;
+    }
+    let _ = writeln!(out, "    key_shapes[\"{}\"]", q(w.shapes));
+    out.push_str("  end\n");
     for s in styles {
         out.push_str(&s);
         out.push('\n');
     }
     out
+}
+
+/// The findings and norms of a mark: `findings F-1, F-2; norms gdpr:6.1.f` (in `lang`).
+fn mark_list(m: &Mark, lang: Lang) -> String {
+    let (f, n) = match lang {
+        Lang::En => ("findings", "norms"),
+        Lang::De => ("Befunde", "Normen"),
+    };
+    format!("{f} {}; {n} {}", m.findings.join(", "), m.norms.join(", "))
 }
 
 /// Words of the legend and the page, in both languages.

@@ -16,7 +16,7 @@ pub mod risk;
 use sphere_model::graph::FlowGraph;
 
 pub use draw::{html_fragment, html_page, CSS};
-pub use risk::{Leak, Level, Mark, Options, PEdge, PEdgeKind, PNode, Picture};
+pub use risk::{Leak, Level, Mark, Options, PEdge, PEdgeKind, PNode, Picture, Sketch};
 
 use crate::findings::Lang;
 use crate::kb::KnowledgeBase;
@@ -39,6 +39,12 @@ pub fn flow_graph(kb: &KnowledgeBase, model: &sphere_model::Model) -> FlowGraph 
     FlowGraph::new(model, &|c: &str| eea.contains(c))
 }
 
+/// What the picture of `company` needs of it (its data-flow graph, flows, systems and
+/// organisation), so that the company model can go before an evaluation.
+pub fn sketch(kb: &KnowledgeBase, model: &sphere_model::Model) -> Sketch {
+    Sketch::new(&flow_graph(kb, model), model)
+}
+
 /// The picture of the leaks of `company`, marked with `outcome`'s findings (the outcome of
 /// evaluating the same model with the same knowledge base).
 pub fn picture(
@@ -47,7 +53,7 @@ pub fn picture(
     outcome: &Outcome<'_>,
     opts: Options,
 ) -> Picture {
-    Picture::new(&flow_graph(kb, company), company, outcome).apply(opts)
+    Picture::new(&sketch(kb, company), outcome).apply(opts)
 }
 
 /// The picture as text in `format`.

@@ -197,6 +197,132 @@ pub struct Options {
     pub only_risky: bool,
 }
 
+/// What the picture reads of the company model besides its activities: the data-flow graph
+/// (nothing marked), each flow's recipient, each system's operator and the organisation.
+/// Taken before the evaluation, so that a command that evaluates once can let the company
+/// model go before the rules run (`sphere report`); the activities the findings concern are
+/// read from the outcome (the input relations `activity`, `activity_source`,
+/// `activity_system` and `activity_flow`, the model's fields one to one).
+#[derive(Clone, Debug)]
+pub struct Sketch {
+    plain: Picture,
+    flow_to: BTreeMap<String, String>,
+    operator: BTreeMap<String, String>,
+    org: String,
+}
+
+impl Sketch {
+    /// The sketch of `company`, whose data-flow graph is `graph`.
+    pub fn new(graph: &FlowGraph, company: &sphere_model::Model) -> Sketch {
+        Sketch {
+            plain: Picture::plain(graph),
+            flow_to: company
+                .flows
+                .iter()
+                .map(|f| (f.id.clone(), f.to.clone()))
+                .collect(),
+            // A system's operator is a recipient of what reaches the system.
+            operator: company
+                .systems
+                .iter()
+                .map(|s| (s.id.clone(), s.operator.clone()))
+                .collect(),
+            org: company.organization.id.clone(),
+        }
+    }
+}
+
+/// An activity as the picture draws it.
+struct Activity {
+    id: String,
+    source: Option<String>,
+    system: Option<String>,
+    flow: Option<String>,
+    kind: String,
+    purpose: String,
+}
+
+/// The activities `ids` of the outcome's evaluation, by id, with their source, system, flow,
+/// kind and purpose: one pass over each of the four input relations, keeping only those
+/// activities (a large model has millions).
+fn activities<'a>(
+    outcome: &Outcome<'_>,
+    ids: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, Activity> {
+    let ev = outcome.evaluation();
+    let program = ev.program();
+    let interner = ev.interner();
+    let wanted: BTreeSet<u32> = ids.filter_map(|id| interner.get(id)).map(|s| s.0).collect();
+    let mut out: BTreeMap<u32, Activity> = BTreeMap::new();
+    if wanted.is_empty() {
+        return BTreeMap::new();
+    }
+    let sym = |v: Option<&Value>| match v {
+        Some(Value::Sym(s)) => Some(*s),
+        _ => None,
+    };
+    let text = |s: sphere_engine::Sym| interner.resolve(s).to_string();
+    // The columns by name, as knowledge/model.dl declares them.
+    let column = |rel: sphere_engine::ir::RelId, name: &str| {
+        program
+            .relation(rel)
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+    };
+    if let Some(rel) = program.relation_by_name("activity") {
+        let cols = (
+            column(rel, "activity"),
+            column(rel, "kind"),
+            column(rel, "purpose"),
+        );
+        if let (Some(a), Some(k), Some(p)) = cols {
+            for (_, t) in ev.tuples_unsorted(rel) {
+                let Some(id) = sym(t.get(a)).filter(|s| wanted.contains(&s.0)) else {
+                    continue;
+                };
+                let (Some(kind), Some(purpose)) = (sym(t.get(k)), sym(t.get(p))) else {
+                    continue;
+                };
+                out.insert(
+                    id.0,
+                    Activity {
+                        id: text(id),
+                        source: None,
+                        system: None,
+                        flow: None,
+                        kind: text(kind),
+                        purpose: text(purpose),
+                    },
+                );
+            }
+        }
+    }
+    for (name, field) in [
+        ("activity_source", 0),
+        ("activity_system", 1),
+        ("activity_flow", 2),
+    ] {
+        let Some(rel) = program.relation_by_name(name) else {
+            continue;
+        };
+        for (_, t) in ev.tuples_unsorted(rel) {
+            let (Some(id), Some(v)) = (sym(t.first()), sym(t.get(1))) else {
+                continue;
+            };
+            if let Some(a) = out.get_mut(&id.0) {
+                let slot = match field {
+                    0 => &mut a.source,
+                    1 => &mut a.system,
+                    _ => &mut a.flow,
+                };
+                *slot = Some(text(v));
+            }
+        }
+    }
+    out.into_values().map(|a| (a.id.clone(), a)).collect()
+}
+
 impl Picture {
     /// The plain graph, nothing marked.
     pub fn plain(graph: &FlowGraph) -> Picture {
@@ -249,21 +375,20 @@ impl Picture {
         }
     }
 
-    /// The picture of `company` with the outcome's findings and the transfers the knowledge
-    /// base judged.
-    pub fn new(graph: &FlowGraph, company: &sphere_model::Model, outcome: &Outcome<'_>) -> Picture {
-        Picture::with_findings(graph, company, outcome, &|_| true)
+    /// The picture of the sketch's company with the outcome's findings and the transfers the
+    /// knowledge base judged.
+    pub fn new(sketch: &Sketch, outcome: &Outcome<'_>) -> Picture {
+        Picture::with_findings(sketch, outcome, &|_| true)
     }
 
     /// The picture with only the findings `keep` accepts (the report keeps its period's);
     /// transfers to third countries are judged over every activity of the outcome.
     pub fn with_findings(
-        graph: &FlowGraph,
-        company: &sphere_model::Model,
+        sketch: &Sketch,
         outcome: &Outcome<'_>,
         keep: &dyn Fn(&Finding) -> bool,
     ) -> Picture {
-        let mut p = Picture::plain(graph);
+        let mut p = sketch.plain.clone();
         let node_at: BTreeMap<String, usize> = p
             .nodes
             .iter()
@@ -276,43 +401,30 @@ impl Picture {
                 flow_at.insert(e.id.clone(), i);
             }
         }
-        let flow_to: BTreeMap<&str, &str> = company
-            .flows
-            .iter()
-            .map(|f| (f.id.as_str(), f.to.as_str()))
-            .collect();
-        let activities: BTreeMap<&str, &sphere_model::Activity> = company
-            .activities
-            .iter()
-            .map(|a| (a.id.as_str(), a))
-            .collect();
-        // A system's operator is a recipient of what reaches the system.
-        let operator: BTreeMap<&str, &str> = company
-            .systems
-            .iter()
-            .map(|s| (s.id.as_str(), s.operator.as_str()))
-            .collect();
-        let org = company.organization.id.as_str();
+        let flow_to = &sketch.flow_to;
+        let operator = &sketch.operator;
+        let org = sketch.org.as_str();
+        let kept: Vec<&Finding> = outcome.findings().iter().filter(|f| keep(f)).collect();
+        let activities = activities(outcome, kept.iter().filter_map(|f| f.about.activity()));
 
         let mut activity_edges: BTreeMap<String, PEdge> = BTreeMap::new();
         let mut elsewhere = Vec::new();
-        for f in outcome.findings().iter().filter(|f| keep(f)) {
+        for f in kept {
             let mut touched = false;
             match f.about.activity().and_then(|a| activities.get(a)) {
                 Some(a) => {
                     let mut nodes: Vec<&str> = Vec::new();
                     nodes.extend(a.source.as_deref());
                     nodes.extend(a.system.as_deref());
-                    if let Some(to) = a.flow.as_deref().and_then(|fl| flow_to.get(fl)) {
-                        nodes.push(to);
-                    }
+                    let to = a.flow.as_deref().and_then(|fl| flow_to.get(fl));
+                    nodes.extend(to.map(String::as_str));
                     for sys in a
                         .system
                         .as_deref()
                         .into_iter()
-                        .chain(a.flow.as_deref().and_then(|fl| flow_to.get(fl).copied()))
+                        .chain(to.map(String::as_str))
                     {
-                        if let Some(op) = operator.get(sys).filter(|op| **op != org) {
+                        if let Some(op) = operator.get(sys).filter(|op| op.as_str() != org) {
                             nodes.push(op);
                         }
                     }
@@ -512,4 +624,62 @@ fn transfers(outcome: &Outcome<'_>) -> Vec<(String, (String, bool))> {
         out.push((a, (flow, has_basis)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Date, EvalOptions, KnowledgeBase, Model};
+
+    /// A finding of the demo week with another id, decision and norm.
+    fn findings(decisions: &[Decision]) -> Vec<Finding> {
+        let kb = KnowledgeBase::shipped().expect("the shipped knowledge base");
+        let model = Model::from_text(
+            "demo_week.json",
+            include_str!("../../facts/demo_week.json"),
+            Date::parse("2025-06-13").expect("a date"),
+        )
+        .expect("valid");
+        let outcome = kb
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        let first = outcome.findings()[0].clone();
+        decisions
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                let mut f = first.clone();
+                f.id = format!("F-{i}-{}", d.as_str());
+                f.decision = d;
+                f
+            })
+            .collect()
+    }
+
+    fn mark(found: &[Finding]) -> Mark {
+        let mut m = Mark::default();
+        for f in found {
+            m.add(f);
+        }
+        m.finish();
+        m
+    }
+
+    #[test]
+    fn an_element_takes_the_worst_decision_of_its_findings() {
+        use Decision::{Block, Breach, Warn};
+        let all = findings(&[Warn, Block, Breach]);
+        // In every order: the worst wins, not the first or the last.
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1]] {
+            let found: Vec<Finding> = order.iter().map(|&i| all[i].clone()).collect();
+            let m = mark(&found);
+            assert_eq!(m.level, Some(Level::Breach), "{order:?}");
+            assert_eq!(m.findings.len(), 3, "every finding is named");
+        }
+        let m = mark(&findings(&[Warn, Warn]));
+        assert_eq!(m.level, Some(Level::Warn));
+        let m = mark(&findings(&[Warn, Block]));
+        assert_eq!(m.level, Some(Level::Block));
+        assert_eq!(mark(&[]).level, None);
+    }
 }

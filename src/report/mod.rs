@@ -277,6 +277,10 @@ pub struct Report {
 pub struct Options {
     pub period: Period,
     pub lang: Lang,
+    /// Whether the first [`EXPLAINED`] findings of the period carry their explanation: the
+    /// HTML form shows them, JSON and Markdown do not (so their outcome need not keep the
+    /// origins of the model's facts, [`crate::KnowledgeBase::evaluate_once`]).
+    pub explain: bool,
 }
 
 /// An activity as the evaluation knows it.
@@ -288,7 +292,9 @@ struct Act {
 }
 
 /// The activities of the evaluation (its relation `activity`) with status, date and whether
-/// they touched personal data (`personal_activity`), sorted by id.
+/// they touched personal data (`personal_activity`), in the evaluation's order (they are
+/// counted by id: the order does not matter, and sorting a large model's activities by text
+/// costs seconds).
 fn activities(outcome: &Outcome<'_>) -> Vec<Act> {
     let ev = outcome.evaluation();
     let program = ev.program();
@@ -301,7 +307,7 @@ fn activities(outcome: &Outcome<'_>) -> Vec<Act> {
         |name: &str, default: usize| cols.iter().position(|c| c.name == name).unwrap_or(default);
     let (id_col, status_col, date_col) = (col("activity", 0), col("status", 2), col("date", 3));
     let mut out = Vec::new();
-    for t in ev.tuples(rel) {
+    for (_, t) in ev.tuples_unsorted(rel) {
         let (Some(Value::Sym(id)), Some(Value::Sym(st)), Some(Value::Date(d))) =
             (t.get(id_col), t.get(status_col), t.get(date_col))
         else {
@@ -314,7 +320,6 @@ fn activities(outcome: &Outcome<'_>) -> Vec<Act> {
             personal: personal.is_some_and(|p| ev.contains(p, &[Value::Sym(*id)])),
         });
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
 
@@ -686,7 +691,7 @@ impl Report {
                 citations: f.citations(lang).into_iter().map(str::to_string).collect(),
                 message: f.message.get(lang).to_string(),
                 remedy: f.remedy.get(lang).to_string(),
-                explanation: (i < EXPLAINED)
+                explanation: (opts.explain && i < EXPLAINED)
                     .then(|| outcome.explain(&f.id).ok())
                     .flatten()
                     .map(|e| crate::render::text::explanation(&e, lang)),
@@ -859,12 +864,10 @@ pub(crate) fn word(lang: Lang, en: &'static str, de: &'static str) -> &'static s
 }
 
 /// The words of a key the report's numbers are grouped by, in `lang`: a decision (`breach`,
-/// `Verstoß`), a severity (`high`, `hoch`) or a leak's kind; other keys (laws, norm ids) are
-/// ids and stay as they are.
+/// `Verstoß`), a severity (`high`, `hoch`) or a leak's kind (`leaves the EU/EEA (transfer
+/// basis on the date)`, never the key `third_country_with_basis`); other keys (laws, norm
+/// ids) are ids and stay as they are.
 pub(crate) fn key_word(lang: Lang, key: &str) -> String {
-    if lang == Lang::En {
-        return key.to_string();
-    }
     if let Ok(d) = key.parse::<Decision>() {
         return crate::findings::decision_noun(d, lang);
     }
@@ -916,6 +919,7 @@ mod tests {
         Options {
             period: Period::new(day("2025-06-09"), day("2025-06-15")).expect("a period"),
             lang: Lang::En,
+            explain: true,
         }
     }
 
@@ -939,8 +943,7 @@ mod tests {
             .expect("evaluates");
         let company = model.company().expect("a company model");
         let picture = crate::graph::Picture::with_findings(
-            &crate::graph::flow_graph(&kb, company),
-            company,
+            &crate::graph::sketch(&kb, company),
             &outcome,
             &|f| opts.period.contains(f.date),
         );
@@ -1052,6 +1055,7 @@ mod tests {
                 Options {
                     period: Period::new(day("2025-06-12"), day("2025-06-12")).expect("a day"),
                     lang: Lang::En,
+                    explain: false,
                 },
                 |d| {
                     assert!(d.list.iter().all(|f| f.date == "2025-06-12"));
@@ -1142,6 +1146,65 @@ mod tests {
             assert!(md.contains("| Waiting for the DPO | 1 |"), "{md}");
         });
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `sphere report` lets the company model go once its facts are in the database: the
+    /// picture's sketch is taken before, the activities the findings concern are read from
+    /// the evaluation, and the explanations still name where each fact came from. The
+    /// report is the same, byte for byte, as from a model kept whole.
+    #[test]
+    fn a_report_without_the_company_model_is_the_same_report() {
+        let kb = KnowledgeBase::shipped().expect("the shipped knowledge base");
+        let load = || Model::from_text("demo_week.json", DEMO, day("2025-06-13")).expect("valid");
+        for lang in [Lang::En, Lang::De] {
+            let opts = Options { lang, ..week() };
+            let keep = |f: &Finding| opts.period.contains(f.date);
+            let model = load();
+            let outcome = kb
+                .evaluate(&model, &EvalOptions::default())
+                .expect("evaluates");
+            let company = model.company().expect("a company model");
+            let whole = crate::graph::Picture::with_findings(
+                &crate::graph::Sketch::new(&crate::graph::flow_graph(&kb, company), company),
+                &outcome,
+                &keep,
+            );
+            let kept = Report::build(&outcome, opts, None, Some(whole)).expect("a report");
+
+            let model = load();
+            let sketch = crate::graph::sketch(&kb, model.company().expect("a company model"));
+            let once = kb
+                .evaluate_once_with_origins(model, &EvalOptions::default())
+                .expect("evaluates");
+            let picture = crate::graph::Picture::with_findings(&sketch, &once, &keep);
+            let dropped = Report::build(&once, opts, None, Some(picture)).expect("a report");
+            assert_eq!(html::page(&dropped), html::page(&kept));
+            assert_eq!(markdown::markdown(&dropped), markdown::markdown(&kept));
+            assert_eq!(dropped.to_json(), kept.to_json());
+            // The leaks need the activities' sources, systems and flows.
+            let leaks = dropped.leaks.as_ref().expect("a picture");
+            assert!(leaks.iter().any(|l| l.id == "act-week-reuse-photo"));
+            let explained = dropped.list[0].explanation.as_deref().expect("explained");
+            assert!(
+                explained.contains("demo_week.json $.activities["),
+                "{explained}"
+            );
+        }
+        // Without explanations (JSON, Markdown) nothing is explained.
+        let once = kb
+            .evaluate_once(load(), &EvalOptions::default())
+            .expect("evaluates");
+        let r = Report::build(
+            &once,
+            Options {
+                explain: false,
+                ..week()
+            },
+            None,
+            None,
+        )
+        .expect("a report");
+        assert!(r.list.iter().all(|f| f.explanation.is_none()));
     }
 
     #[test]

@@ -1103,15 +1103,18 @@ fn report_html(app: &App, q: &BTreeMap<String, String>, lang: Lang) -> Result<St
     let period = Period::new(from, to)?;
     let picture = core.session.model().company().map(|c| {
         crate::graph::Picture::with_findings(
-            &crate::graph::flow_graph(outcome.kb(), c),
-            c,
+            &crate::graph::sketch(outcome.kb(), c),
             outcome,
             &|f| period.contains(f.date),
         )
     });
     let report = Report::build(
         outcome,
-        Options { period, lang },
+        Options {
+            period,
+            lang,
+            explain: true,
+        },
         Some(&core.journal),
         picture,
     )?;

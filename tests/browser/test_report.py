@@ -3,12 +3,17 @@ the numbers on the page are those of `--format json`, the leak picture is there.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 WEEK = ["facts/demo_week.json", "--from", "2025-06-09", "--to", "2025-06-15"]
@@ -79,9 +84,11 @@ def test_report_in_chromium_shows_the_json_numbers_and_the_leaks(
         first = doc["findings"]["total"]["ids"][0]
         link = browser.find_element(By.CSS_SELECTOR, f'.ids a[href="#{first}"]')
         browser.execute_script("arguments[0].scrollIntoView()", link)
+        # A jump within the page (no new page: `navigate` does not apply); the page's script
+        # opens the finding on the hash change, which may come after click() returns.
         link.click()
         details = browser.find_element(By.ID, first)
-        assert details.get_attribute("open") is not None
+        WebDriverWait(browser, 10).until(lambda _: details.get_attribute("open") is not None)
         assert details.find_element(By.TAG_NAME, "pre").text.strip() != ""
         # Headings and table headers for readers who cannot see the colours.
         assert browser.find_elements(By.TAG_NAME, "h1")
@@ -125,3 +132,46 @@ def test_graph_html_of_the_demo_week_and_of_a_thousand_systems(
     unlawful = browser.find_elements(By.CSS_SELECTOR, 'g[data-leak="no_transfer_basis"]')
     assert unlawful, "the US transfers without a basis are leaks"
     screenshot(browser, "graph-1000-systems")
+
+
+def test_report_prints_to_pdf_with_the_print_styles(sphere_bin, browser, console_errors, tmp_path):
+    page = tmp_path / "report-print.html"
+    page.write_text(run(sphere_bin, "report", *WEEK), encoding="utf-8")
+    browser.get(page.as_uri())
+    assert console_errors(browser) == []
+    # On screen, an opened finding shows its explanation, and links are underlined.
+    first = browser.find_element(By.CSS_SELECTOR, "details[id^='F-']")
+    browser.execute_script("arguments[0].open = true", first)
+    pre = first.find_element(By.TAG_NAME, "pre")
+    link = browser.find_element(By.CSS_SELECTOR, ".sphere-report .ids a")
+
+    def style(element, prop: str) -> str:
+        return browser.execute_script(
+            "return getComputedStyle(arguments[0]).getPropertyValue(arguments[1])", element, prop
+        )
+
+    assert style(pre, "display") != "none"
+    assert "underline" in style(link, "text-decoration-line")
+    assert style(link, "color") != style(link.find_element(By.XPATH, ".."), "color")
+    # Printed (the print media of the page's CSS), the explanations and the link styling go.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert style(pre, "display") == "none"
+        assert "underline" not in style(link, "text-decoration-line")
+        assert style(link, "color") == style(link.find_element(By.XPATH, ".."), "color")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    # Chromium's own "print to PDF": a PDF document of several A4 pages.
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    options.background = True
+    pdf = base64.b64decode(browser.print_page(options))
+    assert pdf.startswith(b"%PDF-"), pdf[:16]
+    assert len(pdf) > 20_000, len(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 2, f"{pages} page(s)"
+    out = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "browser"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report-en.pdf").write_bytes(pdf)
+    assert console_errors(browser) == []

@@ -255,3 +255,67 @@ fn gen_rejects_activities_without_people() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--subjects"));
 }
+
+#[test]
+fn dot_and_mermaid_have_a_legend_and_mermaid_names_findings_and_norms() {
+    for (lang, legend, breach, leak) in [
+        (
+            "en",
+            "Legend",
+            "BREACH: a done activity broke the law",
+            "LEAK: personal data",
+        ),
+        (
+            "de",
+            "Legende",
+            "VERSTOSS (BREACH):",
+            "LECK: personenbezogene Daten",
+        ),
+    ] {
+        let draw = |format: &str| {
+            let out = sphere(&[
+                "graph",
+                "facts/demo_week.json",
+                "--format",
+                format,
+                "--lang",
+                lang,
+            ]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        let (dot, mermaid) = (draw("dot"), draw("mermaid"));
+        assert!(dot.contains("subgraph cluster_legend {"), "{dot}");
+        assert!(
+            mermaid.contains(&format!("subgraph sphere_key[\"{legend}\"]")),
+            "{mermaid}"
+        );
+        for out in [&dot, &mermaid] {
+            for words in [legend, breach, leak] {
+                assert!(
+                    out.contains(words),
+                    "{words} missing in the {lang} legend:\n{out}"
+                );
+            }
+        }
+    }
+    // Mermaid shows no tooltips everywhere: a marked node's label names its findings and norms.
+    let out = sphere(&["graph", "facts/demo_week.json", "--format", "mermaid"]);
+    let mermaid = text(&out.stdout);
+    let crm = mermaid
+        .lines()
+        .find(|l| l.trim_start().starts_with("n_sys_crm("))
+        .expect("the CRM node");
+    let mut on_crm = 0;
+    for (id, about, _) in findings("facts/demo_week.json") {
+        if about == "act-week-call-karl" {
+            assert!(crm.contains(&id), "{id} missing on {crm}");
+            on_crm += 1;
+        }
+    }
+    assert!(on_crm > 0);
+    assert!(
+        crm.contains("[BREACH]") && crm.contains("norms ") && crm.contains("uwg:7.2.1"),
+        "{crm}"
+    );
+}

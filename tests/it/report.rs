@@ -114,6 +114,27 @@ fn html_is_one_self_contained_file_and_markdown_has_every_section() {
         assert!(md.contains(section), "{section} missing");
     }
     assert!(md.contains("No journal"));
+    // Leaks are named in words, in English as in German, never by their JSON key.
+    assert!(
+        md.contains("- `flow-crm-monitoring`: leaves the EU/EEA (transfer basis on the date)"),
+        "{md}"
+    );
+    let md_de = text(&report("md", &["--lang", "de"]).stdout);
+    assert!(
+        md_de.contains(
+            "- `flow-crm-monitoring`: verlässt EU/EWR (Übermittlungsgrundlage am Tag vorhanden)"
+        ),
+        "{md_de}"
+    );
+    for md in [&md, &md_de] {
+        for key in [
+            "third_country_with_basis",
+            "no_transfer_basis",
+            "third_country_unjudged",
+        ] {
+            assert!(!md.contains(key), "the key {key} in:\n{md}");
+        }
+    }
 }
 
 #[test]
