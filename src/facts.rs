@@ -225,6 +225,15 @@ pub(crate) trait Target {
     fn intern(&mut self, text: &str) -> Sym;
     /// Puts a fact; whether it was new.
     fn put(&mut self, rel: RelId, values: &[Value]) -> bool;
+
+    /// Puts the facts of `rel` given one after the other in `values`, in order; `new`
+    /// receives for each whether it was new.
+    fn put_many(&mut self, rel: RelId, arity: usize, values: &[Value], new: &mut Vec<bool>) {
+        new.clear();
+        for t in values.chunks(arity.max(1)) {
+            new.push(self.put(rel, t));
+        }
+    }
 }
 
 impl Target for Database {
@@ -234,6 +243,10 @@ impl Target for Database {
 
     fn put(&mut self, rel: RelId, values: &[Value]) -> bool {
         self.insert(rel, values)
+    }
+
+    fn put_many(&mut self, rel: RelId, _arity: usize, values: &[Value], new: &mut Vec<bool>) {
+        self.insert_many(rel, values, new);
     }
 }
 
@@ -274,7 +287,40 @@ struct Feed<'a, T: Target> {
     misfit: Option<(String, At)>,
     /// Facts put that were new.
     count: usize,
+    /// The symbols met last, by a hash of their text: see [`Feed::symbol`].
+    recent: Vec<Option<(Box<str>, Sym)>>,
+    /// Per relation: facts not put yet (their values one after the other, and their origins),
+    /// put [`BATCH`] at a time (see [`Database::insert_many`]).
+    pending: Vec<(Vec<Value>, Vec<At>)>,
+    new: Vec<bool>,
     values: Vec<Value>,
+}
+
+/// Facts of one relation put at a time.
+const BATCH: usize = 16;
+
+/// Slots of [`Feed::recent`] (a power of two).
+const RECENT: usize = 4096;
+
+impl<T: Target> Feed<'_, T> {
+    /// The program's symbol of `text`. A model names the same few texts row after row (an
+    /// activity's id in each of its rows, its subject's, channels, categories): a small table
+    /// of the symbols met last answers those from the processor's cache, where the target's
+    /// interner, at a million activities, sends nearly every lookup to a random place in a
+    /// table far larger than the cache.
+    fn symbol(&mut self, text: &str) -> Sym {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(text);
+        let slot = (hash as usize) & (RECENT - 1);
+        if let Some((recent, sym)) = &self.recent[slot] {
+            if **recent == *text {
+                return *sym;
+            }
+        }
+        let sym = self.target.intern(text);
+        self.recent[slot] = Some((text.into(), sym));
+        sym
+    }
 }
 
 impl<T: Target> FactSink for Feed<'_, T> {
@@ -320,7 +366,7 @@ impl<T: Target> FactSink for Feed<'_, T> {
         self.values.clear();
         for v in values {
             let value = match *v {
-                Val::Sym(s) => Value::Sym(self.target.intern(s)),
+                Val::Sym(s) => Value::Sym(self.symbol(s)),
                 Val::Num(n) => Value::Num(n),
                 Val::Date(d) => Value::Date(d),
             };
@@ -333,11 +379,50 @@ impl<T: Target> FactSink for Feed<'_, T> {
         {
             return;
         }
-        if self.target.put(rel, &self.values) {
-            self.count += 1;
-            if self.keep {
-                self.ats[r].push(at);
+        let (values, ats) = &mut self.pending[r];
+        values.extend_from_slice(&self.values);
+        ats.push(at);
+        if ats.len() == BATCH {
+            self.flush(rel);
+        }
+    }
+}
+
+impl<T: Target> Feed<'_, T> {
+    /// Puts the pending facts of `rel`.
+    fn flush(&mut self, rel: RelId) {
+        let r = rel.0 as usize;
+        let (values, ats) = &mut self.pending[r];
+        if ats.is_empty() {
+            return;
+        }
+        if values.is_empty() {
+            // A relation without columns.
+            self.new.clear();
+            for _ in 0..ats.len() {
+                let new = self.target.put(rel, &[]);
+                self.new.push(new);
             }
+        } else {
+            let arity = values.len() / ats.len();
+            self.target.put_many(rel, arity, values, &mut self.new);
+        }
+        for (&new, &at) in self.new.iter().zip(ats.iter()) {
+            if new {
+                self.count += 1;
+                if self.keep {
+                    self.ats[r].push(at);
+                }
+            }
+        }
+        values.clear();
+        ats.clear();
+    }
+
+    /// Puts every pending fact.
+    fn flush_all(&mut self) {
+        for r in 0..self.pending.len() {
+            self.flush(RelId(r as u32));
         }
     }
 }
@@ -370,9 +455,13 @@ fn feed<T: Target>(
         ats: vec![Vec::new(); if keep { n } else { 0 }],
         misfit: None,
         count: 0,
+        recent: vec![None; RECENT],
+        pending: vec![(Vec::new(), Vec::new()); n],
+        new: Vec::new(),
         values: Vec::new(),
     };
     let places = source.write(&mut feed);
+    feed.flush_all();
     if let Some((name, at)) = feed.misfit.take() {
         let from = if at == At::NONE {
             String::new()

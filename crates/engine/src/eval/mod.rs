@@ -157,6 +157,32 @@ impl Database {
     pub fn len(&self, rel: RelId) -> usize {
         self.stores[rel.0 as usize].len()
     }
+
+    /// Inserts the input tuples of `rel` given one after the other in `values` (each of the
+    /// relation's arity, with its column types, else rejected), in order; `new` receives for
+    /// each whether it was new. The same as [`Database::insert`] of each, except that a large
+    /// relation's deduplication slots of all of them are asked for before the first is
+    /// probed, so that their cache misses overlap instead of coming one after the other.
+    pub fn insert_many(&mut self, rel: RelId, values: &[Value], new: &mut Vec<bool>) {
+        let types = &self.types[rel.0 as usize];
+        let arity = types.len();
+        new.clear();
+        if arity == 0 || values.len() % arity != 0 {
+            new.extend(values.chunks(arity.max(1)).map(|_| false));
+            return;
+        }
+        let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        let store = &mut self.stores[rel.0 as usize];
+        if store.worth_prefetching() {
+            for t in words.chunks(arity) {
+                store.prefetch(t);
+            }
+        }
+        for (t, vs) in words.chunks(arity).zip(values.chunks(arity)) {
+            let fits = vs.iter().zip(types).all(|(v, ty)| v.ty() == *ty);
+            new.push(fits && store.insert(t).is_some());
+        }
+    }
 }
 
 /// Bytes an [`Evaluation`] holds, by part ([`Evaluation::memory_use`]).
@@ -768,6 +794,48 @@ mod tests {
         let row = ev.row_of(rel("h"), &[Value::Num(1)]).expect("h(1)");
         let (rule, round) = ev.prov_of(rel("h"), row).expect("provenance");
         (rule, round, ev.height(rel("h"), row))
+    }
+
+    /// `insert_many` is `insert` of each tuple in order: the same rows in the same order, each
+    /// reported new only the first time, a tuple of the wrong types rejected; on a relation
+    /// large enough to prefetch for as well as on a small one.
+    #[test]
+    fn inserting_many_is_inserting_each_in_order() {
+        let mut sources = SourceMap::new();
+        sources.add("t.dl", ".decl p(x: number, y: symbol)\n.input p\n");
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
+        let rel = p.relation_by_name("p").expect("declared");
+        for n in [10i64, 300_000] {
+            let (mut one, mut many) = (Database::new(&p), Database::new(&p));
+            let (a, b) = (one.intern("a"), many.intern("a"));
+            assert_eq!(a, b);
+            let tuples: Vec<[Value; 2]> = (0..n)
+                .map(|i| [Value::Num(i % (n / 2 + 1)), Value::Sym(a)])
+                .chain([[Value::Sym(a), Value::Num(1)]])
+                .collect();
+            let expected: Vec<bool> = tuples.iter().map(|t| one.insert(rel, t)).collect();
+            let mut got = Vec::new();
+            let mut new = Vec::new();
+            for chunk in tuples.chunks(16) {
+                let flat: Vec<Value> = chunk.iter().flatten().copied().collect();
+                many.insert_many(rel, &flat, &mut new);
+                got.extend_from_slice(&new);
+            }
+            assert_eq!(got, expected, "n = {n}");
+            assert!(
+                expected.iter().any(|&x| !x),
+                "duplicates and a mistyped tuple"
+            );
+            assert_eq!(one.len(rel), many.len(rel));
+            let rows = |db: &Database| -> Vec<Vec<u64>> {
+                (0..db.len(rel))
+                    .map(|r| db.stores[rel.0 as usize].row(r).to_vec())
+                    .collect()
+            };
+            assert_eq!(rows(&one), rows(&many), "n = {n}");
+        }
     }
 
     #[test]
