@@ -237,17 +237,7 @@ impl KnowledgeBase {
     /// are the same; a derivation of this outcome names no file or JSON path for a fact of the
     /// model (only for an assumption).
     pub fn evaluate_once(&self, model: Model, opts: &EvalOptions) -> Result<Outcome<'_>> {
-        let model = match opts.as_of {
-            Some(d) => model.with_as_of(d),
-            None => model,
-        };
-        let (as_of, digest) = (model.as_of(), model.digest().to_string());
-        self.evaluate_held(
-            Held::Owned(Some(Box::new(model)), false),
-            as_of,
-            digest,
-            opts,
-        )
+        self.evaluate_owned(model, false, opts)
     }
 
     /// [`KnowledgeBase::evaluate_once`] keeping the origins of the model's facts (16 bytes a
@@ -259,13 +249,19 @@ impl KnowledgeBase {
         model: Model,
         opts: &EvalOptions,
     ) -> Result<Outcome<'_>> {
+        self.evaluate_owned(model, true, opts)
+    }
+
+    /// Evaluates a model given, dropped once its facts are in the database; `keep` the
+    /// origins of its facts.
+    fn evaluate_owned(&self, model: Model, keep: bool, opts: &EvalOptions) -> Result<Outcome<'_>> {
         let model = match opts.as_of {
             Some(d) => model.with_as_of(d),
             None => model,
         };
         let (as_of, digest) = (model.as_of(), model.digest().to_string());
         self.evaluate_held(
-            Held::Owned(Some(Box::new(model)), true),
+            Held::Owned(Some(Box::new(model)), keep),
             as_of,
             digest,
             opts,
