@@ -60,6 +60,8 @@ pub struct Database {
     interner: Interner,
     stores: Vec<Store>,
     types: Vec<Vec<Type>>,
+    /// The words of the tuples [`Database::insert_many`] inserts, kept between calls.
+    words: Vec<u64>,
 }
 
 /// An evaluation that did not complete: a bound of its [`limits::Guard`] was reached, or
@@ -117,6 +119,7 @@ impl Database {
                 .iter()
                 .map(|r| r.columns.iter().map(|c| c.ty).collect())
                 .collect(),
+            words: Vec::new(),
         };
         for f in &program.facts {
             db.insert(f.rel, &f.values);
@@ -171,7 +174,10 @@ impl Database {
             new.extend(values.chunks(arity.max(1)).map(|_| false));
             return;
         }
-        let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        // Called for every few facts while a model loads: the words' buffer is kept.
+        let mut words = std::mem::take(&mut self.words);
+        words.clear();
+        words.extend(values.iter().map(|v| v.word()));
         let store = &mut self.stores[rel.0 as usize];
         if store.worth_prefetching() {
             for t in words.chunks(arity) {
@@ -182,6 +188,7 @@ impl Database {
             let fits = vs.iter().zip(types).all(|(v, ty)| v.ty() == *ty);
             new.push(fits && store.insert(t).is_some());
         }
+        self.words = words;
     }
 }
 
@@ -429,6 +436,7 @@ impl<'p> Evaluation<'p> {
             interner,
             mut stores,
             types,
+            words: _,
         } = db;
         if opts.provenance {
             // Every row so far is an input fact: before the first segment.
