@@ -631,48 +631,75 @@ pub fn stats(ev: &Evaluation<'_>, lang: Lang) -> String {
         let _ = writeln!(out, "{n:>10}  {name}");
     }
     let m = ev.memory_use();
-    let mb = |b: usize| b as f64 / 1e6;
-    if de {
-        let _ = writeln!(
-            out,
-            "Datenbank: {:.0} MB Zeilen, {:.0} MB Deduplizierung, {:.0} MB Indizes, {:.0} MB Indizes für Erklärungen, {:.0} MB Herkunft, {:.0} MB Symbole",
-            mb(m.rows),
-            mb(m.dedup),
-            mb(m.indexes),
-            mb(m.explain_indexes),
-            mb(m.provenance),
-            mb(m.symbols)
-        );
+    // One line per part, the words in the language asked for.
+    let (head, parts) = if de {
+        (
+            "Datenbank",
+            [
+                "Zeilen",
+                "Deduplizierung",
+                "Indizes",
+                "Indizes für Erklärungen",
+                "Herkunft",
+                "Symbole",
+            ],
+        )
     } else {
-        let _ = writeln!(
-            out,
-            "database: {:.0} MB rows, {:.0} MB deduplication, {:.0} MB indexes, {:.0} MB indexes for explanations, {:.0} MB provenance, {:.0} MB symbols",
-            mb(m.rows),
-            mb(m.dedup),
-            mb(m.indexes),
-            mb(m.explain_indexes),
-            mb(m.provenance),
-            mb(m.symbols)
-        );
-    }
+        (
+            "database",
+            [
+                "rows",
+                "deduplication",
+                "indexes",
+                "indexes for explanations",
+                "provenance",
+                "symbols",
+            ],
+        )
+    };
+    let bytes = [
+        m.rows,
+        m.dedup,
+        m.indexes,
+        m.explain_indexes,
+        m.provenance,
+        m.symbols,
+    ];
+    let list: Vec<String> = bytes
+        .iter()
+        .zip(parts)
+        .map(|(&b, part)| format!("{:.0} MB {part}", b as f64 / 1e6))
+        .collect();
+    let _ = writeln!(out, "{head}: {}", list.join(", "));
     let ph = ev.phases();
-    if de {
-        let _ = writeln!(
-            out,
-            "Auswertung: {} s Planen und Aufbauen der Indizes, {} s Regeln, {} s Aktualisieren der Indizes",
-            seconds_de(ph.planning),
-            seconds_de(ph.rules),
-            seconds_de(ph.rounds)
-        );
+    let secs = |d: std::time::Duration| {
+        if de {
+            seconds_de(d)
+        } else {
+            format!("{:.2}", d.as_secs_f64())
+        }
+    };
+    let (head, parts) = if de {
+        (
+            "Auswertung",
+            [
+                "Planen und Aufbauen der Indizes",
+                "Regeln",
+                "Aktualisieren der Indizes",
+            ],
+        )
     } else {
-        let _ = writeln!(
-            out,
-            "evaluation: {:.2} s planning and building indexes, {:.2} s rules, {:.2} s updating indexes",
-            ph.planning.as_secs_f64(),
-            ph.rules.as_secs_f64(),
-            ph.rounds.as_secs_f64()
-        );
-    }
+        (
+            "evaluation",
+            ["planning and building indexes", "rules", "updating indexes"],
+        )
+    };
+    let list: Vec<String> = [ph.planning, ph.rules, ph.rounds]
+        .into_iter()
+        .zip(parts)
+        .map(|(d, part)| format!("{} s {part}", secs(d)))
+        .collect();
+    let _ = writeln!(out, "{head}: {}", list.join(", "));
     let mut rules: Vec<_> = ev.profile().iter().filter(|p| p.runs > 0).collect();
     if !rules.is_empty() {
         rules.sort_by(|a, b| b.time.cmp(&a.time).then(a.rule.cmp(&b.rule)));
