@@ -1165,7 +1165,7 @@ mod tests {
                 .expect("evaluates");
             let company = model.company().expect("a company model");
             let whole = crate::graph::Picture::with_findings(
-                &crate::graph::Sketch::new(&crate::graph::flow_graph(&kb, company), company),
+                &crate::graph::sketch(&kb, company),
                 &outcome,
                 &keep,
             );
