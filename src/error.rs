@@ -382,6 +382,19 @@ impl std::error::Error for Error {}
 /// What library functions return.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The model reader's strict pass over a JSON text that is not a model file (a request body,
+/// a change batch): a key given twice in one object, a number out of range, a lone
+/// surrogate, nesting too deep, reported at its JSON path with a hint, as for a model
+/// ([`sphere_model::json_check`]); `name` is the file in the problem.
+pub(crate) fn strict_json(name: &str, text: &str) -> Result<()> {
+    sphere_model::json_check::check(text).map_err(|p| {
+        Error::validation(
+            ErrorKind::Model,
+            vec![sphere_model::load::json_problem(name, p)],
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -366,20 +366,8 @@ pub(crate) fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
     })?;
     // serde_json read it, so it is UTF-8.
     let text = String::from_utf8_lossy(&bytes);
-    strict_json("request", &text).map_err(ApiError::from)?;
+    crate::error::strict_json("request", &text).map_err(ApiError::from)?;
     Ok(value)
-}
-
-/// The model reader's strict pass over a request body's JSON text ([`sphere_model::json_check`]):
-/// a key given twice in one object, a number out of range, a lone surrogate, nesting too deep,
-/// reported at its JSON path with a hint (`name` is the file in the problem).
-pub(crate) fn strict_json(name: &str, text: &str) -> Result<(), Error> {
-    sphere_model::json_check::check(text).map_err(|p| {
-        Error::validation(
-            ErrorKind::Model,
-            vec![sphere_model::load::json_problem(name, p)],
-        )
-    })
 }
 
 fn strip_position(msg: &str) -> String {

@@ -61,7 +61,7 @@ pub fn parse(file: &str, text: &str) -> Result<Batch> {
         Err(_) => return Err(model_reader_error(file, text)),
     };
     // serde_json keeps the last of two equal keys: `"name"` twice would drop the first.
-    super::api::strict_json(file, text)?;
+    crate::error::strict_json(file, text)?;
     let Value::Object(mut top) = value else {
         return Err(model_reader_error(file, text));
     };
