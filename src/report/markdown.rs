@@ -263,14 +263,8 @@ pub fn markdown(r: &Report) -> String {
             );
         }
         for k in leaks {
-            let f: Vec<String> = k.findings.iter().map(|i| format!("`{i}`")).collect();
-            let _ = writeln!(
-                out,
-                "- `{}`: {} {}",
-                k.id,
-                key_word(l, &k.kind),
-                f.join(" ")
-            );
+            let f: String = k.findings.iter().map(|i| format!(" `{i}`")).collect();
+            let _ = writeln!(out, "- `{}`: {}{f}", k.id, key_word(l, &k.kind));
         }
         let _ = writeln!(
             out,

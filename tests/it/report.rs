@@ -116,7 +116,7 @@ fn html_is_one_self_contained_file_and_markdown_has_every_section() {
     assert!(md.contains("No journal"));
     // Leaks are named in words, in English as in German, never by their JSON key.
     assert!(
-        md.contains("- `flow-crm-monitoring`: leaves the EU/EEA (transfer basis on the date)"),
+        md.contains("- `flow-crm-monitoring`: leaves the EU/EEA (transfer basis on the date)\n"),
         "{md}"
     );
     let md_de = text(&report("md", &["--lang", "de"]).stdout);
