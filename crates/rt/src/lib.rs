@@ -5,6 +5,7 @@
 //! so there is one implementation of each.
 
 pub mod builtins;
+mod interner;
 pub mod suggest;
 pub mod value;
 

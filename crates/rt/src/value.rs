@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use lasso::{Rodeo, Spur};
+pub use crate::interner::Interner;
 
 /// The three column types of the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,72 +74,6 @@ impl Value {
             Type::Number => Value::Num(w as i64),
             Type::Date => Value::Date(Date(w as i64 as i32)),
         }
-    }
-}
-
-/// String interner shared by a program and the facts evaluated with it.
-#[derive(Clone, Debug, Default)]
-pub struct Interner {
-    rodeo: Rodeo,
-    /// A [`Interner::try_intern`] failed: the table can take no more symbols.
-    full: bool,
-}
-
-impl Interner {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Interns `s`. For text of bounded inputs (programs, models, facts files), whose symbols
-    /// cannot exhaust the table's four billion ids before memory runs out; what evaluation
-    /// makes goes through [`Interner::try_intern`].
-    pub fn intern(&mut self, s: &str) -> Sym {
-        let key = self.rodeo.get_or_intern(s);
-        Sym(lasso::Key::into_usize(key) as u32)
-    }
-
-    /// Interns `s`, or `None` when the table can take no more symbols (its ids are spent, or
-    /// its memory could not grow). Then [`Interner::is_full`] stays true, so that an evaluator
-    /// can stop with an error instead of carrying on without the symbol.
-    pub fn try_intern(&mut self, s: &str) -> Option<Sym> {
-        match self.rodeo.try_get_or_intern(s) {
-            Ok(key) => Some(Sym(lasso::Key::into_usize(key) as u32)),
-            Err(_) => {
-                self.full = true;
-                None
-            }
-        }
-    }
-
-    /// Whether a [`Interner::try_intern`] failed.
-    pub fn is_full(&self) -> bool {
-        self.full
-    }
-
-    /// Bytes held by the symbols' text (the interner's arena).
-    pub fn memory_bytes(&self) -> usize {
-        self.rodeo.current_memory_usage()
-    }
-
-    /// The symbol of `s` if it was ever interned.
-    pub fn get(&self, s: &str) -> Option<Sym> {
-        self.rodeo
-            .get(s)
-            .map(|k| Sym(lasso::Key::into_usize(k) as u32))
-    }
-
-    pub fn resolve(&self, sym: Sym) -> &str {
-        let key = <Spur as lasso::Key>::try_from_usize(sym.0 as usize)
-            .expect("symbol ids come from this interner");
-        self.rodeo.resolve(&key)
-    }
-
-    pub fn len(&self) -> usize {
-        self.rodeo.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rodeo.is_empty()
     }
 }
 
