@@ -634,3 +634,177 @@ impl<'m> Validator<'m, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{load_texts, render, Date};
+
+    /// The rendered problems of a small model: an organisation, one staff member, one source
+    /// and the subject `karl`, with `sections` (top-level keys of JSON) added.
+    fn problems(sections: &str) -> String {
+        let text = format!(
+            r#"{{
+  "format": "sphere-model/1",
+  "as_of": "2025-06-16",
+  "organization": {{"id": "optik", "name": "Optik AG", "country": "DE", "persons_processing": 40, "dpo": null}},
+  "staff": [{{"id": "sandra", "name": "Sandra Bauer", "function": "service"}}],
+  "sources": [{{"id": "fotoforum", "name": "Fotoforum.de", "kind": "forum", "operator": "optik", "public": true}}],
+  "subjects": [{{"id": "karl", "name": "Karl Kaufmann", "kind": "consumer", "country": "DE"}}],
+  {sections}
+}}"#
+        );
+        let today = Date::parse("2025-01-01").expect("a valid date");
+        match load_texts(&[("m.json", &text)], today) {
+            Ok(_) => String::new(),
+            Err(errors) => render(&errors),
+        }
+    }
+
+    /// An activity with the given id and further fields (JSON, each with a leading comma).
+    fn activity(id: &str, more: &str) -> String {
+        format!(
+            r#"{{"id": "{id}", "kind": "contact", "by": "sandra", "purpose": "newsletter"{more}}}"#
+        )
+    }
+
+    const HINT_DUP: &str = "  hint: ids are one name space across all objects and all merged files: rename one of them\n\n";
+
+    #[test]
+    fn the_small_model_is_valid() {
+        assert_eq!(
+            problems(&format!(r#""activities": [{}]"#, activity("a0", ""))),
+            ""
+        );
+    }
+
+    #[test]
+    fn an_activity_with_a_subjects_id_names_the_subject_as_first() {
+        // The second activity's reference to `karl` is not judged: the id is duplicated.
+        let out = problems(&format!(
+            r#""activities": [{}, {}]"#,
+            activity("karl", ""),
+            activity("a1", r#", "subjects": ["karl"]"#)
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `karl` is already used at m.json: $.subjects[0] (a subject)\n  --> m.json: $.activities[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_campaign_with_an_activitys_id_names_the_activity_as_first() {
+        let out = problems(&format!(
+            r#""activities": [{}],
+  "campaigns": [{{"id": "mail", "name": "Mail", "owner": "sandra", "status": "planned", "activities": []}}]"#,
+            activity("mail", "")
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `mail` is already used at m.json: $.activities[0] (an activity)\n  --> m.json: $.campaigns[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn two_activities_with_one_id_and_errors_in_the_order_of_sections() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}, {}],
+  "guidelines": [{{"id": "a0", "text": "no mail", "forbid": {{"kind": "contact"}}}}]"#,
+            activity("a0", ""),
+            activity("fotoforum", ""),
+            activity("a0", "")
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `fotoforum` is already used at m.json: $.sources[0] (a source)\n  --> m.json: $.activities[1].id\n{HINT_DUP}\
+                 error[duplicate_id]: the id `a0` is already used at m.json: $.activities[0]\n  --> m.json: $.activities[2].id\n{HINT_DUP}\
+                 error[duplicate_id]: the id `a0` is already used at m.json: $.activities[0] (an activity)\n  --> m.json: $.guidelines[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_subject_reference_naming_an_activity_names_the_activitys_place() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}]"#,
+            activity("a0", ""),
+            activity("a1", r#", "subjects": ["karl", "a0"]"#)
+        ));
+        assert_eq!(
+            out,
+            "error[wrong_reference_kind]: `a0` is an activity, but a subject is expected here\n  --> m.json: $.activities[1].subjects[1]\n  hint: `a0` is defined at m.json: $.activities[0]; name a subject instead\n\n"
+        );
+    }
+
+    #[test]
+    fn a_trigger_naming_a_subject_names_the_subjects_place() {
+        let out = problems(&format!(
+            r#""activities": [{}]"#,
+            activity("a0", r#", "triggered_by": "karl""#)
+        ));
+        assert_eq!(
+            out,
+            "error[wrong_reference_kind]: `karl` is a subject, but an activity is expected here\n  --> m.json: $.activities[0].triggered_by\n  hint: `karl` is defined at m.json: $.subjects[0]; name an activity instead\n\n"
+        );
+    }
+
+    #[test]
+    fn dangling_references_suggest_ids_of_the_expected_kinds_only() {
+        // `mial` is close to the activity `mail`: suggested where an activity is expected,
+        // not where a subject is.
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [{{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": ["mail", "mial"]}}]"#,
+            activity("mail", ""),
+            activity("a1", r#", "subjects": ["mial"]"#)
+        ));
+        assert_eq!(
+            out,
+            "error[dangling_reference]: `mial` is not the id of any object; expected a subject\n  --> m.json: $.activities[1].subjects[0]\n  hint: define it under `subjects` (in any of the merged files), or correct the reference\n\n\
+             error[dangling_reference]: `mial` is not the id of any object; expected an activity\n  --> m.json: $.campaigns[0].activities[1]\n  hint: did you mean `mail`? or define it under `activities`\n\n"
+        );
+    }
+
+    #[test]
+    fn a_campaign_listing_another_campaigns_activity_is_a_contradiction() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [
+    {{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": ["mail"]}},
+    {{"id": "summer", "name": "Summer", "owner": "sandra", "status": "planned", "activities": ["a0", "mail"]}}
+  ]"#,
+            activity("a0", ""),
+            activity("mail", r#", "campaign": "spring""#)
+        ));
+        assert_eq!(
+            out,
+            "error[contradiction]: campaign `summer` lists activity `mail`, but the activity names campaign `spring` (m.json: $.activities[1].campaign)\n  --> m.json: $.campaigns[1].activities[1]\n  hint: an activity belongs to one campaign: correct the list or the activity's `campaign`\n\n"
+        );
+    }
+
+    /// A campaign's list naming a duplicated activity id is compared with the last activity
+    /// of that id, as it always was.
+    #[test]
+    fn a_duplicated_activity_in_a_campaigns_list_is_compared_with_the_last_of_them() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [
+    {{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": []}},
+    {{"id": "summer", "name": "Summer", "owner": "sandra", "status": "planned", "activities": ["mail"]}}
+  ]"#,
+            activity("mail", r#", "campaign": "summer""#),
+            activity("mail", r#", "campaign": "spring""#)
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `mail` is already used at m.json: $.activities[0]\n  --> m.json: $.activities[1].id\n{HINT_DUP}\
+                 error[contradiction]: campaign `summer` lists activity `mail`, but the activity names campaign `spring` (m.json: $.activities[1].campaign)\n  --> m.json: $.campaigns[1].activities[0]\n  hint: an activity belongs to one campaign: correct the list or the activity's `campaign`\n\n"
+            )
+        );
+    }
+}
