@@ -2,8 +2,12 @@
 //! files), every reference names an object of the kind it must, and facts stated in two
 //! places agree (a campaign lists an activity that names another campaign).
 //!
-//! Every check is one pass over the model with one hash map of ids, so a model with a million
-//! activities validates in linear time.
+//! Every check is one pass over the model with hash maps of ids, so a model with a million
+//! activities validates in linear time. The ids of activities, most of the ids of a large
+//! model, have a map of their own: most references name other kinds (subjects above all), and
+//! the map of those stays small enough to be answered from the cache.
+
+use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -131,14 +135,8 @@ pub(crate) fn validate_with(
     incomplete: &[Section],
     errors: &mut Vec<ValidationError>,
 ) {
-    let mut v = Validator {
-        model,
-        incomplete: incomplete.iter().map(|&s| IdKind::of(s)).collect(),
-        part: None,
-        ids: FxHashMap::default(),
-        duplicated: FxHashSet::default(),
-        errors,
-    };
+    let incomplete = incomplete.iter().map(|&s| IdKind::of(s)).collect();
+    let mut v = Validator::new(model, incomplete, None, errors);
     v.collect_ids();
     v.references();
     v.agreement_of_facts();
@@ -159,14 +157,7 @@ pub fn validate_part(
     in_part: &dyn Fn(&str) -> bool,
     errors: &mut Vec<ValidationError>,
 ) {
-    let mut v = Validator {
-        model,
-        incomplete: Vec::new(),
-        part: Some(in_part),
-        ids: FxHashMap::default(),
-        duplicated: FxHashSet::default(),
-        errors,
-    };
+    let mut v = Validator::new(model, Vec::new(), Some(in_part), errors);
     v.collect_ids();
     v.references();
     v.agreement_of_facts();
@@ -177,7 +168,14 @@ struct Validator<'m, 'e> {
     incomplete: Vec<Option<IdKind>>,
     /// When validating a part ([`validate_part`]): which record ids belong to it.
     part: Option<&'m dyn Fn(&str) -> bool>,
+    /// Where each id is first defined, for ids first defined by an object other than an
+    /// activity.
     ids: FxHashMap<&'m str, Def>,
+    /// The ids first defined by an activity, with its index in `model.activities`. An id is
+    /// in one of `ids` and `activities` at most, so together they are one name space. The
+    /// index is a `u32` to keep the entries small: a model that fits in memory has far fewer
+    /// than four billion activities.
+    activities: FxHashMap<&'m str, u32>,
     /// Ids defined more than once: references to them are not judged (which one is meant
     /// is unclear, and the duplicate is reported already).
     duplicated: FxHashSet<&'m str>,
@@ -204,6 +202,49 @@ fn join_nouns(kinds: &[IdKind], noun: fn(IdKind) -> &'static str, or: &str) -> S
     }
 }
 
+/// Where the activity at `i` in `model.activities` is defined.
+fn activity_def(i: u32) -> Def {
+    Def {
+        kind: IdKind::Activity,
+        at: Some((Section::Activities, i as usize)),
+    }
+}
+
+impl<'m, 'e> Validator<'m, 'e> {
+    /// A validator with its maps of ids sized for every id of `model`, so that collecting
+    /// them never grows a map.
+    fn new(
+        model: &'m Model,
+        incomplete: Vec<Option<IdKind>>,
+        part: Option<&'m dyn Fn(&str) -> bool>,
+        errors: &'e mut Vec<ValidationError>,
+    ) -> Self {
+        let m = model;
+        let others = 1
+            + m.staff.len()
+            + m.parties.len()
+            + m.systems.len()
+            + m.agreements.len()
+            + m.assessments.len()
+            + m.sources.len()
+            + m.subjects.len()
+            + m.consents.len()
+            + m.notices.len()
+            + m.flows.len()
+            + m.campaigns.len()
+            + m.guidelines.len();
+        Validator {
+            model,
+            incomplete,
+            part,
+            ids: FxHashMap::with_capacity_and_hasher(others, Default::default()),
+            activities: FxHashMap::with_capacity_and_hasher(m.activities.len(), Default::default()),
+            duplicated: FxHashSet::default(),
+            errors,
+        }
+    }
+}
+
 impl<'m> Validator<'m, '_> {
     fn origin(&self, at: Option<(Section, usize)>) -> Origin {
         match at {
@@ -217,37 +258,54 @@ impl<'m> Validator<'m, '_> {
         if id.is_empty() {
             return;
         }
-        match self.ids.get(id) {
-            None => {
-                self.ids.insert(id, Def { kind, at });
-            }
-            Some(first) => {
-                self.duplicated.insert(id);
-                let here = self.origin(at);
-                let there = self.origin(first.at);
-                let (same, same_de) = if first.kind == kind {
-                    (String::new(), String::new())
-                } else {
-                    (
-                        format!(" ({})", first.kind.noun()),
-                        format!(" ({})", first.kind.noun_de()),
-                    )
-                };
-                self.errors.push(
-                    ValidationError::at_path(
-                        ErrorKind::DuplicateId,
-                        &here.file,
-                        format!("{}.id", here.path),
-                        format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
-                    )
-                    .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
-                    .with_hints(
-                        "ids are one name space across all objects and all merged files: rename one of them",
-                        "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
-                    ),
-                );
-            }
-        }
+        // Each map is probed once for a new id: the other one first (for an activity the
+        // small map), then the entry of its own map.
+        let first = match (kind, at) {
+            (IdKind::Activity, Some((_, i))) => match self.ids.get(id) {
+                Some(d) => *d,
+                None => match self.activities.entry(id) {
+                    Entry::Occupied(e) => activity_def(*e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(i as u32);
+                        return;
+                    }
+                },
+            },
+            _ => match self.activities.get(id) {
+                Some(&i) => activity_def(i),
+                None => match self.ids.entry(id) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => {
+                        e.insert(Def { kind, at });
+                        return;
+                    }
+                },
+            },
+        };
+        self.duplicated.insert(id);
+        let here = self.origin(at);
+        let there = self.origin(first.at);
+        let (same, same_de) = if first.kind == kind {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(" ({})", first.kind.noun()),
+                format!(" ({})", first.kind.noun_de()),
+            )
+        };
+        self.errors.push(
+            ValidationError::at_path(
+                ErrorKind::DuplicateId,
+                &here.file,
+                format!("{}.id", here.path),
+                format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
+            )
+            .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
+            .with_hints(
+                "ids are one name space across all objects and all merged files: rename one of them",
+                "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
+            ),
+        );
     }
 
     fn collect_ids(&mut self) {
@@ -270,14 +328,28 @@ impl<'m> Validator<'m, '_> {
         );
     }
 
-    /// The kind of object `id` names, if any.
+    /// Where `id` is first defined, if anywhere. A reference that may name one of `expected`
+    /// is looked up in the map that holds those first: for all but activities the small one.
+    fn lookup(&self, id: &str, expected: &[IdKind]) -> Option<Def> {
+        let activity = || self.activities.get(id).map(|&i| activity_def(i));
+        if expected == [IdKind::Activity] {
+            activity().or_else(|| self.ids.get(id).copied())
+        } else {
+            self.ids.get(id).copied().or_else(activity)
+        }
+    }
+
+    /// The kind of object `id` names, if any (for a reference expected to name other kinds
+    /// than an activity).
     fn kind_of(&self, id: &str) -> Option<IdKind> {
-        self.ids.get(id).map(|d| d.kind)
+        self.lookup(id, &[]).map(|d| d.kind)
     }
 
     /// Checks that `id`, referenced at `suffix` under object `at`, names one of `expected`.
     fn check(&mut self, at: Option<(Section, usize)>, suffix: &str, id: &str, expected: &[IdKind]) {
-        if id.is_empty() || self.duplicated.contains(id) {
+        // Hashing `id` for a set that is empty in a valid model would cost a pass over every
+        // reference's text.
+        if id.is_empty() || (!self.duplicated.is_empty() && self.duplicated.contains(id)) {
             return;
         }
         if let Some(in_part) = self.part {
@@ -297,7 +369,7 @@ impl<'m> Validator<'m, '_> {
                 return;
             }
         }
-        match self.ids.get(id) {
+        match self.lookup(id, expected) {
             Some(d) if expected.contains(&d.kind) => {}
             None if expected.iter().any(|k| self.incomplete.contains(&Some(*k))) => {}
             found => {
@@ -397,7 +469,7 @@ impl<'m> Validator<'m, '_> {
     /// A likely intended id of one of the `expected` kinds. Only searched while the model is
     /// small enough for a scan per error to be cheap.
     fn suggest(&self, id: &str, expected: &[IdKind]) -> Option<&'m str> {
-        if self.ids.len() > 50_000 {
+        if self.ids.len() + self.activities.len() > 50_000 {
             return None;
         }
         let mut candidates: Vec<&'m str> = self
@@ -406,6 +478,9 @@ impl<'m> Validator<'m, '_> {
             .filter(|(_, d)| expected.contains(&d.kind))
             .map(|(k, _)| *k)
             .collect();
+        if expected.contains(&IdKind::Activity) {
+            candidates.extend(self.activities.keys());
+        }
         candidates.sort_unstable();
         did_you_mean(id, candidates)
     }
@@ -593,16 +668,30 @@ impl<'m> Validator<'m, '_> {
                 _ => {}
             }
         }
-        // A campaign lists an activity that names another campaign.
-        let index: FxHashMap<&str, usize> = m
-            .activities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.as_str(), i))
-            .collect();
+        // A campaign lists an activity that names another campaign. A listed id that is
+        // duplicated, or empty, means the last activity of that id; such ids are not in
+        // `activities` (or there as the first), so they have a map of their own, made only
+        // when there are any.
+        let mut unclear: Option<FxHashMap<&str, usize>> = None;
         for (i, c) in m.campaigns.iter().enumerate() {
             for (j, a) in c.activities.iter().enumerate() {
-                let Some(&k) = index.get(a.as_str()) else {
+                let k = if a.is_empty()
+                    || (!self.duplicated.is_empty() && self.duplicated.contains(a.as_str()))
+                {
+                    let duplicated = &self.duplicated;
+                    let unclear = unclear.get_or_insert_with(|| {
+                        m.activities
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.id.is_empty() || duplicated.contains(x.id.as_str()))
+                            .map(|(i, x)| (x.id.as_str(), i))
+                            .collect()
+                    });
+                    unclear.get(a.as_str()).copied()
+                } else {
+                    self.activities.get(a.as_str()).map(|&k| k as usize)
+                };
+                let Some(k) = k else {
                     continue;
                 };
                 if let Some(other) = &m.activities[k].campaign {
