@@ -2,8 +2,12 @@
 //! files), every reference names an object of the kind it must, and facts stated in two
 //! places agree (a campaign lists an activity that names another campaign).
 //!
-//! Every check is one pass over the model with one hash map of ids, so a model with a million
-//! activities validates in linear time.
+//! Every check is one pass over the model with hash maps of ids, so a model with a million
+//! activities validates in linear time. The ids of activities, most of the ids of a large
+//! model, have a map of their own: most references name other kinds (subjects above all), and
+//! the map of those stays small enough to be answered from the cache.
+
+use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -131,14 +135,8 @@ pub(crate) fn validate_with(
     incomplete: &[Section],
     errors: &mut Vec<ValidationError>,
 ) {
-    let mut v = Validator {
-        model,
-        incomplete: incomplete.iter().map(|&s| IdKind::of(s)).collect(),
-        part: None,
-        ids: FxHashMap::default(),
-        duplicated: FxHashSet::default(),
-        errors,
-    };
+    let incomplete = incomplete.iter().map(|&s| IdKind::of(s)).collect();
+    let mut v = Validator::new(model, incomplete, None, errors);
     v.collect_ids();
     v.references();
     v.agreement_of_facts();
@@ -159,14 +157,7 @@ pub fn validate_part(
     in_part: &dyn Fn(&str) -> bool,
     errors: &mut Vec<ValidationError>,
 ) {
-    let mut v = Validator {
-        model,
-        incomplete: Vec::new(),
-        part: Some(in_part),
-        ids: FxHashMap::default(),
-        duplicated: FxHashSet::default(),
-        errors,
-    };
+    let mut v = Validator::new(model, Vec::new(), Some(in_part), errors);
     v.collect_ids();
     v.references();
     v.agreement_of_facts();
@@ -177,7 +168,14 @@ struct Validator<'m, 'e> {
     incomplete: Vec<Option<IdKind>>,
     /// When validating a part ([`validate_part`]): which record ids belong to it.
     part: Option<&'m dyn Fn(&str) -> bool>,
+    /// Where each id is first defined, for ids first defined by an object other than an
+    /// activity.
     ids: FxHashMap<&'m str, Def>,
+    /// The ids first defined by an activity, with its index in `model.activities`. An id is
+    /// in one of `ids` and `activities` at most, so together they are one name space. The
+    /// index is a `u32` to keep the entries small: a model that fits in memory has far fewer
+    /// than four billion activities.
+    activities: FxHashMap<&'m str, u32>,
     /// Ids defined more than once: references to them are not judged (which one is meant
     /// is unclear, and the duplicate is reported already).
     duplicated: FxHashSet<&'m str>,
@@ -204,6 +202,49 @@ fn join_nouns(kinds: &[IdKind], noun: fn(IdKind) -> &'static str, or: &str) -> S
     }
 }
 
+/// Where the activity at `i` in `model.activities` is defined.
+fn activity_def(i: u32) -> Def {
+    Def {
+        kind: IdKind::Activity,
+        at: Some((Section::Activities, i as usize)),
+    }
+}
+
+impl<'m, 'e> Validator<'m, 'e> {
+    /// A validator with its maps of ids sized for every id of `model`, so that collecting
+    /// them never grows a map.
+    fn new(
+        model: &'m Model,
+        incomplete: Vec<Option<IdKind>>,
+        part: Option<&'m dyn Fn(&str) -> bool>,
+        errors: &'e mut Vec<ValidationError>,
+    ) -> Self {
+        let m = model;
+        let others = 1
+            + m.staff.len()
+            + m.parties.len()
+            + m.systems.len()
+            + m.agreements.len()
+            + m.assessments.len()
+            + m.sources.len()
+            + m.subjects.len()
+            + m.consents.len()
+            + m.notices.len()
+            + m.flows.len()
+            + m.campaigns.len()
+            + m.guidelines.len();
+        Validator {
+            model,
+            incomplete,
+            part,
+            ids: FxHashMap::with_capacity_and_hasher(others, Default::default()),
+            activities: FxHashMap::with_capacity_and_hasher(m.activities.len(), Default::default()),
+            duplicated: FxHashSet::default(),
+            errors,
+        }
+    }
+}
+
 impl<'m> Validator<'m, '_> {
     fn origin(&self, at: Option<(Section, usize)>) -> Origin {
         match at {
@@ -217,37 +258,54 @@ impl<'m> Validator<'m, '_> {
         if id.is_empty() {
             return;
         }
-        match self.ids.get(id) {
-            None => {
-                self.ids.insert(id, Def { kind, at });
-            }
-            Some(first) => {
-                self.duplicated.insert(id);
-                let here = self.origin(at);
-                let there = self.origin(first.at);
-                let (same, same_de) = if first.kind == kind {
-                    (String::new(), String::new())
-                } else {
-                    (
-                        format!(" ({})", first.kind.noun()),
-                        format!(" ({})", first.kind.noun_de()),
-                    )
-                };
-                self.errors.push(
-                    ValidationError::at_path(
-                        ErrorKind::DuplicateId,
-                        &here.file,
-                        format!("{}.id", here.path),
-                        format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
-                    )
-                    .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
-                    .with_hints(
-                        "ids are one name space across all objects and all merged files: rename one of them",
-                        "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
-                    ),
-                );
-            }
-        }
+        // Each map is probed once for a new id: the other one first (for an activity the
+        // small map), then the entry of its own map.
+        let first = match (kind, at) {
+            (IdKind::Activity, Some((_, i))) => match self.ids.get(id) {
+                Some(d) => *d,
+                None => match self.activities.entry(id) {
+                    Entry::Occupied(e) => activity_def(*e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(i as u32);
+                        return;
+                    }
+                },
+            },
+            _ => match self.activities.get(id) {
+                Some(&i) => activity_def(i),
+                None => match self.ids.entry(id) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => {
+                        e.insert(Def { kind, at });
+                        return;
+                    }
+                },
+            },
+        };
+        self.duplicated.insert(id);
+        let here = self.origin(at);
+        let there = self.origin(first.at);
+        let (same, same_de) = if first.kind == kind {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(" ({})", first.kind.noun()),
+                format!(" ({})", first.kind.noun_de()),
+            )
+        };
+        self.errors.push(
+            ValidationError::at_path(
+                ErrorKind::DuplicateId,
+                &here.file,
+                format!("{}.id", here.path),
+                format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
+            )
+            .de(format!("die ID `{id}` ist schon vergeben, bei {}: {}{same_de}", there.file, there.path))
+            .with_hints(
+                "ids are one name space across all objects and all merged files: rename one of them",
+                "IDs bilden einen Namensraum über alle Objekte und alle zusammengeführten Dateien: eines der Objekte umbenennen",
+            ),
+        );
     }
 
     fn collect_ids(&mut self) {
@@ -270,14 +328,28 @@ impl<'m> Validator<'m, '_> {
         );
     }
 
-    /// The kind of object `id` names, if any.
+    /// Where `id` is first defined, if anywhere. A reference that may name one of `expected`
+    /// is looked up in the map that holds those first: for all but activities the small one.
+    fn lookup(&self, id: &str, expected: &[IdKind]) -> Option<Def> {
+        let activity = || self.activities.get(id).map(|&i| activity_def(i));
+        if expected == [IdKind::Activity] {
+            activity().or_else(|| self.ids.get(id).copied())
+        } else {
+            self.ids.get(id).copied().or_else(activity)
+        }
+    }
+
+    /// The kind of object `id` names, if any (for a reference expected to name other kinds
+    /// than an activity).
     fn kind_of(&self, id: &str) -> Option<IdKind> {
-        self.ids.get(id).map(|d| d.kind)
+        self.lookup(id, &[]).map(|d| d.kind)
     }
 
     /// Checks that `id`, referenced at `suffix` under object `at`, names one of `expected`.
     fn check(&mut self, at: Option<(Section, usize)>, suffix: &str, id: &str, expected: &[IdKind]) {
-        if id.is_empty() || self.duplicated.contains(id) {
+        // Hashing `id` for a set that is empty in a valid model would cost a pass over every
+        // reference's text.
+        if id.is_empty() || (!self.duplicated.is_empty() && self.duplicated.contains(id)) {
             return;
         }
         if let Some(in_part) = self.part {
@@ -297,7 +369,7 @@ impl<'m> Validator<'m, '_> {
                 return;
             }
         }
-        match self.ids.get(id) {
+        match self.lookup(id, expected) {
             Some(d) if expected.contains(&d.kind) => {}
             None if expected.iter().any(|k| self.incomplete.contains(&Some(*k))) => {}
             found => {
@@ -397,7 +469,7 @@ impl<'m> Validator<'m, '_> {
     /// A likely intended id of one of the `expected` kinds. Only searched while the model is
     /// small enough for a scan per error to be cheap.
     fn suggest(&self, id: &str, expected: &[IdKind]) -> Option<&'m str> {
-        if self.ids.len() > 50_000 {
+        if self.ids.len() + self.activities.len() > 50_000 {
             return None;
         }
         let mut candidates: Vec<&'m str> = self
@@ -406,6 +478,9 @@ impl<'m> Validator<'m, '_> {
             .filter(|(_, d)| expected.contains(&d.kind))
             .map(|(k, _)| *k)
             .collect();
+        if expected.contains(&IdKind::Activity) {
+            candidates.extend(self.activities.keys());
+        }
         candidates.sort_unstable();
         did_you_mean(id, candidates)
     }
@@ -593,16 +668,30 @@ impl<'m> Validator<'m, '_> {
                 _ => {}
             }
         }
-        // A campaign lists an activity that names another campaign.
-        let index: FxHashMap<&str, usize> = m
-            .activities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.as_str(), i))
-            .collect();
+        // A campaign lists an activity that names another campaign. A listed id that is
+        // duplicated, or empty, means the last activity of that id; such ids are not in
+        // `activities` (or there as the first), so they have a map of their own, made only
+        // when there are any.
+        let mut unclear: Option<FxHashMap<&str, usize>> = None;
         for (i, c) in m.campaigns.iter().enumerate() {
             for (j, a) in c.activities.iter().enumerate() {
-                let Some(&k) = index.get(a.as_str()) else {
+                let k = if a.is_empty()
+                    || (!self.duplicated.is_empty() && self.duplicated.contains(a.as_str()))
+                {
+                    let duplicated = &self.duplicated;
+                    let unclear = unclear.get_or_insert_with(|| {
+                        m.activities
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.id.is_empty() || duplicated.contains(x.id.as_str()))
+                            .map(|(i, x)| (x.id.as_str(), i))
+                            .collect()
+                    });
+                    unclear.get(a.as_str()).copied()
+                } else {
+                    self.activities.get(a.as_str()).map(|&k| k as usize)
+                };
+                let Some(k) = k else {
                     continue;
                 };
                 if let Some(other) = &m.activities[k].campaign {
@@ -632,5 +721,179 @@ impl<'m> Validator<'m, '_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{load_texts, render, Date};
+
+    /// The rendered problems of a small model: an organisation, one staff member, one source
+    /// and the subject `karl`, with `sections` (top-level keys of JSON) added.
+    fn problems(sections: &str) -> String {
+        let text = format!(
+            r#"{{
+  "format": "sphere-model/1",
+  "as_of": "2025-06-16",
+  "organization": {{"id": "optik", "name": "Optik AG", "country": "DE", "persons_processing": 40, "dpo": null}},
+  "staff": [{{"id": "sandra", "name": "Sandra Bauer", "function": "service"}}],
+  "sources": [{{"id": "fotoforum", "name": "Fotoforum.de", "kind": "forum", "operator": "optik", "public": true}}],
+  "subjects": [{{"id": "karl", "name": "Karl Kaufmann", "kind": "consumer", "country": "DE"}}],
+  {sections}
+}}"#
+        );
+        let today = Date::parse("2025-01-01").expect("a valid date");
+        match load_texts(&[("m.json", &text)], today) {
+            Ok(_) => String::new(),
+            Err(errors) => render(&errors),
+        }
+    }
+
+    /// An activity with the given id and further fields (JSON, each with a leading comma).
+    fn activity(id: &str, more: &str) -> String {
+        format!(
+            r#"{{"id": "{id}", "kind": "contact", "by": "sandra", "purpose": "newsletter"{more}}}"#
+        )
+    }
+
+    const HINT_DUP: &str = "  hint: ids are one name space across all objects and all merged files: rename one of them\n\n";
+
+    #[test]
+    fn the_small_model_is_valid() {
+        assert_eq!(
+            problems(&format!(r#""activities": [{}]"#, activity("a0", ""))),
+            ""
+        );
+    }
+
+    #[test]
+    fn an_activity_with_a_subjects_id_names_the_subject_as_first() {
+        // The second activity's reference to `karl` is not judged: the id is duplicated.
+        let out = problems(&format!(
+            r#""activities": [{}, {}]"#,
+            activity("karl", ""),
+            activity("a1", r#", "subjects": ["karl"]"#)
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `karl` is already used at m.json: $.subjects[0] (a subject)\n  --> m.json: $.activities[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_campaign_with_an_activitys_id_names_the_activity_as_first() {
+        let out = problems(&format!(
+            r#""activities": [{}],
+  "campaigns": [{{"id": "mail", "name": "Mail", "owner": "sandra", "status": "planned", "activities": []}}]"#,
+            activity("mail", "")
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `mail` is already used at m.json: $.activities[0] (an activity)\n  --> m.json: $.campaigns[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn two_activities_with_one_id_and_errors_in_the_order_of_sections() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}, {}],
+  "guidelines": [{{"id": "a0", "text": "no mail", "forbid": {{"kind": "contact"}}}}]"#,
+            activity("a0", ""),
+            activity("fotoforum", ""),
+            activity("a0", "")
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `fotoforum` is already used at m.json: $.sources[0] (a source)\n  --> m.json: $.activities[1].id\n{HINT_DUP}\
+                 error[duplicate_id]: the id `a0` is already used at m.json: $.activities[0]\n  --> m.json: $.activities[2].id\n{HINT_DUP}\
+                 error[duplicate_id]: the id `a0` is already used at m.json: $.activities[0] (an activity)\n  --> m.json: $.guidelines[0].id\n{HINT_DUP}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_subject_reference_naming_an_activity_names_the_activitys_place() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}]"#,
+            activity("a0", ""),
+            activity("a1", r#", "subjects": ["karl", "a0"]"#)
+        ));
+        assert_eq!(
+            out,
+            "error[wrong_reference_kind]: `a0` is an activity, but a subject is expected here\n  --> m.json: $.activities[1].subjects[1]\n  hint: `a0` is defined at m.json: $.activities[0]; name a subject instead\n\n"
+        );
+    }
+
+    #[test]
+    fn a_trigger_naming_a_subject_names_the_subjects_place() {
+        let out = problems(&format!(
+            r#""activities": [{}]"#,
+            activity("a0", r#", "triggered_by": "karl""#)
+        ));
+        assert_eq!(
+            out,
+            "error[wrong_reference_kind]: `karl` is a subject, but an activity is expected here\n  --> m.json: $.activities[0].triggered_by\n  hint: `karl` is defined at m.json: $.subjects[0]; name an activity instead\n\n"
+        );
+    }
+
+    #[test]
+    fn dangling_references_suggest_ids_of_the_expected_kinds_only() {
+        // `mial` is close to the activity `mail`: suggested where an activity is expected,
+        // not where a subject is.
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [{{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": ["mail", "mial"]}}]"#,
+            activity("mail", ""),
+            activity("a1", r#", "subjects": ["mial"]"#)
+        ));
+        assert_eq!(
+            out,
+            "error[dangling_reference]: `mial` is not the id of any object; expected a subject\n  --> m.json: $.activities[1].subjects[0]\n  hint: define it under `subjects` (in any of the merged files), or correct the reference\n\n\
+             error[dangling_reference]: `mial` is not the id of any object; expected an activity\n  --> m.json: $.campaigns[0].activities[1]\n  hint: did you mean `mail`? or define it under `activities`\n\n"
+        );
+    }
+
+    #[test]
+    fn a_campaign_listing_another_campaigns_activity_is_a_contradiction() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [
+    {{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": ["mail"]}},
+    {{"id": "summer", "name": "Summer", "owner": "sandra", "status": "planned", "activities": ["a0", "mail"]}}
+  ]"#,
+            activity("a0", ""),
+            activity("mail", r#", "campaign": "spring""#)
+        ));
+        assert_eq!(
+            out,
+            "error[contradiction]: campaign `summer` lists activity `mail`, but the activity names campaign `spring` (m.json: $.activities[1].campaign)\n  --> m.json: $.campaigns[1].activities[1]\n  hint: an activity belongs to one campaign: correct the list or the activity's `campaign`\n\n"
+        );
+    }
+
+    /// A campaign's list naming a duplicated activity id is compared with the last activity
+    /// of that id, as it always was.
+    #[test]
+    fn a_duplicated_activity_in_a_campaigns_list_is_compared_with_the_last_of_them() {
+        let out = problems(&format!(
+            r#""activities": [{}, {}],
+  "campaigns": [
+    {{"id": "spring", "name": "Spring", "owner": "sandra", "status": "planned", "activities": []}},
+    {{"id": "summer", "name": "Summer", "owner": "sandra", "status": "planned", "activities": ["mail"]}}
+  ]"#,
+            activity("mail", r#", "campaign": "summer""#),
+            activity("mail", r#", "campaign": "spring""#)
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "error[duplicate_id]: the id `mail` is already used at m.json: $.activities[0]\n  --> m.json: $.activities[1].id\n{HINT_DUP}\
+                 error[contradiction]: campaign `summer` lists activity `mail`, but the activity names campaign `spring` (m.json: $.activities[1].campaign)\n  --> m.json: $.campaigns[1].activities[0]\n  hint: an activity belongs to one campaign: correct the list or the activity's `campaign`\n\n"
+            )
+        );
     }
 }
