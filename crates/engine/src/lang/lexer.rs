@@ -16,6 +16,9 @@ pub enum TokenKind {
     /// `.name` with no space between: a directive such as `.decl`.
     Directive(String),
     Number(i64),
+    /// `9223372036854775808` (2^63): one more than the largest number, a number only as the
+    /// operand of a unary `-` (the smallest number), which the parser checks.
+    MinMagnitude,
     Date(Date),
     Str(String),
     /// `/// text` (the text after the three slashes, trimmed).
@@ -65,6 +68,7 @@ impl TokenKind {
             TokenKind::AtIdent(s) => format!("`@{s}`"),
             TokenKind::Directive(s) => format!("directive `.{s}`"),
             TokenKind::Number(n) => format!("number `{n}`"),
+            TokenKind::MinMagnitude => format!("number `{MIN_MAGNITUDE}`"),
             TokenKind::Date(d) => format!("date `{d}`"),
             TokenKind::Str(_) => "a string".into(),
             TokenKind::DocComment(_) => "a `///` comment".into(),
@@ -80,6 +84,7 @@ impl TokenKind {
             TokenKind::Ident(s) => format!("Bezeichner `{s}`"),
             TokenKind::Directive(s) => format!("Direktive `.{s}`"),
             TokenKind::Number(n) => format!("Zahl `{n}`"),
+            TokenKind::MinMagnitude => format!("Zahl `{MIN_MAGNITUDE}`"),
             TokenKind::Date(d) => format!("Datum `{d}`"),
             TokenKind::Str(_) => "eine Zeichenkette".into(),
             TokenKind::DocComment(_) => "ein `///`-Kommentar".into(),
@@ -426,6 +431,9 @@ impl Lexer<'_, '_> {
         }
         match digits.parse::<i64>() {
             Ok(n) => self.push(TokenKind::Number(n), start),
+            Err(_) if digits.trim_start_matches('0') == MIN_MAGNITUDE => {
+                self.push(TokenKind::MinMagnitude, start)
+            }
             Err(_) => {
                 let d = self.error(start, format!("number `{digits}` does not fit in 64 bits"));
                 d.hint = Some(format!("numbers range from {} to {}", i64::MIN, i64::MAX));
@@ -503,6 +511,9 @@ impl HintMut for Diagnostic {
 }
 
 /// Gives a lexer's diagnostic its German words.
+/// The digits of [`TokenKind::MinMagnitude`].
+pub(crate) const MIN_MAGNITUDE: &str = "9223372036854775808";
+
 fn german(d: &mut Diagnostic, message: String, label: Option<&str>, hint: Option<String>) {
     d.de = Some(Box::new(crate::diag::German {
         message,

@@ -5,7 +5,7 @@
 use crate::builtins::{BinOp, CmpOp};
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use crate::lang::ast::*;
-use crate::lang::lexer::{lex, Token, TokenKind};
+use crate::lang::lexer::{lex, Token, TokenKind, MIN_MAGNITUDE};
 
 /// Options for [`parse`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -250,6 +250,28 @@ impl Parser<'_, '_> {
     }
 
     /// Records the depth of a tree just built, or reports it as too deep.
+    /// The digits of 2^63 where no unary `-` makes them the smallest number.
+    fn too_big<T>(&mut self) -> PResult<T> {
+        let span = self.span();
+        let range = format!("numbers range from {} to {}", i64::MIN, i64::MAX);
+        let range_de = format!("Zahlen reichen von {} bis {}", i64::MIN, i64::MAX);
+        self.diags.push(
+            Diagnostic::error(
+                Code::Syntax,
+                span,
+                format!("number `{MIN_MAGNITUDE}` does not fit in 64 bits"),
+            )
+            .with_hint(format!(
+                "{range}; only `-{MIN_MAGNITUDE}` is written with these digits"
+            ))
+            .de(format!("die Zahl `{MIN_MAGNITUDE}` passt nicht in 64 Bit"))
+            .hint_de(format!(
+                "{range_de}; nur `-{MIN_MAGNITUDE}` wird mit diesen Ziffern geschrieben"
+            )),
+        );
+        Err(Reported)
+    }
+
     fn grew(&mut self, depth: usize, span: Span) -> PResult<()> {
         self.depth = depth;
         if depth > MAX_TREE_DEPTH {
@@ -559,6 +581,7 @@ impl Parser<'_, '_> {
                 self.bump();
                 AValueKind::Num(n)
             }
+            TokenKind::MinMagnitude => return self.too_big(),
             TokenKind::LBracket => {
                 self.bump();
                 let mut items = Vec::new();
@@ -817,10 +840,21 @@ impl Parser<'_, '_> {
     fn unary(&mut self) -> PResult<ExprAst> {
         if self.at(&TokenKind::Minus) {
             let start = self.bump().span;
+            if self.at(&TokenKind::MinMagnitude) {
+                // `-9223372036854775808`, the smallest number: its digits alone do not fit.
+                let end = self.bump().span;
+                self.depth = 1;
+                return Ok(ExprAst {
+                    kind: ExprKind::Num(i64::MIN),
+                    span: start.to(end),
+                });
+            }
             let inner = self.nested(|p| p.unary())?;
             let span = start.to(inner.span);
             let kind = match inner.kind {
-                ExprKind::Num(n) => ExprKind::Num(n.wrapping_neg()),
+                // `-(-9223372036854775808)` has no 64-bit result: left to the evaluation, where
+                // a negation past the numbers has none, as any other arithmetic.
+                ExprKind::Num(n) if n != i64::MIN => ExprKind::Num(-n),
                 _ => {
                     let depth = self.depth + 1;
                     self.grew(depth, span)?;
@@ -836,6 +870,7 @@ impl Parser<'_, '_> {
         let span = self.span();
         let kind = match self.peek().clone() {
             TokenKind::Number(n) => ExprKind::Num(n),
+            TokenKind::MinMagnitude => return self.too_big(),
             TokenKind::Date(d) => ExprKind::Date(d),
             TokenKind::Str(s) => ExprKind::Str(s),
             TokenKind::Underscore => ExprKind::Wildcard,
@@ -921,6 +956,26 @@ mod tests {
             Item::Clause(c) => c,
             other => panic!("expected a clause, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_smallest_number_is_a_literal_and_negating_it_again_is_not_folded() {
+        let (f, d) = parse_str("n(-9223372036854775808).\nn(--9223372036854775808).\nn(-5).");
+        assert!(d.is_empty(), "{d:?}");
+        let arg = |i: usize| &clause(&f.items[i]).head.args[0].kind;
+        assert!(matches!(arg(0), ExprKind::Num(i64::MIN)), "{:?}", arg(0));
+        // -(-2^63) does not fit: kept as a negation, which the evaluation leaves without result.
+        match arg(1) {
+            ExprKind::Neg(inner) => assert!(matches!(inner.kind, ExprKind::Num(i64::MIN))),
+            other => panic!("expected a negation, got {other:?}"),
+        }
+        assert!(matches!(arg(2), ExprKind::Num(-5)), "{:?}", arg(2));
+        let (_, d) = parse_str("n(9223372036854775808).");
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].message,
+            "number `9223372036854775808` does not fit in 64 bits"
+        );
     }
 
     #[test]
