@@ -205,6 +205,7 @@ fn run_load(label: &str, text: &str, seconds: f64) {
             engine_version: "sphere bench".into(),
             clock: Arc::new(Timestamp::now),
             limits: Limits::default(),
+            eval_limits: sphere::Limits::NONE,
             webhook: None,
         },
     )

@@ -191,13 +191,8 @@ fn cure(
     let same = |f: &Finding| {
         f.rule == finding.rule && f.about_id() == target_about && f.subjects == finding.subjects
     };
-    let Some(target) = session
-        .outcome()
-        .findings()
-        .iter()
-        .find(|f| same(f))
-        .cloned()
-    else {
+    let outcome = session.try_outcome()?;
+    let Some(target) = outcome.findings().iter().find(|f| same(f)).cloned() else {
         // The next use would not have the finding (it rests on the past date): nothing to do
         // for it.
         return Ok(Remedies {
@@ -206,7 +201,7 @@ fn cure(
             remedies: Vec::new(),
         });
     };
-    let explanation = session.outcome().explain(&target.id)?;
+    let explanation = outcome.explain(&target.id)?;
     let steps = candidates(
         &company,
         activity.as_ref(),

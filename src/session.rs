@@ -300,8 +300,8 @@ impl Delta {
 /// shared data ([`crate::locality`]), when the knowledge base's rules are local; a change to
 /// shared data, the date, or records that take part in a finding about shared data evaluates
 /// the whole model. [`Session::findings`], [`Session::suppressed`] and [`Session::explain`]
-/// answer from those parts; [`Session::outcome`] is the whole model's outcome, evaluated on
-/// first use after a change that was applied in parts.
+/// answer from those parts; [`Session::try_outcome`] is the whole model's outcome, evaluated
+/// on first use after a change that was applied in parts.
 pub struct Session {
     model: Model,
     options: EvalOptions,
@@ -616,20 +616,11 @@ impl Session {
 
     /// The current outcome: equal to a fresh evaluation of [`Session::model`] with
     /// [`Session::options`]. After changes applied in parts, the first call evaluates the
-    /// whole model; [`Session::findings`] and [`Session::explain`] do not.
-    ///
-    /// # Panics
-    ///
-    /// When that evaluation fails where the parts of the same model did not (a symbol table
-    /// exhausted by the whole model): [`Session::try_outcome`] returns the error instead.
-    pub fn outcome(&self) -> &Outcome<'_> {
-        match self.try_outcome() {
-            Ok(o) => o,
-            Err(e) => panic!("the whole model no longer evaluates: {}", e.render(false)),
-        }
-    }
-
-    /// [`Session::outcome`], with the error of the whole evaluation.
+    /// whole model ([`Session::findings`] and [`Session::explain`] do not), and that
+    /// evaluation can fail where the parts of the same model did not: a bound of the options'
+    /// [`crate::Limits`] reached, or a symbol table exhausted, by the whole model. Then the
+    /// error is returned (and the whole model evaluated again on the next call); the session
+    /// stays as it was.
     pub fn try_outcome(&self) -> Result<&Outcome<'_>> {
         if self
             .parts
@@ -1632,7 +1623,11 @@ mod tests {
     #[test]
     fn withdrawing_a_consent_gives_the_expected_delta_and_equals_a_fresh_evaluation() {
         let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
-        let before = session.outcome().findings().to_vec();
+        let before = session
+            .try_outcome()
+            .expect("the whole model evaluates")
+            .findings()
+            .to_vec();
         let withdrawn = Date::parse("2025-05-02").expect("a date");
         let delta = session
             .apply(&[Change::WithdrawConsent {
@@ -1663,7 +1658,11 @@ mod tests {
         assert_eq!(delta.appeared[0].decision, Decision::Block);
         assert_eq!(delta.appeared[0].about_id(), "act-s4-call-lindner");
         assert_eq!(
-            session.outcome().findings().len(),
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .findings()
+                .len(),
             before.len() + 2,
             "two more findings"
         );
@@ -1683,8 +1682,20 @@ mod tests {
         let fresh = kb
             .evaluate(&reloaded, &EvalOptions::default())
             .expect("evaluates");
-        assert_eq!(session.outcome().findings(), fresh.findings());
-        assert_eq!(session.outcome().suppressed(), fresh.suppressed());
+        assert_eq!(
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .findings(),
+            fresh.findings()
+        );
+        assert_eq!(
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .suppressed(),
+            fresh.suppressed()
+        );
         // Back again: the delta is the reverse.
         let mut consent = company
             .consents
@@ -1701,13 +1712,23 @@ mod tests {
             ["F-057e2739133168af", "F-22d4fd464ee7f366"]
         );
         assert!(back.appeared.is_empty() && back.changed.is_empty());
-        assert_eq!(session.outcome().findings(), before.as_slice());
+        assert_eq!(
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .findings(),
+            before.as_slice()
+        );
     }
 
     #[test]
     fn facts_can_be_retracted_and_assumed_back() {
         let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
-        let before = session.outcome().findings().to_vec();
+        let before = session
+            .try_outcome()
+            .expect("the whole model evaluates")
+            .findings()
+            .to_vec();
         // What if Eva Lindner's presumed consent did not cover the phone?
         let fact = "consent_channel(\"cns-s4-lindner-presumed\", \"phone\")";
         let delta = session
@@ -1724,7 +1745,13 @@ mod tests {
         assert_eq!(back.vanished, delta.appeared);
         assert!(back.appeared.is_empty());
         assert!(session.options().retract.is_empty() && session.options().assume.is_empty());
-        assert_eq!(session.outcome().findings(), before.as_slice());
+        assert_eq!(
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .findings(),
+            before.as_slice()
+        );
         let bad = session.apply(&[Change::Assume("consent_channel(X, \"email\")".into())]);
         assert_eq!(bad.map(|_| ()).map_err(|e| e.kind()), Err(ErrorKind::Usage));
     }
@@ -1732,7 +1759,11 @@ mod tests {
     #[test]
     fn a_change_that_breaks_the_model_is_refused_and_changes_nothing() {
         let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
-        let before = session.outcome().findings().to_vec();
+        let before = session
+            .try_outcome()
+            .expect("the whole model evaluates")
+            .findings()
+            .to_vec();
         let e = session
             .apply(&[Change::Remove {
                 section: Section::Subjects,
@@ -1751,7 +1782,13 @@ mod tests {
             }])
             .expect_err("no such consent");
         assert_eq!(e.hint(), Some("did you mean `cns-s4-lindner-presumed`?"));
-        assert_eq!(session.outcome().findings(), before.as_slice());
+        assert_eq!(
+            session
+                .try_outcome()
+                .expect("the whole model evaluates")
+                .findings(),
+            before.as_slice()
+        );
         // An added object is explained as coming from its batch.
         let mut call = session.model().company().expect("a model").activities[3].clone();
         call.id = "act-s4-call-again".into();
@@ -1765,12 +1802,17 @@ mod tests {
             .expect("the new call is blocked like the first");
         assert!(f.message.get(Lang::En).contains("subj-karl-kaufmann"));
         let i = session
-            .outcome()
+            .try_outcome()
+            .expect("the whole model evaluates")
             .findings()
             .iter()
             .position(|x| x.id == f.id)
             .expect("listed");
-        let tree = session.outcome().derivation(i).expect("derivation");
+        let tree = session
+            .try_outcome()
+            .expect("the whole model evaluates")
+            .derivation(i)
+            .expect("derivation");
         let origins: Vec<String> = tree
             .inputs()
             .iter()

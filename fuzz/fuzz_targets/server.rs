@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
         engine_version: "sphere fuzz".into(),
         clock: Arc::new(|| "2025-06-16T09:00:00Z".parse::<Timestamp>().expect("a time")),
         limits: Limits::default(),
+        eval_limits: sphere::Limits::NONE,
         webhook: None,
     };
     let (app, _) =

@@ -191,14 +191,15 @@ fn interactive(repl: Repl, history: Option<PathBuf>, restart: &Restart) -> CmdRe
         let _ = editor.load_history(h);
     }
     {
+        // The session's findings and date: no whole evaluation of the model for the banner.
         let r = repl.borrow();
-        let outcome = r.session().outcome();
-        let found = outcome.findings();
+        let session = r.session();
+        let found = session.findings();
         eprintln!(
             "sphere repl: {} findings, {} need action (as of {}); `help` lists the commands, Ctrl-D leaves",
             found.len(),
             found.iter().filter(|f| f.needs_action()).count(),
-            outcome.as_of()
+            session.as_of()
         );
     }
     loop {

@@ -77,6 +77,7 @@ pub fn run(args: Args) -> CmdResult {
         engine_version: format!("sphere {}", env!("CARGO_PKG_VERSION")),
         clock: Arc::new(Timestamp::now),
         limits: Limits::default(),
+        eval_limits: sphere::Limits::NONE,
         webhook,
     };
     let (app, replayed) = App::start(kb, model, settings)?;

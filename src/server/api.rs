@@ -460,15 +460,16 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         } else {
             StatusCode::OK
         };
-        let outcome = core.session.outcome();
+        // The session's findings, digests and date: a health check evaluates nothing.
+        let session = &core.session;
         Ok((
             code,
             axum::Json(json!({
                 "status": status,
-                "findings": outcome.findings().len(),
-                "kb_digest": outcome.kb_digest(),
-                "model_digest": outcome.model_digest(),
-                "as_of": outcome.as_of().to_string(),
+                "findings": session.findings().len(),
+                "kb_digest": session.kb().digest(),
+                "model_digest": session.model().digest(),
+                "as_of": session.as_of().to_string(),
             })),
         )
             .into_response())
@@ -487,7 +488,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
                 activities: company.map_or(facts.count("activity"), |m| m.activities.len()),
                 subjects: company.map_or(0, |m| m.subjects.len()),
                 consents: company.map_or(0, |m| m.consents.len()),
-                findings: core.session.outcome().findings().len(),
+                findings: core.session.findings().len(),
                 input_facts: facts.len(),
             }
         };
@@ -629,7 +630,7 @@ pub(crate) fn findings_doc(app: &App, q: &BTreeMap<String, String>) -> Result<Va
         }
     }
     let core = app.core();
-    let outcome = core.session.outcome();
+    let outcome = core.session.try_outcome()?;
     let mut doc = render::json::document(
         outcome,
         &render::json::Options {
@@ -683,7 +684,7 @@ async fn findings(
 /// stands with the DPO.
 pub(crate) fn finding_doc(app: &App, id: &str, lang: Lang) -> Result<Value, ApiError> {
     let core = app.core();
-    let outcome = core.session.outcome();
+    let outcome = core.session.try_outcome()?;
     let explanation = outcome
         .explain(id)
         .map_err(|e| ApiError::of(StatusCode::NOT_FOUND, e))?;
@@ -845,7 +846,7 @@ pub(crate) fn decide(
         ));
     }
     let dpo = App::dpo(&core);
-    let known = core.session.outcome().find(id).is_some();
+    let known = core.session.try_outcome()?.find(id).is_some();
     if !known && dpo.as_deref() == Some(p.staff.as_str()) {
         return Err(ApiError::texts(
             StatusCode::NOT_FOUND,
@@ -863,7 +864,7 @@ pub(crate) fn decide(
     let core = &mut *core;
     let decided = gate::decide(
         &mut core.journal,
-        core.session.outcome(),
+        core.session.try_outcome()?,
         dpo.as_deref(),
         verb,
         id,
@@ -915,7 +916,7 @@ pub(crate) fn decide(
 /// the journal, because it may be given other model files than the ones a gate saw.
 pub(crate) fn pending_list(app: &App, lang: Lang) -> Result<Vec<Value>, ApiError> {
     let core = app.core();
-    let outcome = core.session.outcome();
+    let outcome = core.session.try_outcome()?;
     let now = app.now();
     let waiting = core.journal.pending().map_err(gate::journal_error)?;
     let mut out = Vec::new();

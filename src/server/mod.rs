@@ -73,6 +73,11 @@ pub struct Settings {
     pub engine_version: String,
     pub clock: Clock,
     pub limits: Limits,
+    /// Bounds on every evaluation of the model ([`crate::Limits::NONE`] for the shipped
+    /// knowledge base, whose growth the model bounds). A bound the whole model reaches after
+    /// changes applied in parts is answered as an evaluation error on the routes that need the
+    /// whole model's outcome.
+    pub eval_limits: crate::Limits,
     /// Where the DPO's alarms are POSTed (`"webhook"` in the configuration), if anywhere.
     pub webhook: Option<webhook::Webhook>,
 }
@@ -121,7 +126,11 @@ impl App {
     ) -> Result<(Arc<App>, Replayed)> {
         let metrics = metrics::Metrics::default();
         let started = Instant::now();
-        let mut session = Session::new(kb, model, EvalOptions::default())?;
+        let options = EvalOptions {
+            limits: settings.eval_limits,
+            ..EvalOptions::default()
+        };
+        let mut session = Session::new(kb, model, options)?;
         metrics.evaluation("start", started.elapsed());
         let journal = Journal::open(&settings.journal, &Config::create()).map_err(journal_error)?;
         let replayed = replay(&mut session, &journal)?;

@@ -472,7 +472,10 @@ async fn findings_page(
         let mut filters = q.clone();
         filters.remove("lang");
         let core = app.core();
-        let outcome = core.session.outcome();
+        let outcome = match core.session.try_outcome() {
+            Ok(o) => o,
+            Err(e) => return Ok(error_page(lang, Some(&s), e.into())),
+        };
         let mut laws: Vec<String> = outcome
             .findings()
             .iter()
@@ -680,7 +683,7 @@ async fn finding_page(
 
 fn finding_html(app: &App, s: &WebSession, id: &str, lang: Lang) -> Result<String, ApiError> {
     let core = app.core();
-    let outcome = core.session.outcome();
+    let outcome = core.session.try_outcome()?;
     let e = outcome
         .explain(id)
         .map_err(|e| ApiError::of(StatusCode::NOT_FOUND, e))?;
@@ -950,7 +953,10 @@ async fn activity_page(
         };
         let lang = lang_for(&s, &q);
         let core = app.core();
-        let outcome = core.session.outcome();
+        let outcome = match core.session.try_outcome() {
+            Ok(o) => o,
+            Err(e) => return Ok(error_page(lang, Some(&s), e.into())),
+        };
         let today = app.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
         let mut rows = String::new();
         let mut open = true;
@@ -1082,7 +1088,7 @@ async fn report_page(
 fn report_html(app: &App, q: &BTreeMap<String, String>, lang: Lang) -> Result<String, ApiError> {
     use crate::report::{html as report_html, Options, Period, Report};
     let core = app.core();
-    let outcome = core.session.outcome();
+    let outcome = core.session.try_outcome()?;
     let day = |key: &str, default: crate::Date| -> Result<crate::Date, ApiError> {
         match q.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(default),

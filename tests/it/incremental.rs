@@ -613,3 +613,55 @@ fn a_gate_on_a_part_answers_as_the_gate_on_the_whole_model() {
     }
     assert!(mailings > 0, "no activity with several subjects gated");
 }
+
+/// A bound on the evaluation that the model just meets: a subject added is applied in parts,
+/// each within the bound, but the whole model passes it. The whole outcome is then the
+/// bound's error (every time it is asked for, never a panic), and the session still answers
+/// from its parts.
+#[test]
+fn a_whole_model_past_its_bound_after_changes_in_parts_is_the_bounds_error() {
+    let bound = crate::bounded_model_tuples();
+    let text = std::fs::read_to_string(crate::BOUNDED_MODEL).expect("the fixture");
+    let m = Model::from_text(crate::BOUNDED_MODEL, &text, today()).expect("valid");
+    let options = EvalOptions {
+        limits: sphere::Limits {
+            max_tuples: Some(bound),
+            ..sphere::Limits::NONE
+        },
+        ..EvalOptions::default()
+    };
+    let mut session = Session::new(kb(), m, options).expect("the model meets its bound");
+    assert!(session.try_outcome().is_ok());
+    let subject: sphere_model::Subject = serde_json::from_value(serde_json::json!({
+        "id": "subj-new-customer",
+        "name": "New Customer",
+        "kind": "consumer",
+        "country": "DE",
+    }))
+    .expect("a subject");
+    session
+        .apply(&[Change::Put(Object::Subject(subject))])
+        .expect("the part of the new subject stays within the bound");
+    assert_eq!(session.stats().partial, 1, "{:?}", session.stats());
+    for _ in 0..2 {
+        let e = session
+            .try_outcome()
+            .err()
+            .expect("the whole model passes the bound");
+        assert_eq!(e.kind(), sphere::ErrorKind::Evaluation);
+        assert!(
+            e.message()
+                .contains(&format!("the relations together grew past {bound} tuples")),
+            "{}",
+            e.message()
+        );
+    }
+    // The parts still answer, and they are what the changed model gives without the bound.
+    let kb = kb();
+    let fresh = kb
+        .evaluate(session.model(), &EvalOptions::default())
+        .expect("evaluates without the bound");
+    assert!(crate::total_tuples(&fresh) > bound);
+    assert_eq!(session.findings(), fresh.findings());
+    assert_eq!(session.suppressed(), fresh.suppressed());
+}

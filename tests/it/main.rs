@@ -63,3 +63,30 @@ finding(A, S, D) :- phone_ad(A, S, D), step(10000).
     }
     text
 }
+
+/// The model the tests of a bound reached by the whole model only run on: several subjects,
+/// each a part of its own.
+pub const BOUNDED_MODEL: &str = "facts/demo_week.json";
+
+/// Tuples of all relations of an outcome's evaluation together, input facts included: what
+/// `Limits::max_tuples` bounds.
+pub fn total_tuples(outcome: &sphere::Outcome<'_>) -> u64 {
+    let ev = outcome.evaluation();
+    (0..ev.program().relations.len())
+        .map(|i| ev.len(sphere_engine::ir::RelId(i as u32)) as u64)
+        .sum()
+}
+
+/// The tuples of [`BOUNDED_MODEL`] evaluated by the shipped knowledge base: as `max_tuples`,
+/// the model evaluates (the bound is reached, not passed), a part of it stays well within,
+/// and one fact more in the whole model passes it.
+pub fn bounded_model_tuples() -> u64 {
+    let kb = sphere::KnowledgeBase::shipped().expect("the shipped knowledge base");
+    let text = std::fs::read_to_string(BOUNDED_MODEL).expect("the fixture");
+    let today = sphere::Date::parse("2025-06-16").expect("a date");
+    let model = sphere::Model::from_text(BOUNDED_MODEL, &text, today).expect("a valid model");
+    let outcome = kb
+        .evaluate(&model, &sphere::EvalOptions::default())
+        .expect("evaluates");
+    total_tuples(&outcome)
+}

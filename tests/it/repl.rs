@@ -359,7 +359,8 @@ fn an_error_leaves_the_session_as_it_was() {
     let mut r = demo();
     let before: Vec<String> = r
         .session()
-        .outcome()
+        .try_outcome()
+        .expect("the whole model evaluates")
         .findings()
         .iter()
         .map(|f| f.id.clone())
@@ -369,7 +370,8 @@ fn an_error_leaves_the_session_as_it_was() {
     assert!(r.run("load facts/missing.json").is_err());
     let after: Vec<String> = r
         .session()
-        .outcome()
+        .try_outcome()
+        .expect("the whole model evaluates")
         .findings()
         .iter()
         .map(|f| f.id.clone())
@@ -505,4 +507,59 @@ fn on_a_terminal_tab_completes_and_the_history_outlives_the_session() {
     p.exp_string("sphere> ").expect("a prompt");
     p.send_control('d').expect("ctrl-d");
     p.exp_eof().expect("Ctrl-D leaves");
+}
+
+/// Under `--max-tuples` just met by the model, an assumption about one consent is applied in
+/// parts, within the bound, but the whole model passes it: a query, which needs the whole
+/// model's evaluation, prints the bound's error on stderr, and the session goes on with the
+/// next input as if the query had not been asked (exit code 2: an input failed); with the
+/// assumption taken back, the same query answers.
+#[test]
+fn a_query_past_the_bound_of_the_whole_model_is_an_error_and_the_session_goes_on() {
+    let bound = crate::bounded_model_tuples().to_string();
+    let args = [crate::BOUNDED_MODEL, "--max-tuples", bound.as_str()];
+    let assume = "assume consent_channel(\"cns-week-julia-newsletter\", \"phone\")\n";
+    let query = "?- consent_channel(\"cns-week-julia-newsletter\", C).\n";
+    // Taken back, the assumption leaves the model within the bound: the query answers.
+    let rest = format!(
+        "findings\nretract consent_channel(\"cns-week-julia-newsletter\", \"phone\")\n{query}"
+    );
+    let asked = format!("{assume}{query}{rest}");
+    let run = repl(&args, &asked);
+    assert_eq!(run.code, Some(2), "{}", transcript(&asked, &run));
+    assert_eq!(
+        run.stderr.matches("error:").count(),
+        1,
+        "{}",
+        transcript(&asked, &run)
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "error: evaluation stopped: the relations together grew past {bound} tuples"
+        )),
+        "{}",
+        transcript(&asked, &run)
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    // Without the query: the same answers, so the failed query changed nothing.
+    let not_asked = format!("{assume}{rest}");
+    let without = repl(&args, &not_asked);
+    assert_eq!(
+        without.code,
+        Some(0),
+        "{}",
+        transcript(&not_asked, &without)
+    );
+    assert_eq!(run.stdout, without.stdout);
+    // The findings listed after the error, and the query answered at the end.
+    assert!(
+        run.stdout.contains("10 findings, 10 need action"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("C = \"email\"\n(1 answer)\n"),
+        "{}",
+        run.stdout
+    );
 }

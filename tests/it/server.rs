@@ -72,6 +72,7 @@ fn settings(journal: &Path) -> Settings {
         engine_version: "sphere test".into(),
         clock: Arc::new(|| "2025-06-16T09:00:00Z".parse::<Timestamp>().expect("a time")),
         limits: Limits::default(),
+        eval_limits: sphere::Limits::NONE,
         webhook: None,
     }
 }
@@ -2226,4 +2227,90 @@ fn the_configuration_takes_a_webhook_and_refuses_https_with_a_hint() {
     )
     .expect("valid")
     .is_none());
+}
+
+/// A bound on evaluation (`Settings::eval_limits`) that the demo week just meets: a subject the
+/// CRM adds is applied in parts, within the bound, but the whole model passes it. Over
+/// loopback, the routes that need the whole model's outcome answer with the evaluation error's
+/// status and its JSON body (the web view with its error page); the gate, which needs only a
+/// part, and the health check still answer, and asking again gives the same error.
+#[test]
+fn a_whole_model_past_its_bound_is_an_error_answer_not_a_dead_request() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bound = crate::bounded_model_tuples();
+    let mut s = settings(&dir.path().join("j.db"));
+    s.eval_limits = sphere::Limits {
+        max_tuples: Some(bound),
+        ..sphere::Limits::NONE
+    };
+    let text = std::fs::read_to_string(crate::BOUNDED_MODEL).expect("the fixture");
+    let model = Model::from_text(crate::BOUNDED_MODEL, &text, today()).expect("a valid model");
+    let activity = model.company().expect("a company model").activities[0]
+        .id
+        .clone();
+    let (app, _) = App::start(kb(), model, s).expect("the model meets its bound");
+    let server = Loopback::start(app);
+    let (status, _, body) = server.request("GET", "/v1/findings", Some(DPO_TOKEN), "");
+    assert_eq!(status, 200, "{body}");
+    let batch = json!({"subjects": [{
+        "id": "subj-new-customer",
+        "name": "New Customer",
+        "kind": "consumer",
+        "country": "DE",
+    }]});
+    let (status, _, body) = server.request(
+        "POST",
+        "/v1/model/changes",
+        Some(CRM_TOKEN),
+        &batch.to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let past = format!("the relations together grew past {bound} tuples");
+    for path in ["/v1/findings", "/v1/pending", "/v1/findings"] {
+        let (status, head, body) = server.request("GET", path, Some(DPO_TOKEN), "");
+        assert_eq!(status, 500, "{path}: {body}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{path}: {head}"
+        );
+        let v: Value = serde_json::from_str(&body).expect("a JSON error body");
+        assert_eq!(v["error"]["kind"], "evaluation", "{path}: {v}");
+        let message = v["error"]["message"].as_str().expect("a message");
+        assert!(message.contains(&past), "{path}: {v}");
+        assert!(v["error"]["hint"].is_string(), "{path}: {v}");
+    }
+    // The web view: the error page with the message, after a login.
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let (status, head, _) = server.send(
+        "POST",
+        "/ui/login",
+        &[form],
+        &format!("token={DPO_TOKEN}&lang=en"),
+    );
+    assert_eq!(status, 303, "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(": ")?;
+            k.eq_ignore_ascii_case("set-cookie")
+                .then(|| v.split(';').next())?
+        })
+        .expect("a session cookie")
+        .to_string();
+    let (status, _, page) = server.send("GET", "/ui/findings", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 500, "{page}");
+    assert!(page.contains(&past), "{page}");
+    // A part and no evaluation at all still answer.
+    let (status, _, body) = server.request(
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        &json!({ "activity": activity }).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = server.request("GET", "/healthz", None, "");
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(v["status"], "ok", "{v}");
 }
