@@ -95,7 +95,15 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
             .take(limit + 1)
             .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path).and_then(|f| {
+            // A file's size is known: read it into a buffer of that size, not one that grows
+            // by doubling (a 3.7 GB model would otherwise take 8 GB while it is read, and copy
+            // 4 GB on the way). A file that grows meanwhile is still read to the limit.
+            if let Ok(len) = f.metadata().map(|m| m.len()) {
+                let _ = bytes.try_reserve_exact(len.min(limit) as usize);
+            }
+            f.take(limit + 1).read_to_end(&mut bytes)
+        })
     };
     read.map_err(InputError::Io)?;
     if bytes.len() as u64 > limit {
