@@ -38,6 +38,12 @@ pub struct Args {
     /// Evaluation date (overrides the model's `as_of`)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// Bound every evaluation of the server: once the relations hold more than N tuples
+    /// together, the request that needed the evaluation is answered with an error (HTTP 500,
+    /// kind `evaluation`) and the server goes on; a model past the bound at the start is an
+    /// error (exit 2). 0 or absent: no bound
+    #[arg(long, value_name = "N")]
+    pub max_tuples: Option<u64>,
     /// Read a token on stdin and print its SHA-256 for the configuration, then exit
     #[arg(long, conflicts_with_all = ["models", "config"])]
     pub hash_token: bool,
@@ -77,7 +83,13 @@ pub fn run(args: Args) -> CmdResult {
         engine_version: format!("sphere {}", env!("CARGO_PKG_VERSION")),
         clock: Arc::new(Timestamp::now),
         limits: Limits::default(),
-        eval_limits: sphere::Limits::NONE,
+        // The shipped knowledge base: no bound but the one asked for.
+        eval_limits: super::LimitArgs {
+            max_tuples: args.max_tuples,
+            timeout: None,
+        }
+        .bounds(false, None)
+        .limits,
         webhook,
     };
     let (app, replayed) = App::start(kb, model, settings)?;

@@ -1150,6 +1150,17 @@ impl Drop for Killed {
 
 /// `sphere serve` as a child process on a free loopback port.
 fn serve_process(dir: &Path, journal: &Path) -> (Killed, SocketAddr) {
+    serve_process_with(dir, journal, MODEL, &[])
+}
+
+/// [`serve_process`] on `model`, with more arguments; the configuration is written to
+/// `dir/server.json`.
+fn serve_process_with(
+    dir: &Path,
+    journal: &Path,
+    model: &str,
+    more: &[&str],
+) -> (Killed, SocketAddr) {
     use std::io::BufRead;
     let config = dir.join("server.json");
     let tokens: Vec<Value> = [
@@ -1166,10 +1177,11 @@ fn serve_process(dir: &Path, journal: &Path) -> (Killed, SocketAddr) {
     )
     .expect("the configuration");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
-        .args(["serve", MODEL, "--listen", "127.0.0.1:0", "--config"])
+        .args(["serve", model, "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .arg("--journal")
         .arg(journal)
+        .args(more)
         .env_remove("SPHERE_JOURNAL")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -2313,4 +2325,70 @@ fn a_whole_model_past_its_bound_is_an_error_answer_not_a_dead_request() {
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(v["status"], "ok", "{v}");
+}
+
+/// `sphere serve --max-tuples N` bounds every evaluation of the server: the demo week evaluates
+/// at the bound; a change that takes the whole model past it makes the findings an error
+/// answer (500, kind `evaluation`, the bound named) while the server goes on; one tuple less
+/// and the server refuses the model at the start (exit 2, the bound named).
+#[test]
+fn serve_with_max_tuples_answers_past_the_bound_with_an_error_and_refuses_a_model_past_it() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bound = crate::bounded_model_tuples();
+    let (_server, addr) = serve_process_with(
+        dir.path(),
+        &dir.path().join("bounded.db"),
+        crate::BOUNDED_MODEL,
+        &["--max-tuples", &bound.to_string()],
+    );
+    let (status, v) = http(addr, "GET", "/v1/findings", DPO_TOKEN, "").expect("an answer");
+    assert_eq!(status, 200, "{v}");
+    let batch = json!({"subjects": [{
+        "id": "subj-new-customer",
+        "name": "New Customer",
+        "kind": "consumer",
+        "country": "DE",
+    }]});
+    let (status, v) = http(
+        addr,
+        "POST",
+        "/v1/model/changes",
+        CRM_TOKEN,
+        &batch.to_string(),
+    )
+    .expect("an answer");
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = http(addr, "GET", "/v1/findings", DPO_TOKEN, "").expect("an answer");
+    assert_eq!(status, 500, "{v}");
+    assert_eq!(v["error"]["kind"], "evaluation", "{v}");
+    let message = v["error"]["message"].as_str().expect("a message");
+    assert!(
+        message.contains(&format!("the relations together grew past {bound} tuples")),
+        "{v}"
+    );
+    let (status, v) = http(addr, "GET", "/healthz", DPO_TOKEN, "").expect("an answer");
+    assert_eq!(status, 200, "the server goes on: {v}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args([
+            "serve",
+            crate::BOUNDED_MODEL,
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+        ])
+        .arg(dir.path().join("server.json"))
+        .arg("--journal")
+        .arg(dir.path().join("refused.db"))
+        .args(["--max-tuples", &(bound - 1).to_string()])
+        .env_remove("SPHERE_JOURNAL")
+        .output()
+        .expect("sphere serve runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("grew past {} tuples", bound - 1)),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening on"), "{stderr}");
 }
