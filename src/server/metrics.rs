@@ -63,6 +63,8 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
     /// what (`start`, `change`) → evaluation time.
     evaluation: BTreeMap<String, Histogram>,
+    /// Alarms POSTed to the webhook (sent, failed), when one is configured.
+    webhook: Option<(u64, u64)>,
 }
 
 /// The counters, behind one lock (held for microseconds).
@@ -97,6 +99,22 @@ impl Metrics {
             .entry(route.to_string())
             .or_default()
             .observe(took);
+    }
+
+    /// A webhook is configured: its counters are shown (from zero).
+    pub fn webhook_configured(&self) {
+        self.lock().webhook.get_or_insert((0, 0));
+    }
+
+    /// An alarm POSTed to the webhook: `sent` when answered 2xx in time, else failed.
+    pub fn webhook_post(&self, sent: bool) {
+        let mut m = self.lock();
+        let (ok, failed) = m.webhook.get_or_insert((0, 0));
+        if sent {
+            *ok += 1;
+        } else {
+            *failed += 1;
+        }
     }
 
     pub fn evaluation(&self, what: &str, took: Duration) {
@@ -141,6 +159,15 @@ impl Metrics {
                 "sphere_evaluation_seconds",
                 &format!("what=\"{what}\""),
             );
+        }
+        if let Some((sent, failed)) = m.webhook {
+            out.push_str("# HELP sphere_webhook_posts_total Alarms POSTed to the webhook, by outcome (failed: no 2xx answer in time; the block stays pending).\n");
+            out.push_str("# TYPE sphere_webhook_posts_total counter\n");
+            let _ = writeln!(
+                out,
+                "sphere_webhook_posts_total{{outcome=\"failed\"}} {failed}"
+            );
+            let _ = writeln!(out, "sphere_webhook_posts_total{{outcome=\"sent\"}} {sent}");
         }
         out.push_str("# HELP sphere_model_objects Objects of the model the server holds.\n");
         out.push_str("# TYPE sphere_model_objects gauge\n");

@@ -98,7 +98,7 @@ pub(crate) struct Core {
 pub struct App {
     core: Mutex<Core>,
     pub(crate) auth: Auth,
-    pub(crate) metrics: metrics::Metrics,
+    pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) clock: Clock,
     pub(crate) engine_version: String,
     pub(crate) limits: Limits,
@@ -124,7 +124,7 @@ impl App {
         model: Model,
         settings: Settings,
     ) -> Result<(Arc<App>, Replayed)> {
-        let metrics = metrics::Metrics::default();
+        let metrics = Arc::new(metrics::Metrics::default());
         let started = Instant::now();
         let options = EvalOptions {
             limits: settings.eval_limits,
@@ -137,7 +137,7 @@ impl App {
         let user_agent = settings.engine_version.replace(' ', "/");
         let alarms = settings
             .webhook
-            .map(|w| webhook::Alarms::start(w, user_agent))
+            .map(|w| webhook::Alarms::start(w, user_agent, Arc::clone(&metrics)))
             .transpose()?;
         let app = App {
             core: Mutex::new(Core {

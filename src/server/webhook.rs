@@ -4,15 +4,16 @@
 //!
 //! The POST is made after the block is durable and off the request path: a worker thread
 //! takes the alarms from a queue, in order, each with a short timeout, so a slow or failing
-//! receiver never delays or loses a gate's answer. A failed POST is reported on stderr; the
-//! block stays in the journal and `GET /v1/pending` (and `sphere pending`) lists it, so the
-//! alarm is not lost. Plain HTTP/1.1 over `std::net::TcpStream`: `http://` URLs only (an
+//! receiver never delays or loses a gate's answer. A failed POST is reported on stderr and
+//! counted in `/metrics` (`sphere_webhook_posts_total{outcome="failed"}`); the block stays
+//! in the journal and `GET /v1/pending` (and `sphere pending`) lists it, so the alarm is not
+//! lost. Plain HTTP/1.1 over `std::net::TcpStream`: `http://` URLs only (an
 //! `https://` URL is refused when the server starts, with a hint).
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -196,7 +197,14 @@ pub(crate) struct Alarms {
 }
 
 impl Alarms {
-    pub(crate) fn start(hook: Webhook, user_agent: String) -> Result<Alarms> {
+    /// Starts the worker; each POST's outcome is counted in `metrics`
+    /// (`sphere_webhook_posts_total`).
+    pub(crate) fn start(
+        hook: Webhook,
+        user_agent: String,
+        metrics: Arc<super::metrics::Metrics>,
+    ) -> Result<Alarms> {
+        metrics.webhook_configured();
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sphere-webhook".into())
@@ -204,7 +212,9 @@ impl Alarms {
                 for job in rx {
                     match job {
                         Job::Post(id, body) => {
-                            if let Err(e) = hook.post(&body, &user_agent) {
+                            let posted = hook.post(&body, &user_agent);
+                            metrics.webhook_post(posted.is_ok());
+                            if let Err(e) = posted {
                                 eprintln!(
                                     "warning: the webhook {} for {id} failed: {e}\n  hint: the block is recorded; GET /v1/pending and `sphere pending` list it",
                                     hook.url

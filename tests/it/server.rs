@@ -869,17 +869,13 @@ fn the_server_fuzz_corpus_is_answered_below_500() {
     }
 }
 
-#[test]
-fn metrics_count_requests_and_report_the_model() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let app = start(&dir.path().join("j.db"));
-    call(&app, "GET", "/v1/findings", Some(MM_TOKEN), "");
-    call(&app, "GET", "/v1/findings", None, "");
+/// The text `GET /metrics` answers (200).
+fn metrics_text(app: &Arc<App>) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("rt");
-    let text = rt.block_on(async {
+    rt.block_on(async {
         let resp = app
             .router()
             .oneshot(
@@ -895,7 +891,20 @@ fn metrics_count_requests_and_report_the_model() {
             .await
             .expect("body");
         String::from_utf8(b.to_vec()).expect("text")
-    });
+    })
+}
+
+#[test]
+fn metrics_count_requests_and_report_the_model() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    call(&app, "GET", "/v1/findings", Some(MM_TOKEN), "");
+    call(&app, "GET", "/v1/findings", None, "");
+    let text = metrics_text(&app);
+    assert!(
+        !text.contains("sphere_webhook"),
+        "no webhook, no webhook counters: {text}"
+    );
     assert!(
         text.contains(
             r#"sphere_http_requests_total{route="/v1/findings",method="GET",status="200"} 1"#
@@ -2112,6 +2121,12 @@ fn the_webhook_gets_one_post_per_blocked_finding_and_facts_with_the_finding_as_j
     app.flush_alarms();
     let got = receiver.got();
     assert_eq!(got.len(), 2, "three gates, one POST per finding: {got:?}");
+    let text = metrics_text(&app);
+    assert!(
+        text.contains("sphere_webhook_posts_total{outcome=\"sent\"} 2\n")
+            && text.contains("sphere_webhook_posts_total{outcome=\"failed\"} 0\n"),
+        "{text}"
+    );
     // Each body is the finding's JSON as the gate answered it, with the facts digest and the
     // activity the gate was asked about (what `sphere gate --notify` gives its command).
     let first = first.expect("a gate");
@@ -2203,6 +2218,13 @@ fn a_failing_webhook_neither_loses_the_block_nor_holds_up_the_gate() {
         let (status, pending) = call(&app, "GET", "/v1/pending", Some(MM_TOKEN), "");
         assert_eq!(status, 200);
         assert_eq!(pending.as_array().map(Vec::len), Some(2), "{pending}");
+        // Both alarms failed, and /metrics says so.
+        let text = metrics_text(&app);
+        assert!(
+            text.contains("sphere_webhook_posts_total{outcome=\"failed\"} 2\n")
+                && text.contains("sphere_webhook_posts_total{outcome=\"sent\"} 0\n"),
+            "{receiver_url}: {text}"
+        );
         let mut j = Journal::open(&journal, &Config::default()).expect("journal");
         assert!(j.verify(None).expect("verify").is_intact());
     }
