@@ -226,6 +226,26 @@ impl Loopback {
     }
 }
 
+/// Logs the DPO into the web view in `lang` (303 to the findings); the session cookie.
+fn dpo_login(server: &Loopback, lang: &str) -> String {
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let (status, head, _) = server.send(
+        "POST",
+        "/ui/login",
+        &[form],
+        &format!("token={DPO_TOKEN}&lang={lang}"),
+    );
+    assert_eq!(status, 303, "{head}");
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(": ")?;
+            k.eq_ignore_ascii_case("set-cookie")
+                .then(|| v.split(';').next())?
+        })
+        .expect("a session cookie")
+        .to_string()
+}
+
 impl Drop for Loopback {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
@@ -1534,22 +1554,7 @@ fn the_web_view_in_german_has_no_english() {
     let (status, _, page) = server.send("POST", "/ui/login", &[form], "token=nope&lang=de");
     assert_eq!(status, 401);
     pages.push(("login refused".to_string(), page));
-    let (status, head, _) = server.send(
-        "POST",
-        "/ui/login",
-        &[form],
-        &format!("token={DPO_TOKEN}&lang=de"),
-    );
-    assert_eq!(status, 303, "{head}");
-    let cookie = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(": ")?;
-            k.eq_ignore_ascii_case("set-cookie")
-                .then(|| v.split(';').next())?
-        })
-        .expect("a session cookie")
-        .to_string();
+    let cookie = dpo_login(&server, "de");
     let get = |path: &str| {
         let (status, _, page) = server.send("GET", path, &[("Cookie", &cookie)], "");
         (status, page)
@@ -2315,23 +2320,7 @@ fn a_whole_model_past_its_bound_is_an_error_answer_not_a_dead_request() {
         assert!(v["error"]["hint"].is_string(), "{path}: {v}");
     }
     // The web view: the error page with the message, after a login.
-    let form = ("Content-Type", "application/x-www-form-urlencoded");
-    let (status, head, _) = server.send(
-        "POST",
-        "/ui/login",
-        &[form],
-        &format!("token={DPO_TOKEN}&lang=en"),
-    );
-    assert_eq!(status, 303, "{head}");
-    let cookie = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(": ")?;
-            k.eq_ignore_ascii_case("set-cookie")
-                .then(|| v.split(';').next())?
-        })
-        .expect("a session cookie")
-        .to_string();
+    let cookie = dpo_login(&server, "en");
     let (status, _, page) = server.send("GET", "/ui/findings", &[("Cookie", &cookie)], "");
     assert_eq!(status, 500, "{page}");
     assert!(page.contains(&past), "{page}");
