@@ -187,7 +187,30 @@ impl Journal {
     }
 
     /// The format string in `meta`, `None` for an empty database (a new journal).
+    /// The journal's recorded format; `None` for a file without any table (new or empty).
+    ///
+    /// The tables are counted first, the format read after: a journal's tables and its format
+    /// are made in one transaction, so a file with any table of a journal has them all, even
+    /// while another process is creating the journal. (Read the other way round, the format
+    /// could be missing at the first read and the tables there at the second: eight
+    /// processes opening a new journal at once met that.)
     fn format(&self) -> Result<Option<String>, JournalError> {
+        let tables = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        match tables {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::NotADatabase => {
+                return Err(JournalError::NotAJournal {
+                    path: self.path.clone(),
+                    detail: "the file is not an SQLite database".into(),
+                })
+            }
+            Err(e) => return Err(self.err("read the journal's tables")(e)),
+        }
         let found: Result<Option<String>, rusqlite::Error> = self
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
@@ -200,28 +223,11 @@ impl Journal {
                 path: self.path.clone(),
                 detail: "the journal's format is not recorded".into(),
             }),
-            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::NotADatabase => {
-                Err(JournalError::NotAJournal {
-                    path: self.path.clone(),
-                    detail: "the file is not an SQLite database".into(),
-                })
-            }
-            Err(e) => {
-                let tables: i64 = self
-                    .conn
-                    .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-                    .map_err(self.err("read the journal's tables"))?;
-                if tables == 0 {
-                    Ok(None)
-                } else if e.to_string().contains("no such table") {
-                    Err(JournalError::NotAJournal {
-                        path: self.path.clone(),
-                        detail: "a database without the journal's tables".into(),
-                    })
-                } else {
-                    Err(self.err("read the journal's format")(e))
-                }
-            }
+            Err(e) if e.to_string().contains("no such table") => Err(JournalError::NotAJournal {
+                path: self.path.clone(),
+                detail: "a database without the journal's tables".into(),
+            }),
+            Err(e) => Err(self.err("read the journal's format")(e)),
         }
     }
 
