@@ -36,6 +36,9 @@ pub struct Conflict {
     pub origin: Origin,
     /// The type that was asked for.
     pub want: Type,
+    /// Why the other side has the type asked for, when it is a class of its own that has it
+    /// already ([`TypeTable::unify`]); `None` when the type is asked for by the use at hand.
+    pub want_origin: Option<Origin>,
 }
 
 impl TypeTable {
@@ -77,6 +80,7 @@ impl TypeTable {
                 have: *have,
                 origin: o.clone(),
                 want: t,
+                want_origin: None,
             }),
             Some(_) => Ok(()),
             None => {
@@ -94,14 +98,12 @@ impl TypeTable {
             return Ok(());
         }
         match (self.ty[ra].clone(), self.ty[rb].clone()) {
-            (Some((ta, oa)), Some((tb, ob))) if ta != tb => {
-                let _ = oa;
-                Err(Conflict {
-                    have: tb,
-                    origin: ob,
-                    want: ta,
-                })
-            }
+            (Some((ta, oa)), Some((tb, ob))) if ta != tb => Err(Conflict {
+                have: tb,
+                origin: ob,
+                want: ta,
+                want_origin: Some(oa),
+            }),
             (ta, tb) => {
                 self.parent[ra] = rb;
                 self.ty[rb] = match (ta, tb) {

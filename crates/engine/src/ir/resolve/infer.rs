@@ -299,13 +299,15 @@ impl Walk<'_> {
         slot
     }
 
-    /// `explained` is the type some earlier use gave the class, with the reason.
+    /// `explained` is the type some earlier use gave the class, with the reason; `found_why`,
+    /// when the found type too comes from elsewhere (two typed classes met), why it is that.
     pub(super) fn mismatch(
         &mut self,
         span: Span,
         expected: Type,
         found: Type,
         explained: (Type, Origin),
+        found_why: Option<Origin>,
         context: (&str, &str),
     ) {
         let (context, context_de) = context;
@@ -322,6 +324,7 @@ impl Walk<'_> {
         ))
         .label_de(format!("das ist {}", crate::ir::query::type_de(found)));
         let (t, o) = explained;
+        let expected_at = o.span;
         match o.span {
             Some(s) if s != span => {
                 d = d.with_secondaries(
@@ -335,6 +338,21 @@ impl Walk<'_> {
                     format!("{t} because of {}", o.why),
                     format!("{} laut {}", crate::ir::query::type_de(t), o.why_de),
                 )
+            }
+        }
+        // Where the other type came from, so that the message names both sides (a variable
+        // typed by the head's declaration and used in a column of another type).
+        if let Some(o) = found_why {
+            let (en, de) = (
+                format!("{found} because of {}", o.why),
+                format!("{} laut {}", crate::ir::query::type_de(found), o.why_de),
+            );
+            match o.span {
+                Some(s) if s != span && Some(s) != expected_at => {
+                    d = d.with_secondaries(s, en, de);
+                }
+                Some(_) => {}
+                None => d = d.with_notes(en, de),
             }
         }
         if self.generated {
@@ -362,6 +380,7 @@ impl Walk<'_> {
                 ty,
                 c.have,
                 (c.have, c.origin),
+                c.want_origin,
                 (&format!("as {what}"), &format!("bei {what_de}")),
             );
         }
@@ -371,7 +390,14 @@ impl Walk<'_> {
     /// in German ("erwartet: eine Zahl ...").
     pub(super) fn unify_at(&mut self, a: Slot, b: Slot, span: Span, context: (&str, &str)) {
         if let Err(c) = self.types.unify(a, b) {
-            self.mismatch(span, c.have, c.want, (c.have, c.origin), context);
+            self.mismatch(
+                span,
+                c.have,
+                c.want,
+                (c.have, c.origin),
+                c.want_origin,
+                context,
+            );
         }
     }
 
