@@ -38,7 +38,7 @@ pub struct Conflict {
     pub want: Type,
     /// Why the other side has the type asked for, when it is a class of its own that has it
     /// already ([`TypeTable::unify`]); `None` when the type is asked for by the use at hand.
-    pub want_origin: Option<Origin>,
+    pub want_origin: Option<Box<Origin>>,
 }
 
 impl TypeTable {
@@ -102,7 +102,7 @@ impl TypeTable {
                 have: tb,
                 origin: ob,
                 want: ta,
-                want_origin: Some(oa),
+                want_origin: Some(Box::new(oa)),
             }),
             (ta, tb) => {
                 self.parent[ra] = rb;

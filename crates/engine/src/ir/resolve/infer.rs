@@ -380,7 +380,7 @@ impl Walk<'_> {
                 ty,
                 c.have,
                 (c.have, c.origin),
-                c.want_origin,
+                c.want_origin.map(|o| *o),
                 (&format!("as {what}"), &format!("bei {what_de}")),
             );
         }
@@ -395,7 +395,7 @@ impl Walk<'_> {
                 c.have,
                 c.want,
                 (c.have, c.origin),
-                c.want_origin,
+                c.want_origin.map(|o| *o),
                 context,
             );
         }
