@@ -657,46 +657,32 @@ impl<'p> Evaluation<'p> {
     /// so that most comparisons read no text at all: at a million findings the texts lie far
     /// apart in memory, and sorting by looking them up spent seconds on cache misses.
     fn sorted(&self, tuples: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
-        /// A value as it sorts: a symbol by its text (the first 16 bytes, padded with zeros,
-        /// decide unless equal; then the whole text), anything else by itself. A column holds
-        /// one type, so only keys of one kind meet.
-        #[derive(PartialEq, Eq, PartialOrd, Ord)]
-        enum Key<'t> {
-            Text(u128, &'t str),
-            Other(Value),
-        }
-        let key = |v: &Value| match v {
-            Value::Sym(s) => {
-                let text = self.interner.resolve(*s);
-                let mut head = [0u8; 16];
-                let n = text.len().min(16);
-                head[..n].copy_from_slice(&text.as_bytes()[..n]);
-                Key::Text(u128::from_be_bytes(head), text)
-            }
-            other => Key::Other(*other),
-        };
-        let mut keyed: Vec<(Vec<Key<'_>>, Vec<Value>)> = tuples
+        let mut keyed: Vec<(Vec<SortKey<'_>>, Vec<Value>)> = tuples
             .into_iter()
-            .map(|t| (t.iter().map(key).collect(), t))
+            .map(|t| (t.iter().map(|v| self.sort_key(v)).collect(), t))
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         keyed.into_iter().map(|(_, t)| t).collect()
     }
 
+    /// A value as it sorts ([`SortKey`]).
+    fn sort_key(&self, v: &Value) -> SortKey<'_> {
+        match v {
+            Value::Sym(s) => {
+                let text = self.interner.resolve(*s);
+                let mut head = [0u8; 16];
+                let n = text.len().min(16);
+                head[..n].copy_from_slice(&text.as_bytes()[..n]);
+                SortKey::Text(u128::from_be_bytes(head), text)
+            }
+            other => SortKey::Other(*other),
+        }
+    }
+
     /// Orders tuples by value, symbols by their text, so output is independent of interning.
     pub fn cmp_tuples(&self, a: &[Value], b: &[Value]) -> Ordering {
-        for (x, y) in a.iter().zip(b) {
-            let o = match (x, y) {
-                (Value::Sym(p), Value::Sym(q)) => {
-                    self.interner.resolve(*p).cmp(self.interner.resolve(*q))
-                }
-                _ => x.cmp(y),
-            };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        a.len().cmp(&b.len())
+        let key = |v| self.sort_key(v);
+        a.iter().map(key).cmp(b.iter().map(key))
     }
 
     pub fn contains(&self, rel: RelId, values: &[Value]) -> bool {
@@ -792,6 +778,16 @@ impl<'p> Evaluation<'p> {
                 .map(Index::memory_bytes)
                 .sum::<usize>()
     }
+}
+
+/// A value as tuples sort by it: a symbol by its text (the first 16 bytes, padded with zeros,
+/// decide unless equal, so that most comparisons read no text; then the whole text), anything
+/// else by itself. A column holds one type, so only keys of one kind meet (and a symbol sorts
+/// before a number or date, as in [`Value`]'s own order).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey<'t> {
+    Text(u128, &'t str),
+    Other(Value),
 }
 
 #[cfg(test)]
