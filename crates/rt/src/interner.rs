@@ -14,7 +14,9 @@
 use std::fmt;
 use std::hash::BuildHasher;
 
-use crate::value::Sym;
+/// An interned string. Only meaningful together with the [`Interner`] that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(pub u32);
 
 /// String interner shared by a program and the facts evaluated with it.
 #[derive(Clone, Default)]

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-pub use crate::interner::Interner;
+pub use crate::interner::{Interner, Sym};
 
 /// The three column types of the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,10 +30,6 @@ impl fmt::Display for Type {
         f.write_str(self.name())
     }
 }
-
-/// An interned string. Only meaningful together with the [`Interner`] that made it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sym(pub u32);
 
 /// A calendar date as days since 1970-01-01.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
